@@ -1,0 +1,365 @@
+"""KAZOO's v2 routing for functions and auth, in cowboy_rest's order of checks (CONTRACT §1.4).
+
+aiohttp parses HTTP; this module maps KAZOO paths to handlers: path grouping into modules,
+verb tunnelling, allowed verbs, account id checks, authentication, authorization, content type,
+Accept, validation, conditional headers, execution.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from backend import errors
+from backend.accounts import AccountService, Session, TokenExpired
+from backend.api import envelope as env
+from backend.api.openapi import openapi_document
+from backend.errors import EmptyBodyError, KazooError
+from backend.functions import LANGUAGE_PACKS, FunctionService, make_filter, public_fields
+from backend.samples import sample_functions
+from backend.schema import SchemaValidator
+
+log = logging.getLogger("kfn.api")
+KNOWN_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
+MODULES = ("accounts", "functions", "user_auth", "api_auth", "token_auth")
+
+API_AUTH_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["api_key"],
+    "properties": {"api_key": {"type": "string", "minLength": 64, "maxLength": 64}},
+}
+USER_AUTH_SCHEMA = {
+    "type": "object",
+    "required": ["credentials"],
+    "properties": {
+        "credentials": {"type": "string", "minLength": 1, "maxLength": 64},
+        "method": {"type": "string", "enum": ["md5", "sha"], "default": "md5"},
+        "account_name": {"type": "string", "minLength": 1, "maxLength": 128},
+        "account_realm": {"type": "string", "minLength": 4, "maxLength": 253},
+        "realm": {"type": "string"},
+        "phone_number": {"type": "string"},
+    },
+}
+_api_auth_validator = SchemaValidator(API_AUTH_SCHEMA)
+_user_auth_validator = SchemaValidator(USER_AUTH_SCHEMA)
+
+
+@dataclass
+class Route:
+    """A resolved path: which module handles it, with which parameters and rules."""
+
+    module: str
+    params: list[str]
+    account_id: str | None
+    allowed: list[str]
+    needs_auth: bool = True
+    handler: Callable[..., Awaitable[web.Response]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def group_modules(segments: list[str]) -> list[tuple[str, list[str]]]:
+    """A segment starts a new (module, params) pair only when it names a known module."""
+    pairs: list[tuple[str, list[str]]] = []
+    for segment in segments:
+        if segment in MODULES or not pairs:
+            pairs.append((segment, []))
+        else:
+            pairs[-1][1].append(segment)
+    return pairs
+
+
+class ApiHandlers:
+    def __init__(self, accounts: AccountService, functions: FunctionService) -> None:
+        self.accounts = accounts
+        self.functions = functions
+
+    # -- the pipeline ----------------------------------------------------------------------------
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        ctx = env.RequestContext(env.new_request_id(request), request.method.upper(), {})
+        try:
+            response = await self._pipeline(request, ctx)
+        except EmptyBodyError as exc:
+            response = web.Response(status=exc.status)
+        except KazooError as exc:
+            response = env.failure(ctx, request, exc)
+            response.headers.update(env.cors_headers(request, True, []))
+        except Exception as exc:  # a bug must still answer in KAZOO's shape, and be logged
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            response = env.failure(ctx, request, errors.datastore_fault(repr(exc)))
+        response.headers["X-Request-ID"] = ctx.request_id
+        return response
+
+    async def _pipeline(self, request: web.Request, ctx: env.RequestContext) -> web.Response:
+        if ctx.method not in KNOWN_METHODS:
+            raise EmptyBodyError(501)
+        await env.parse_request(request, ctx)
+        token = self._token(request, ctx)
+        session: Session | None = None
+        if token:
+            ctx.auth_token = token
+            try:
+                session = self.accounts.session_for_token(token)
+            except TokenExpired:
+                raise errors.expired_token() from None
+        route = self._resolve(request, ctx)
+        verb = self._verb(ctx)
+        if ctx.method == "OPTIONS":
+            cors = env.cors_headers(request, False, route.allowed)
+            if cors:
+                return web.Response(status=200, headers=cors)
+            raise errors.invalid_method()
+        if verb not in route.allowed:
+            raise errors.invalid_method()
+        ctx.method = verb
+        if route.account_id is not None:
+            self._check_account_id(route.account_id)
+        if route.needs_auth and session is None:
+            raise errors.invalid_credentials()
+        ctx.authenticated = session is not None
+        if route.needs_auth and session is not None:
+            self._authorize(session, route)
+        env.check_content_type(ctx)
+        if verb == "GET":
+            env.wants_csv(ctx, request.headers.get("Accept"))  # 406 before any work
+        assert route.handler is not None
+        response = await route.handler(request, ctx, route, session)
+        response.headers.update(env.cors_headers(request, False, route.allowed))
+        return response
+
+    @staticmethod
+    def _token(request: web.Request, ctx: env.RequestContext) -> str | None:
+        header = request.headers.get("X-Auth-Token")
+        if header:
+            return header.strip()
+        value = ctx.req_value("auth_token")
+        if isinstance(value, str) and value:
+            return value
+        authorization = request.headers.get("Authorization") or ctx.req_value("authorization")
+        if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
+            return authorization[7:].strip() or None
+        return None
+
+    @staticmethod
+    def _verb(ctx: env.RequestContext) -> str:
+        tunnelled = ctx.req_value("verb")
+        if isinstance(tunnelled, str) and tunnelled.upper() in ("PUT", "DELETE", "PATCH", "GET"):
+            if ctx.method in ("POST", "GET"):
+                return tunnelled.upper() if ctx.method == "POST" else ctx.method
+        return ctx.method
+
+    def _check_account_id(self, account_id: str) -> None:
+        if account_id == "":
+            raise KazooError(404, "bad identifier", {"message": "missing account_id"})
+        if len(account_id.encode()) != 32:
+            raise KazooError(404, "bad identifier", {"message": f"invalid account_id '{account_id}'"})
+        if self.accounts.get_account(account_id) is None:
+            raise KazooError(404, "bad_identifier", {"cause": account_id, "message": "bad identifier"})
+
+    def _authorize(self, session: Session, route: Route) -> None:
+        if route.module in ("token_auth",):
+            return
+        if route.account_id is not None:
+            if not self.accounts.can_access(session, route.account_id):
+                raise errors.forbidden()
+        elif not session.superduper_admin:
+            raise errors.forbidden()
+
+    def _resolve(self, request: web.Request, ctx: env.RequestContext) -> Route:
+        raw = request.raw_path.split("?", 1)[0]
+        segments = [unquote(s) for s in raw.split("/")[1:]]
+        while segments and segments[-1] == "":
+            segments.pop()
+        if not segments or segments[0] != "v2":
+            if segments and segments[0] == "v1":
+                raise KazooError(
+                    410,
+                    "gone",
+                    {
+                        "message": "API version 1 is not supported. "
+                        "Please upgrade your code to use version 2."
+                    },
+                )
+            raise errors.not_found()
+        pairs = group_modules(segments[1:])
+        if pairs == [("openapi.json", [])]:
+            return Route("openapi", [], None, ["GET"], False, self.openapi)
+        account_id: str | None = None
+        if pairs and pairs[0][0] == "accounts":
+            if not pairs[0][1]:
+                raise errors.not_found()
+            account_id = pairs[0][1][0]
+            if len(pairs) == 1:
+                rest = pairs[0][1][1:]
+                if not rest:
+                    return Route("accounts", [], account_id, ["GET"], True, self.get_account)
+                if rest in (["descendants"], ["children"]):
+                    return Route("accounts", rest, account_id, ["GET"], True, self.descendants)
+                raise errors.not_found()
+            pairs = pairs[1:]
+        if len(pairs) != 1:
+            raise errors.not_found()
+        module, params = pairs[0]
+        if module == "functions":
+            return self._functions_route(account_id, params)
+        if account_id is None and not params:
+            if module == "user_auth":
+                return Route(module, [], None, ["PUT"], False, self.user_auth)
+            if module == "api_auth":
+                return Route(module, [], None, ["PUT"], False, self.api_auth)
+            if module == "token_auth":
+                return Route(module, [], None, ["GET", "DELETE"], True, self.token_auth)
+        if module not in MODULES and ctx.auth_token is None:
+            raise errors.invalid_credentials()
+        raise errors.not_found()
+
+    def _functions_route(self, account_id: str | None, params: list[str]) -> Route:
+        if not params:
+            return Route("functions", [], account_id, ["GET", "PUT"], True, self.collection)
+        if params == ["samples"]:
+            return Route("functions", params, account_id, ["GET"], account_id is not None, self.samples)
+        if len(params) == 1:
+            allowed = ["GET", "POST", "PATCH", "DELETE"]
+            return Route("functions", params, account_id, allowed, True, self.document)
+        raise errors.not_found()
+
+    # -- handlers ----------------------------------------------------------------------------------
+    async def openapi(self, request: web.Request, ctx: env.RequestContext, route: Route, _s):
+        return web.json_response(openapi_document())
+
+    async def get_account(self, request, ctx, route: Route, session):
+        account = self.accounts.get_account(route.account_id or "") or {}
+        data = {"id": route.account_id, "name": account.get("name", "")}
+        return env.success(ctx, request, data)
+
+    async def descendants(self, request, ctx, route: Route, session: Session):
+        data = [
+            {"id": account_id, "name": account.get("name", "")}
+            for account_id, account in self.accounts.reachable_accounts(session)
+            if account_id != route.account_id
+            and (route.account_id in account.get("pvt_tree", []) or session.superduper_admin)
+        ]
+        return env.success(ctx, request, data)
+
+    async def collection(self, request, ctx, route: Route, session):
+        if ctx.method == "PUT":
+            if request.headers.get("If-Match"):
+                raise EmptyBodyError(412)
+            doc_id, saved = self.functions.create(route.account_id, ctx.data)
+            location = (
+                f"/v2/accounts/{route.account_id}/functions/{doc_id}"
+                if route.account_id
+                else f"/v2/functions/{doc_id}"
+            )
+            return env.success(
+                ctx,
+                request,
+                public_fields(saved, doc_id),
+                status=201,
+                revision=saved["_rev"],
+                headers={"Location": location},
+            )
+        if route.account_id is None:
+            # DECISIONS 4: KAZOO's view is broken (503); kfn lists the language packs it runs.
+            packs = [{"language_pack": pack, "engine": "quickjs"} for pack in LANGUAGE_PACKS]
+            return env.success(ctx, request, packs)
+        page = self.functions.list(route.account_id, ctx.query)
+        extra: dict[str, Any] = {}
+        if page.page_size is not None:
+            extra["page_size"] = page.page_size
+            extra["start_key"] = page.start_key
+            if page.next_start_key:
+                extra["next_start_key"] = page.next_start_key
+        revision = env.body_md5(page.items) if page.items else None
+        headers = {"ETag": f'"{revision}"'} if revision else {}
+        return env.success(ctx, request, page.items, revision=revision, extra=extra, headers=headers)
+
+    async def samples(self, request, ctx, route: Route, session):
+        keep = make_filter(ctx.query)
+        items = [s.as_document() for s in sample_functions() if keep(s.as_document())]
+        return env.success(
+            ctx,
+            request,
+            items,
+            revision=env.body_md5(items) if items else None,
+            extra={"page_size": len(items)},
+        )
+
+    def _check_conditions(self, request: web.Request, current_rev: str) -> None:
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match.strip() != "*" and if_match.strip().strip('"') != current_rev:
+            raise EmptyBodyError(412)
+
+    async def document(self, request, ctx, route: Route, session):
+        doc_id = route.params[0]
+        account_id = route.account_id
+        if ctx.method == "POST":
+            self.functions.validate(ctx.data)  # KAZOO validates a POST before loading it
+        current = self.functions.load(account_id, doc_id)
+        self._check_conditions(request, current["_rev"])
+        if ctx.method == "GET":
+            if_none = request.headers.get("If-None-Match")
+            if if_none and if_none.strip().strip('"') == current["_rev"]:
+                return web.Response(status=304)
+            return env.success(
+                ctx,
+                request,
+                public_fields(current, doc_id),
+                revision=current["_rev"],
+                headers={"ETag": f'"{current["_rev"]}"'},
+            )
+        if ctx.method == "POST":
+            saved = self.functions.update(account_id, doc_id, ctx.data)
+        elif ctx.method == "PATCH":
+            saved = self.functions.patch(account_id, doc_id, ctx.data)
+        else:
+            soft = str(ctx.req_value("should_soft_delete")).lower() != "false"
+            deleted = self.functions.delete(account_id, doc_id, soft=soft)
+            data = {**public_fields(deleted, doc_id), "_read_only": {"deleted": True}}
+            return env.success(ctx, request, data, revision=deleted["_rev"])
+        return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])
+
+    async def api_auth(self, request, ctx, route: Route, _session):
+        data, problems = _api_auth_validator.validate(ctx.data if isinstance(ctx.data, dict) else {})
+        if problems:
+            raise errors.validation_error(problems)
+        account_id = self.accounts.account_for_api_key(data["api_key"])
+        if account_id is None:
+            raise KazooError(404, "bad identifier", [data["api_key"]])
+        return self._issue(request, ctx, account_id, None, "cb_api_auth")
+
+    async def user_auth(self, request, ctx, route: Route, _session):
+        data, problems = _user_auth_validator.validate(ctx.data if isinstance(ctx.data, dict) else {})
+        if problems:
+            raise errors.validation_error(problems)
+        found = self.accounts.authenticate_user(
+            data["credentials"], data["method"], data.get("account_name") or data.get("account_realm")
+        )
+        if found is None:
+            raise errors.invalid_credentials()
+        return self._issue(request, ctx, found[0], found[1], "cb_user_auth")
+
+    def _issue(self, request, ctx, account_id: str, owner_id: str | None, method: str):
+        token, session = self.accounts.issue_token(account_id, owner_id, method)
+        ctx.auth_token = token
+        ctx.authenticated = True
+        return env.success(ctx, request, self.accounts.auth_data(session), status=201)
+
+    async def token_auth(self, request, ctx, route: Route, session: Session):
+        if ctx.method == "DELETE":
+            self.accounts.revoke_token(ctx.auth_token or "")
+            return env.success(ctx, request, None, include_data=False)
+        claims = {
+            "account_id": session.account_id,
+            "owner_id": session.owner_id,
+            "method": session.method,
+            "exp": int(session.expires_at),
+            "iss": "kfn",
+        }
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return env.success(ctx, request, {**claims, **self.accounts.auth_data(session)})

@@ -1,0 +1,116 @@
+"""The API server object: build the aiohttp app, start and stop it inside any running loop.
+
+`kfn serve` runs it in the foreground; the TUI starts the same object in its own event loop.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
+from backend.api.routes import ApiHandlers
+from backend.functions import FunctionService
+from backend.store import DocumentStore
+
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+
+
+class PortInUse(OSError):
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"port {port} on {host} is already taken; stop what listens there or pass --port"
+        )
+        self.host = host
+        self.port = port
+
+
+@dataclass
+class Backend:
+    """The services over one data dir, shared by the API, the CLI and the app."""
+
+    store: DocumentStore
+    accounts: AccountService
+    functions: FunctionService
+    created_local: NewAccount | None = None
+
+    @classmethod
+    def open(
+        cls, data_dir: Path, *, token_ttl: float = TOKEN_TTL_SECONDS, fsync: bool = True
+    ) -> Backend:
+        store = DocumentStore(data_dir, fsync=fsync)
+        accounts = AccountService(store, token_ttl=token_ttl)
+        created = accounts.ensure_local_account()
+        return cls(store, accounts, FunctionService(store), created)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def create_app(backend: Backend) -> web.Application:
+    # Bodies are read by the envelope code with KAZOO's exact limit, not by aiohttp's.
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    handlers = ApiHandlers(backend.accounts, backend.functions)
+    app.router.add_route("*", "/{tail:.*}", handlers.dispatch)
+    return app
+
+
+def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> int:
+    """The first port from `start` that can be bound on `host`."""
+    for port in range(start, start + tries):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise PortInUse(host, start)
+
+
+class ApiServer:
+    """Start with `await server.start()` in whatever loop is running; stop with `await stop()`."""
+
+    def __init__(
+        self, backend: Backend, host: str = "127.0.0.1", port: int = 8000, access_log: bool = True
+    ) -> None:
+        self.backend = backend
+        self.host = host
+        self.port = port
+        self.access_log = access_log
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        logger = logging.getLogger("kfn.access") if self.access_log else None
+        self._runner = web.AppRunner(
+            create_app(self.backend),
+            access_log=logger,
+            access_log_format=ACCESS_LOG_FORMAT,
+            handle_signals=False,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=False)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUse(self.host, self.port) from exc
+            raise
+        if self.port == 0:
+            sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+            self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,366 @@
+"""The functions service the API calls (CONTRACT §4, with DECISIONS.md applied).
+
+It owns the document rules: coercion and defaults through the functions schema, `_`/`pvt_` keys
+dropped, private fields kept across updates, revisions, soft deletes, account isolation, listing
+order, page keys and `filter_*` filters. It knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import binascii
+import copy
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from backend import errors
+from backend.schema import SchemaValidator
+from backend.store import DocumentStore, RevisionConflict, StoreError
+
+FUNCTIONS = "functions"
+DEFAULT_PAGE_SIZE = 50
+GREGORIAN_OFFSET = 62_167_219_200  # KAZOO timestamps are Gregorian seconds
+
+# The functions schema, from the facts of CONTRACT §4.1 (draft 4, no additionalProperties).
+FUNCTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "function_js"],
+    "properties": {
+        "name": {"type": "string", "description": "A descriptive name for the function."},
+        "function_js": {"type": "string", "description": "The JavaScript function body."},
+        "enabled": {"type": "boolean", "default": True},
+        "language_pack": {"type": "string", "default": "javascript"},
+    },
+}
+LANGUAGE_PACKS = ["javascript"]
+_validator = SchemaValidator(FUNCTION_SCHEMA)
+
+
+def gregorian_now() -> int:
+    return int(time.time()) + GREGORIAN_OFFSET
+
+
+def is_private_key(key: str) -> bool:
+    return key.startswith("_") or key.startswith("pvt_")
+
+
+def public_fields(doc: Mapping[str, Any], doc_id: str | None = None) -> dict[str, Any]:
+    """KAZOO's public view: every non-private top-level key, plus `id` (and `_read_only`)."""
+    public = {k: v for k, v in doc.items() if not is_private_key(k)}
+    if "_read_only" in doc:
+        public["_read_only"] = doc["_read_only"]
+    if doc_id is not None:
+        public["id"] = doc_id
+    return public
+
+
+def private_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if is_private_key(k)}
+
+
+def merge_left(patch: Any, base: Any) -> Any:
+    """KAZOO's PATCH merge: request wins, objects merge deeply, `{}` replaces, null removes."""
+    if not isinstance(patch, dict) or not isinstance(base, dict) or not patch:
+        return copy.deepcopy(patch)
+    merged = copy.deepcopy(base)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and value and isinstance(merged.get(key), dict):
+            merged[key] = merge_left(value, merged[key])
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def encode_page_key(account_id: str | None, doc_id: str | None = None) -> str:
+    key = [account_id or ""] if doc_id is None else [account_id or "", doc_id]
+    raw = json.dumps(key, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_page_key(value: str) -> list[Any] | None:
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return key if isinstance(key, list) else None
+
+
+def _filter_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    return ""
+
+
+_MISSING = object()
+
+
+def _lookup(doc: Mapping[str, Any], dotted: str) -> Any:
+    current: Any = doc
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return _MISSING
+        current = current[part]
+    return current
+
+
+def _is_empty(value: Any) -> bool:
+    return value is _MISSING or value in (None, "", [], {}, 0, 0.0, "0", "NULL", "undefined")
+
+
+def _filter_matches(value: Any, wanted: str) -> bool:
+    text = "" if value is _MISSING else _filter_text(value)
+    if text == wanted:
+        return True
+    try:
+        decoded = json.loads(wanted)
+    except ValueError:
+        return False
+    if isinstance(decoded, list):
+        return text in [_filter_text(item) for item in decoded]
+    return decoded == text
+
+
+def make_filter(params: Mapping[str, str]) -> Callable[[Mapping[str, Any]], bool]:
+    """crossbar_filter: AND of every filter parameter, applied to the full stored document."""
+    checks: list[Callable[[Mapping[str, Any]], bool]] = []
+    for name, wanted in params.items():
+        if name.startswith("filter_not_"):
+            key = name[len("filter_not_") :]
+            checks.append(lambda d, k=key, w=wanted: not _filter_matches(_lookup(d, k), w))
+        elif name.startswith("filter_"):
+            key = name[len("filter_") :]
+            checks.append(lambda d, k=key, w=wanted: _filter_matches(_lookup(d, k), w))
+        elif name == "has_key":
+            checks.append(lambda d, k=wanted: _lookup(d, k) is not _MISSING)
+        elif name == "key_missing":
+            checks.append(lambda d, k=wanted: _lookup(d, k) is _MISSING)
+        elif name == "has_value":
+            checks.append(lambda d, k=wanted: not _is_empty(_lookup(d, k)))
+        elif name == "value_missing":
+            checks.append(lambda d, k=wanted: _is_empty(_lookup(d, k)))
+        elif name in ("created_from", "created_to", "modified_from", "modified_to"):
+            field = "pvt_created" if name.startswith("created") else "pvt_modified"
+            try:
+                bound = int(wanted)
+            except ValueError:
+                checks.append(lambda d: False)
+                continue
+            if name.endswith("_from"):
+                checks.append(lambda d, f=field, b=bound: int(d.get(f, 0)) >= b)
+            else:
+                checks.append(lambda d, f=field, b=bound: int(d.get(f, 0)) <= b)
+
+    def matches(doc: Mapping[str, Any]) -> bool:
+        try:
+            return all(check(doc) for check in checks)
+        except (TypeError, ValueError):
+            return False  # a filter that throws excludes the document, as in KAZOO
+
+    return matches
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    page_size: int | None = None
+    start_key: str | None = None
+    next_start_key: str | None = None
+
+
+def summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": doc_id}
+    for key in ("name", "function_js"):
+        if key in doc:
+            item[key] = doc[key]
+    item["enabled"] = doc.get("enabled", True)
+    if doc.get("pvt_disabled_message"):
+        item["disable_reason"] = doc["pvt_disabled_message"]
+    return item
+
+
+def parse_page_size(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        raise errors.KazooError(404, "faulty_request", {"message": "invalid page size"}) from None
+    if size < 1:
+        raise errors.KazooError(404, "faulty_request", {"message": "page size must be at least 1"})
+    return size
+
+
+class FunctionService:
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+        # Live (not deleted) ids per account, kept sorted: listing never scans other accounts.
+        self._index: dict[str | None, list[str]] = {}
+        for doc_id, doc in store.all(FUNCTIONS):
+            if not doc.get("pvt_deleted"):
+                self._index.setdefault(doc.get("pvt_account_id"), []).append(doc_id)
+        for ids in self._index.values():
+            ids.sort()
+
+    # -- validation -----------------------------------------------------------------------------
+    @staticmethod
+    def validate(data: Any) -> dict[str, Any]:
+        """Check request data against the functions schema; return it coerced, with defaults."""
+        if not isinstance(data, dict):
+            kind = "array" if isinstance(data, list) else type(data).__name__
+            raise errors.validation_error(
+                {
+                    "": {
+                        "type": {
+                            "message": "Value did not match type(s): object",
+                            "target": "object",
+                            "value": data if kind == "array" else str(data),
+                        }
+                    }
+                }
+            )
+        public = {k: v for k, v in data.items() if not is_private_key(k)}
+        validated, problems = _validator.validate(_without_nulls(public))
+        if problems:
+            raise errors.validation_error(problems)
+        return validated
+
+    # -- reads ------------------------------------------------------------------------------------
+    def load(self, account_id: str | None, doc_id: str) -> dict[str, Any]:
+        doc = self.store.get(FUNCTIONS, doc_id)
+        if (
+            doc is None
+            or doc.get("pvt_deleted")
+            or doc.get("pvt_type") != "function"
+            or (account_id is not None and doc.get("pvt_account_id") != account_id)
+        ):
+            raise errors.bad_identifier(doc_id)
+        return doc
+
+    def list(self, account_id: str | None, params: Mapping[str, str]) -> Page:
+        keep = make_filter(params)
+        descending = params.get("descending") == "true" or params.get("ascending") == "false"
+        paginate = params.get("paginate", "true") == "true"
+        ids = self._index.get(account_id, [])
+        start_id: str | None = None
+        if paginate and params.get("start_key"):
+            decoded = decode_page_key(params["start_key"])
+            if decoded is None:
+                start_id = params["start_key"]  # a raw function id, as KAZOO falls back to
+            elif decoded[:1] == [account_id or ""] and len(decoded) > 1:
+                start_id = str(decoded[1])  # keys of other accounts are clamped away
+        if descending:
+            end = len(ids) if start_id is None else bisect.bisect_right(ids, start_id)
+            ordered = (ids[i] for i in range(end - 1, -1, -1))
+        else:
+            begin = 0 if start_id is None else bisect.bisect_left(ids, start_id)
+            ordered = (ids[i] for i in range(begin, len(ids)))
+        limit = parse_page_size(params.get("page_size")) if paginate else None
+        items: list[dict[str, Any]] = []
+        next_key = None
+        for doc_id in ordered:
+            doc = self.store.get(FUNCTIONS, doc_id)
+            if doc is None or not keep(doc):
+                continue
+            if limit is not None and len(items) == limit:
+                next_key = encode_page_key(account_id, doc_id)
+                break
+            items.append(summary(doc_id, doc))
+        if not paginate:
+            return Page(items)
+        used = encode_page_key(account_id, start_id) if start_id else encode_page_key(account_id)
+        return Page(items, len(items), used, next_key)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def _save(self, doc_id: str, doc: dict[str, Any], expected_rev: str | None | bool):
+        try:
+            return self.store.put(FUNCTIONS, doc_id, doc, expected_rev=expected_rev)
+        except RevisionConflict:
+            raise errors.conflict() from None
+        except StoreError as exc:
+            raise errors.datastore_fault(str(exc)) from None
+
+    def create(self, account_id: str | None, data: Any) -> tuple[str, dict[str, Any]]:
+        validated = self.validate(data)
+        requested = data.get("id") or data.get("_id")
+        validated.pop("id", None)
+        doc_id = str(requested) if requested else secrets.token_hex(16)
+        if self.store.get(FUNCTIONS, doc_id) is not None:
+            raise errors.conflict()  # also for the id of a soft-deleted function, as KAZOO
+        now = gregorian_now()
+        doc = {
+            **validated,
+            "pvt_type": "function",
+            "pvt_vsn": "1",
+            "pvt_account_db": FUNCTIONS,
+            "pvt_created": now,
+            "pvt_modified": now,
+            "pvt_alphanum_name": "".join(c for c in validated["name"].lower() if c.isalnum()),
+        }
+        if account_id is not None:
+            doc["pvt_account_id"] = account_id
+        saved = self._save(doc_id, doc, expected_rev=None)
+        bisect.insort(self._index.setdefault(account_id, []), doc_id)
+        return doc_id, saved
+
+    def _replace(
+        self, current: dict[str, Any], doc_id: str, public: dict[str, Any], expected_rev: str
+    ) -> dict[str, Any]:
+        public.pop("id", None)
+        doc = {
+            **private_fields(current),
+            **public,
+            "pvt_modified": gregorian_now(),
+            "pvt_alphanum_name": "".join(c for c in public["name"].lower() if c.isalnum()),
+        }
+        return self._save(doc_id, doc, expected_rev=expected_rev)
+
+    def update(self, account_id: str | None, doc_id: str, data: Any) -> dict[str, Any]:
+        """POST: the whole public document is replaced (and, unlike KAZOO, saved)."""
+        validated = self.validate(data)  # KAZOO validates before loading: 400 wins over 404
+        current = self.load(account_id, doc_id)
+        return self._replace(current, doc_id, validated, current["_rev"])
+
+    def patch(self, account_id: str | None, doc_id: str, data: Any) -> dict[str, Any]:
+        current = self.load(account_id, doc_id)
+        if not isinstance(data, dict):
+            self.validate(data)  # raises KAZOO's type error
+        patch = {k: v for k, v in data.items() if not is_private_key(k)}
+        merged = merge_left(patch, public_fields(current))
+        validated = self.validate(merged)
+        return self._replace(current, doc_id, validated, current["_rev"])
+
+    def delete(self, account_id: str | None, doc_id: str, *, soft: bool = True) -> dict[str, Any]:
+        current = self.load(account_id, doc_id)
+        if soft:
+            tombstone = {**current, "pvt_deleted": True, "pvt_modified": gregorian_now()}
+            self._save(doc_id, tombstone, expected_rev=current["_rev"])
+        else:
+            try:
+                self.store.delete(FUNCTIONS, doc_id, expected_rev=current["_rev"])
+            except RevisionConflict:
+                raise errors.conflict() from None
+            except StoreError as exc:
+                raise errors.datastore_fault(str(exc)) from None
+        ids = self._index.get(current.get("pvt_account_id"), [])
+        position = bisect.bisect_left(ids, doc_id)
+        if position < len(ids) and ids[position] == doc_id:
+            ids.pop(position)
+        return current

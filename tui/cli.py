@@ -1,0 +1,174 @@
+"""The `kfn` command line: `serve`, `accounts`, `run`, `check`, `simulate`, or the app.
+
+Subcommands import only `backend/` (never textual), so a CLI run starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", help="where kfn keeps its data (default: $KFN_DATA_DIR or the user data dir)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kfn", description="A terminal workbench for KAZOO callflow functions."
+    )
+    _add_data_dir(parser)
+    parser.add_argument("--port", type=int, default=8000, help="embedded API port (default 8000, or the next free one)")
+    parser.add_argument("--no-api", action="store_true", help="do not serve the embedded API")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the KAZOO v2 functions API in the foreground")
+    _add_data_dir(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--token-ttl", type=float, default=3600, help="token lifetime in seconds (default 3600)")
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+
+    accounts = sub.add_parser("accounts", help="create and list accounts")
+    _add_data_dir(accounts)
+    acc_sub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    create = acc_sub.add_parser("create", help="create an account with an API key")
+    create.add_argument("name")
+    create.add_argument("--username")
+    create.add_argument("--password")
+    create.add_argument("--parent", help="the id of the parent account")
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    listing = acc_sub.add_parser("list", help="list accounts")
+    listing.add_argument("--json", action="store_true")
+
+    from tui import runtime_cli
+
+    runtime_cli.add_subcommands(sub, _add_data_dir)
+    return parser
+
+
+def _open_backend(args: argparse.Namespace, **kwargs: object):
+    from backend.api.server import Backend
+    from backend.paths import data_dir
+
+    return Backend.open(data_dir(args.data_dir), **kwargs)  # type: ignore[arg-type]
+
+
+def _announce_local(backend, out=sys.stderr) -> None:
+    created = backend.created_local
+    if created is not None:
+        print(
+            f"kfn: created the local account {created.account_id} "
+            f"(api key, shown once: {created.api_key})",
+            file=out,
+        )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from backend.api.server import ApiServer, PortInUse
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    backend = _open_backend(args, token_ttl=args.token_ttl)
+    _announce_local(backend)
+
+    async def serve() -> int:
+        server = ApiServer(backend, args.host, args.port, access_log=not args.quiet)
+        try:
+            await server.start()
+        except PortInUse as exc:
+            print(f"kfn: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"kfn: serving the KAZOO v2 API on {server.url} (data in {backend.store.data_dir})", file=sys.stderr, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        print("kfn: stopping", file=sys.stderr, flush=True)
+        await server.stop()
+        return EXIT_OK
+
+    try:
+        return asyncio.run(serve())
+    finally:
+        backend.close()
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    backend = _open_backend(args)
+    try:
+        _announce_local(backend)
+        if args.accounts_command == "create":
+            try:
+                made = backend.accounts.create_account(
+                    args.name, username=args.username, password=args.password, parent_id=args.parent
+                )
+            except ValueError as exc:
+                print(f"kfn: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            if args.json:
+                print(json.dumps({"account_id": made.account_id, "api_key": made.api_key, "username": made.username}))
+            else:
+                print(f"account   {made.account_id}  {made.name}")
+                print(f"api key   {made.api_key}  (shown once; kfn stores only its hash)")
+                if made.username:
+                    print(f"user      {made.username}")
+            return EXIT_OK
+        rows = [
+            {"account_id": account_id, "name": account.get("name", ""), "superduper_admin": bool(account.get("pvt_superduper_admin"))}
+            for account_id, account in backend.accounts.list_accounts()
+        ]
+        if args.json:
+            print(json.dumps(rows))
+        else:
+            for row in rows:
+                admin = "  (admin)" if row["superduper_admin"] else ""
+                print(f"{row['account_id']}  {row['name']}{admin}")
+        return EXIT_OK
+    finally:
+        backend.close()
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from tui.app import run_app
+
+    return run_app(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from backend.store import StoreError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"serve": cmd_serve, "accounts": cmd_accounts}
+    try:
+        if args.command in handlers:
+            return handlers[args.command](args)
+        if args.command is not None:
+            return args.handler(args)
+        return cmd_app(args)
+    except StoreError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    entry()
