@@ -8,8 +8,8 @@ order, page keys and `filter_*` filters. It knows nothing of HTTP.
 from __future__ import annotations
 
 import base64
-import bisect
 import binascii
+import bisect
 import copy
 import json
 import secrets
@@ -289,7 +289,7 @@ class FunctionService:
         return Page(items, len(items), used, next_key)
 
     # -- writes -----------------------------------------------------------------------------------
-    def _save(self, doc_id: str, doc: dict[str, Any], expected_rev: str | None | bool):
+    def _save(self, doc_id: str, doc: dict[str, Any], expected_rev: str | bool | None):
         try:
             return self.store.put(FUNCTIONS, doc_id, doc, expected_rev=expected_rev)
         except RevisionConflict:

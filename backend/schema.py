@@ -20,9 +20,6 @@ from referencing import Registry
 
 ErrorMap = dict[str, dict[str, dict[str, Any]]]
 
-_TYPE_NAMES = ("string", "integer", "number", "boolean", "object", "array", "null")
-
-
 def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any, schema: Any):
     if isinstance(instance, dict):
         for name, subschema in properties.items():
@@ -55,6 +52,11 @@ def escape_key(key: Any) -> str:
 
 def dotted_path(parts: Iterable[Any]) -> str:
     return ".".join(escape_key(part) for part in parts)
+
+
+def join_path(prefix: str, key: str) -> str:
+    """Join an already-dotted prefix and an already-dotted key."""
+    return f"{prefix}.{key}" if prefix and key else prefix or key
 
 
 def _type_target(expected: Any) -> str:
@@ -149,9 +151,14 @@ def _set_at(document: Any, path: list[Any], value: Any) -> None:
 class SchemaValidator:
     """Validate a document against a schema: fills defaults, optionally coerces, maps errors."""
 
-    def __init__(self, schema: Mapping[str, Any], registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        registry: Registry | None = None,
+        format_checker: Any = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"registry": registry} if registry is not None else {}
-        self._validator = KazooDraft4(schema, **kwargs)
+        self._validator = KazooDraft4(schema, format_checker=format_checker, **kwargs)
 
     def validate(self, document: Any, *, coerce: bool = True) -> tuple[Any, ErrorMap]:
         """Return (document with defaults filled, errors). The input is not modified."""
@@ -178,16 +185,3 @@ def errors_to_map(errors: Iterable[ValidationError], prefix: Iterable[Any] = ())
         # Two errors on the same path keep only the last one, as KAZOO's merge does.
         result[dotted_path([*prefix, *path])] = {code: detail}
     return result
-
-
-def type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    for name, kind in (("string", str), ("object", dict), ("array", list)):
-        if isinstance(value, kind):
-            return name
-    return "null" if value is None else _TYPE_NAMES[0]

@@ -312,7 +312,7 @@ class DocumentStore:
 
     # -- writes ----------------------------------------------------------------------------------
     def put(
-        self, table: str, key: str, doc: Document, *, expected_rev: str | None | bool = False
+        self, table: str, key: str, doc: Document, *, expected_rev: str | bool | None = False
     ) -> Document:
         """Write `doc` with a new revision. `expected_rev=None` means "must not exist yet";
         a string means "must currently be at this revision"; False skips the check."""
@@ -326,7 +326,7 @@ class DocumentStore:
             self.storage.append(table, key, stored)
             return stored
 
-    def delete(self, table: str, key: str, *, expected_rev: str | None | bool = False) -> None:
+    def delete(self, table: str, key: str, *, expected_rev: str | bool | None = False) -> None:
         with self._write_lock:
             current = self.get(table, key)
             if current is None:

@@ -1,10 +1,183 @@
-"""`kfn run`, `kfn check`, `kfn simulate` (filled in with the runtime)."""
+"""`kfn run`, `kfn check` and `kfn simulate`: the runtime from the command line.
+
+Exit status: 0 ok; 1 when the function fails or its flow is invalid; 2 for usage errors.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
 
 
 def add_subcommands(sub: argparse._SubParsersAction, add_data_dir: Callable) -> None:
-    return None
+    run = sub.add_parser("run", help="run a function against a call and judge its flow")
+    add_data_dir(run)
+    run.add_argument("function", metavar="FILE_OR_ID", help="a .js body, a .json function document, or a stored function id")
+    run.add_argument("--call", required=True, help="a call file (JSON of KAZOO call parameters)")
+    run.add_argument("--raw", action="store_true", help="pass the call JSON unchanged (NOT what KAZOO does)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(handler=cmd_run)
+
+    check = sub.add_parser("check", help="syntax and ES5 checks plus a dry run")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--call", help="the call for the dry run (default: a sample call)")
+    check.set_defaults(handler=cmd_check)
+
+    simulate = sub.add_parser("simulate", help="walk a callflow, running its function nodes")
+    simulate.add_argument("callflow", metavar="CALLFLOW.json")
+    simulate.add_argument("--call", required=True)
+    simulate.add_argument("--functions", help="directory of <id>.js / <id>.json functions (default: the samples)")
+    simulate.add_argument("--raw", action="store_true")
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(handler=cmd_simulate)
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+
+
+def _read_call(path: str) -> dict[str, Any]:
+    call = _read_json(path, "the call file")
+    if not isinstance(call, dict):
+        raise UsageError(f"the call file {path} must hold a JSON object of call parameters")
+    return call
+
+
+def _load_body(target: str, data_dir: str | None) -> str:
+    path = Path(target)
+    if path.suffix == ".js" and path.is_file():
+        return path.read_text(encoding="utf-8")
+    if path.suffix == ".json" and path.is_file():
+        doc = _read_json(target, "the function file")
+        body = doc.get("function_js") if isinstance(doc, dict) else None
+        if not isinstance(body, str):
+            raise UsageError(f"{target} has no string 'function_js'")
+        return body
+    if path.suffix in (".js", ".json"):
+        raise UsageError(f"{target} does not exist")
+    from backend.paths import data_dir as resolve
+    from backend.store import DocumentStore
+
+    with DocumentStore(resolve(data_dir)) as store:
+        doc = store.get("functions", target)
+    if doc is None or doc.get("pvt_deleted"):
+        raise UsageError(f"no file and no stored function named {target}")
+    return str(doc.get("function_js", ""))
+
+
+def _print_evaluation(evaluation, out=sys.stdout) -> None:
+    for finding in evaluation.check.es5:
+        print(f"warning: line {finding.line}, column {finding.column}: {finding.message}", file=out)
+    if evaluation.outcome:
+        for level, text in evaluation.outcome.logs:
+            print(f"console.{level}: {text}", file=out)
+    if evaluation.error:
+        print(f"error: {evaluation.error.describe()}", file=out)
+        return
+    print(json.dumps(evaluation.flow, indent=2), file=out)
+    if evaluation.ok:
+        print(f"valid: KAZOO would branch into this flow ({evaluation.outcome.duration_ms:.2f} ms)", file=out)
+    else:
+        print("invalid: KAZOO would drop this flow and continue to the '_' child:", file=out)
+        for line in evaluation.reasons():
+            print(f"  {line}", file=out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from backend.runtime.evaluate import evaluate
+
+    try:
+        body = _load_body(args.function, args.data_dir)
+        call = _read_call(args.call)
+    except UsageError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    evaluation = evaluate(body, call, raw=args.raw)
+    if args.json:
+        print(json.dumps(evaluation.to_json()))
+    else:
+        _print_evaluation(evaluation)
+    return EXIT_OK if evaluation.ok else EXIT_FAILED
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from backend.runtime import es5
+    from backend.runtime.evaluate import evaluate
+    from backend.samples import sample_calls
+
+    try:
+        call = _read_call(args.call) if args.call else next(iter(sample_calls().values()), {})
+    except UsageError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            body = _load_body(name, None) if name.endswith((".js", ".json")) else None
+        except UsageError as exc:
+            print(f"kfn: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if body is None:
+            print(f"kfn: {name}: give a .js or .json file", file=sys.stderr)
+            return EXIT_USAGE
+        report = es5.check(body)
+        for finding in report.findings:
+            print(f"{name}:{finding.line}:{finding.column}: {finding.severity}: {finding.message}")
+        if not report.runnable:
+            status = EXIT_FAILED
+            continue
+        evaluation = evaluate(body, call, report=report)
+        if evaluation.ok:
+            print(f"{name}: ok (dry run returned a valid {evaluation.flow.get('module')} flow)")
+        else:
+            status = EXIT_FAILED
+            for line in evaluation.reasons():
+                print(f"{name}: dry run: {line}")
+        if report.es5:
+            status = EXIT_FAILED
+    return status
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from backend.callflow.simulate import DirectorySource, simulate
+    from backend.samples import samples_dir
+
+    try:
+        callflow = _read_json(args.callflow, "the callflow file")
+        call = _read_call(args.call)
+    except UsageError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(callflow, dict) or not isinstance(callflow.get("flow"), dict):
+        print(f"kfn: {args.callflow} must be a callflow object with a 'flow'", file=sys.stderr)
+        return EXIT_USAGE
+    directory = Path(args.functions) if args.functions else samples_dir() / "functions"
+    if not directory.is_dir():
+        print(f"kfn: {directory} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    result = simulate(callflow, call, DirectorySource(directory), raw=args.raw)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        for number, step in enumerate(result.steps, 1):
+            data = json.dumps(step.data, separators=(",", ":"))
+            note = f"  — {step.note}" if step.note else ""
+            print(f"{number:>3}. [{step.outcome}] {step.module} {data}  @ {step.where}{note}")
+        print(f"{result.branches} branch(es); {result.ended}")
+    failed = any(step.outcome == "continued" and step.evaluation is not None for step in result.steps)
+    return EXIT_FAILED if failed or result.ended == "branch limit reached" else EXIT_OK

@@ -1,0 +1,205 @@
+"""Walk a callflow as KAZOO's executor would for `function` nodes (CONTRACT §6.1).
+
+A function node runs its function: a valid returned flow replaces the current one (the node's
+own `_` child is kept on a stack and resumed when that flow ends), anything else continues to
+the `_` child. KAZOO allows at most 50 branches per call. Other modules are recorded, not
+executed, and the walk follows their `_` child. kfn also refuses, as DECISIONS.md says, to run a
+function that is disabled, deleted, missing or owned by another account, and says why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from backend.runtime.evaluate import Evaluation, evaluate
+from backend.runtime.sandbox import Sandbox
+from backend.samples import parse_function_file
+
+MAX_BRANCHES = 50
+MAX_STEPS = 500
+
+
+@dataclass(frozen=True)
+class FunctionDoc:
+    id: str
+    function_js: str
+    name: str = ""
+    enabled: bool = True
+    deleted: bool = False
+    account_id: str | None = None
+
+
+class FunctionSource(Protocol):
+    def get(self, function_id: str) -> FunctionDoc | None: ...
+
+
+class MappingSource:
+    """Functions held in memory (the app passes the documents it fetched)."""
+
+    def __init__(self, docs: Mapping[str, FunctionDoc]) -> None:
+        self.docs = dict(docs)
+
+    def get(self, function_id: str) -> FunctionDoc | None:
+        return self.docs.get(function_id)
+
+
+class DirectorySource:
+    """Functions from files: `<id>.js` (a body) or `<id>.json` (a function document)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get(self, function_id: str) -> FunctionDoc | None:
+        if "/" in function_id or function_id.startswith("."):
+            return None
+        script = self.directory / f"{function_id}.js"
+        if script.is_file():
+            sample = parse_function_file(script)
+            return FunctionDoc(function_id, sample.function_js, sample.name)
+        document = self.directory / f"{function_id}.json"
+        if document.is_file():
+            doc = json.loads(document.read_text(encoding="utf-8"))
+            return FunctionDoc(
+                function_id,
+                str(doc.get("function_js", "")),
+                str(doc.get("name", function_id)),
+                doc.get("enabled", True) is not False,
+            )
+        return None
+
+
+class StoreSource:
+    """Functions from the store, as the embedded server sees them."""
+
+    def __init__(self, functions: Any) -> None:
+        self.functions = functions
+
+    def get(self, function_id: str) -> FunctionDoc | None:
+        doc = self.functions.store.get("functions", function_id)
+        if doc is None:
+            return None
+        return FunctionDoc(
+            function_id,
+            str(doc.get("function_js", "")),
+            str(doc.get("name", "")),
+            doc.get("enabled", True) is not False,
+            bool(doc.get("pvt_deleted")),
+            doc.get("pvt_account_id"),
+        )
+
+
+@dataclass
+class Step:
+    where: str  # a readable position: "flow", "flow ▸ _", "function abc ▸ children.1"
+    module: str
+    data: dict[str, Any]
+    outcome: str  # recorded, skipped, branched, continued, stopped
+    note: str = ""
+    function_id: str | None = None
+    evaluation: Evaluation | None = None
+
+
+@dataclass
+class Simulation:
+    steps: list[Step] = field(default_factory=list)
+    branches: int = 0
+    ended: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "branches": self.branches,
+            "ended": self.ended,
+            "steps": [
+                {
+                    "where": step.where,
+                    "module": step.module,
+                    "data": step.data,
+                    "outcome": step.outcome,
+                    "note": step.note,
+                    **({"function_id": step.function_id} if step.function_id else {}),
+                    **({"run": step.evaluation.to_json()} if step.evaluation else {}),
+                }
+                for step in self.steps
+            ],
+        }
+
+
+def _refusal(doc: FunctionDoc | None, function_id: str | None, account_id: str | None) -> str | None:
+    if not function_id:
+        return "the function node has no data.id"
+    if doc is None:
+        return f"function {function_id} does not exist"
+    if doc.deleted:
+        return f"function {function_id} is deleted"
+    if not doc.enabled:
+        return f"function {function_id} is disabled"
+    if account_id is not None and doc.account_id not in (None, account_id):
+        return f"function {function_id} belongs to another account"
+    return None
+
+
+def simulate(
+    callflow: Mapping[str, Any],
+    call_payload: dict[str, Any],
+    source: FunctionSource,
+    *,
+    account_id: str | None = None,
+    sandbox: Sandbox | None = None,
+    raw: bool = False,
+    max_branches: int = MAX_BRANCHES,
+) -> Simulation:
+    sim = Simulation()
+    flow = callflow.get("flow")
+    if not isinstance(flow, Mapping):
+        sim.ended = "the callflow has no 'flow' object"
+        return sim
+    node: Mapping[str, Any] | None = flow
+    where = "flow"
+    resume: list[tuple[Mapping[str, Any], str]] = []
+    while node is not None:
+        if len(sim.steps) >= MAX_STEPS:
+            sim.ended = f"stopped after {MAX_STEPS} steps"
+            return sim
+        module = str(node.get("module", ""))
+        data = node.get("data") if isinstance(node.get("data"), Mapping) else {}
+        children = node.get("children") if isinstance(node.get("children"), Mapping) else {}
+        wildcard = children.get("_") if isinstance(children.get("_"), Mapping) else None
+        next_node, next_where = wildcard, f"{where} ▸ _"
+        if data.get("skip_module") is True:
+            sim.steps.append(Step(where, module, dict(data), "skipped", "skip_module is set"))
+        elif module == "function":
+            function_id = data.get("id")
+            doc = source.get(str(function_id)) if function_id else None
+            refusal = _refusal(doc, function_id, account_id)
+            if refusal or doc is None:
+                sim.steps.append(
+                    Step(where, module, dict(data), "continued", f"{refusal}; continuing to '_'", function_id)
+                )
+            else:
+                run = evaluate(doc.function_js, call_payload, raw=raw, sandbox=sandbox)
+                if run.ok and sim.branches >= max_branches:
+                    sim.steps.append(
+                        Step(where, module, dict(data), "stopped", f"KAZOO's limit of {max_branches} branches per call was reached", function_id, run)
+                    )
+                    sim.ended = "branch limit reached"
+                    return sim
+                if run.ok:
+                    sim.branches += 1
+                    if wildcard is not None:
+                        resume.append((wildcard, f"{where} ▸ _"))
+                    sim.steps.append(Step(where, module, dict(data), "branched", "branched into the returned flow", function_id, run))
+                    next_node, next_where = run.flow, f"function {function_id}"
+                else:
+                    why = "; ".join(run.reasons()) or "no valid flow"
+                    sim.steps.append(Step(where, module, dict(data), "continued", f"{why}; continuing to '_'", function_id, run))
+        else:
+            sim.steps.append(Step(where, module, dict(data), "recorded"))
+        if next_node is None and resume:
+            next_node, next_where = resume.pop()
+        node, where = next_node, next_where
+    sim.ended = "the flow ended (no '_' child): KAZOO stops the callflow here"
+    return sim

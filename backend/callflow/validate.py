@@ -1,0 +1,109 @@
+"""Validate a function's result as KAZOO does before branching (CONTRACT §6.5).
+
+The result must be a `callflows.action` node: `module` (a known module), `data` (checked against
+that module's schema, defaults filled in) and `children` (each one a node, recursively). Errors
+use KAZOO's codes and messages, keyed by dotted path from the root of the returned flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import urlparse
+
+from jsonschema import FormatChecker
+
+from backend.callflow.modules import URL_FIELDS, data_schema
+from backend.schema import ErrorMap, SchemaValidator, dotted_path, join_path
+
+BLOCKED_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0")
+MAX_DEPTH = 64
+
+NODE_SCHEMA = {
+    "type": "object",
+    "required": ["data", "module"],
+    "properties": {
+        "children": {"type": "object"},
+        "data": {"type": "object", "default": {}},
+        "module": {"type": "string", "minLength": 1, "maxLength": 64},
+    },
+}
+_node_validator = SchemaValidator(NODE_SCHEMA)
+
+
+@dataclass
+class FlowVerdict:
+    valid: bool
+    flow: Any
+    errors: ErrorMap = field(default_factory=dict)
+
+    def messages(self) -> list[str]:
+        """One readable line per error: `path: message`."""
+        lines = []
+        for path, detail in self.errors.items():
+            for code, info in detail.items():
+                lines.append(f"{path or '(root)'}: {info.get('message', code)}")
+        return lines
+
+
+@cache
+def _data_validator(module: str) -> SchemaValidator | None:
+    schema = data_schema(module)
+    return None if schema is None else SchemaValidator(schema, format_checker=FormatChecker())
+
+
+def _url_problem(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return "invalid client URL"
+    if parsed.hostname in BLOCKED_HOSTS:
+        return "invalid client URL"
+    return None
+
+
+def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> Any:
+    # Flows are validated strictly: KAZOO's flow check does not coerce strings.
+    checked, problems = _node_validator.validate(node, coerce=False)
+    for key, detail in problems.items():
+        errors[join_path(dotted_path(path), key)] = detail
+    if not isinstance(checked, dict):
+        return checked
+    module = checked.get("module")
+    if isinstance(module, str) and module:
+        validator = _data_validator(module)
+        if validator is None:
+            errors[dotted_path([*path, "module"])] = {
+                "error": {"message": f"unable to find callflow schema for module {module}", "value": module}
+            }
+        elif isinstance(checked.get("data"), dict):
+            data, data_problems = validator.validate(checked["data"], coerce=False)
+            for key, detail in data_problems.items():
+                errors[join_path(dotted_path([*path, "data"]), key)] = detail
+            for url_field in URL_FIELDS.get(module, ()):
+                problem = _url_problem(data.get(url_field))
+                if problem:
+                    errors[dotted_path([*path, "data", url_field])] = {
+                        "error": {"message": problem, "value": data.get(url_field)}
+                    }
+            checked["data"] = data
+    children = checked.get("children")
+    if isinstance(children, dict):
+        if depth >= MAX_DEPTH:
+            errors[dotted_path([*path, "children"])] = {
+                "error": {"message": f"flow is nested deeper than {MAX_DEPTH} levels"}
+            }
+        else:
+            for key, child in children.items():
+                if key:  # KAZOO's patternProperties ".+" leaves an empty key unchecked
+                    children[key] = _validate_node(child, [*path, "children", key], errors, depth + 1)
+    return checked
+
+
+def validate_flow(flow: Any) -> FlowVerdict:
+    """Check a returned flow; the verdict's `flow` has every schema default filled in."""
+    errors: ErrorMap = {}
+    checked = _validate_node(flow, [], errors, 0)
+    return FlowVerdict(not errors, checked, errors)

@@ -1,0 +1,262 @@
+"""Isolated, limited runs of function bodies in QuickJS worker processes.
+
+Why processes: QuickJS's regex engine ignores the time limit (`/^(a+)+$/` on 32 a's plus "b"
+ran 162 s under a 0.2 s limit), so a runaway must be stoppable from outside: the parent waits
+with a wall-clock deadline and kills the worker, then starts a replacement. Why a pool of warm
+workers holding a fresh context: creating a context is ~95% of a trivial isolated run, so each
+worker makes the next run's context right after replying, and the critical path is one pipe
+round trip plus the run itself.
+
+`Sandbox.run()` blocks; call it from a thread (the TUI uses thread workers). It is thread-safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from backend.runtime import worker as worker_module
+
+WORKER_SCRIPT = Path(worker_module.__file__)
+BODY_LINE_OFFSET = 2  # `new Function` puts the body on line 3 of the source it compiles
+_LINE_IN_STACK = re.compile(r"<input>:(\d+)")
+
+
+@dataclass(frozen=True)
+class Limits:
+    time_s: float = 1.0
+    memory_bytes: int = 32 * 1024 * 1024
+    stack_bytes: int = 512 * 1024
+    # How long past the CPU limit the parent waits before it kills the worker.
+    kill_grace_s: float = 0.3
+
+
+@dataclass
+class RunError:
+    kind: str  # a key of KIND_TITLES
+    message: str
+    line: int | None = None
+    column: int | None = None
+    stack: str = ""
+
+    def describe(self) -> str:
+        where = f" (line {self.line}{f', column {self.column}' if self.column else ''})" if self.line else ""
+        return f"{KIND_TITLES.get(self.kind, self.kind)}: {self.message}{where}"
+
+
+KIND_TITLES = {
+    "syntax": "Syntax error",
+    "thrown": "Uncaught exception",
+    "timeout": "Time limit exceeded",
+    "out_of_memory": "Memory limit exceeded",
+    "stack_overflow": "Stack overflow (recursion too deep)",
+    "bad_return": "Bad return value",
+    "crashed": "The sandbox crashed",
+    "cancelled": "Cancelled",
+    "call_encoding": "KAZOO cannot encode this call",
+}
+
+
+@dataclass
+class RunOutcome:
+    result: Any = None
+    result_json: str | None = None
+    duration_ms: float = 0.0
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    error: RunError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _line_from_stack(stack: str) -> int | None:
+    match = _LINE_IN_STACK.search(stack or "")
+    if not match:
+        return None
+    line = int(match.group(1)) - BODY_LINE_OFFSET
+    return line if line >= 1 else None
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        self.ready = False
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.process.stdout is not None
+        return self.process.stdout
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        payload = json.dumps(message).encode()
+        self.process.stdin.write(worker_module.HEADER.pack(len(payload)) + payload)
+        self.process.stdin.flush()
+
+    def receive(self, deadline: float | None, cancel: threading.Event | None) -> dict[str, Any]:
+        """Wait for one message; raise TimeoutError at the deadline, InterruptedError on cancel."""
+        fd = self.stdout.fileno()
+        while True:
+            wait = 0.05 if cancel is not None else None
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                wait = remaining if wait is None else min(wait, remaining)
+            readable, _, _ = select.select([fd], [], [], wait)
+            if readable:
+                message = worker_module.read_message(self.stdout)
+                if message is None:
+                    raise EOFError("the worker exited")
+                return message
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(Exception):
+                stream.close()  # type: ignore[union-attr]
+
+
+class Sandbox:
+    """A pool of warm worker processes. Each run gets a context no other run has touched."""
+
+    def __init__(self, workers: int = 2, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        self.replacements = 0
+        for _ in range(max(1, workers)):
+            self._idle.put(_Worker())
+
+    def run(
+        self,
+        body: str,
+        call: dict[str, Any],
+        *,
+        limits: Limits | None = None,
+        now_ms: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunOutcome:
+        if self._closed:
+            raise RuntimeError("the sandbox is closed")
+        limits = limits or self.limits
+        worker = self._idle.get()
+        try:
+            if not worker.ready:
+                worker.receive(time.monotonic() + 30, cancel)  # its "ready" line
+                worker.ready = True
+            request = {
+                "body": body,
+                "call": call,
+                "time_limit": limits.time_s,
+                "memory_limit": limits.memory_bytes,
+                "stack_limit": limits.stack_bytes,
+                "now_ms": now_ms,
+            }
+            worker.send(request)
+            reply = worker.receive(time.monotonic() + limits.time_s + limits.kill_grace_s, cancel)
+        except TimeoutError:
+            self._replace(worker)
+            return RunOutcome(
+                duration_ms=(limits.time_s + limits.kill_grace_s) * 1000,
+                error=RunError(
+                    "timeout",
+                    f"the function ran longer than {limits.time_s:g} s and was stopped "
+                    f"(a loop that never ends, or a regular expression that backtracks forever?)",
+                ),
+            )
+        except InterruptedError:
+            self._replace(worker)
+            return RunOutcome(error=RunError("cancelled", "the run was cancelled"))
+        except (EOFError, OSError, ValueError) as exc:
+            self._replace(worker)
+            return RunOutcome(error=RunError("crashed", f"the worker process died ({exc}); it was restarted"))
+        except BaseException:
+            self._replace(worker)
+            raise
+        self._idle.put(worker)
+        return self._outcome(reply, limits)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self.replacements += 1
+        if not self._closed:
+            self._idle.put(_Worker())
+
+    @staticmethod
+    def _outcome(reply: dict[str, Any], limits: Limits) -> RunOutcome:
+        logs = [(str(level), str(text)) for level, text in reply.get("logs", [])]
+        outcome = RunOutcome(duration_ms=float(reply.get("duration_ms", 0.0)), logs=logs)
+        error = reply.get("error")
+        if error:
+            kind = error.get("kind", "thrown")
+            message = error.get("message", "")
+            name = error.get("name", "")
+            if kind == "thrown" and name and not message.startswith(name):
+                message = f"{name}: {message}"
+            if kind == "timeout":
+                message = f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
+            elif kind == "out_of_memory":
+                message = f"the function used more than {limits.memory_bytes // (1024 * 1024)} MiB of memory"
+            elif kind == "stack_overflow":
+                message = "recursion went too deep (stack limit reached)"
+            stack = error.get("stack", "")
+            outcome.error = RunError(kind, message, _line_from_stack(stack), None, stack)
+            return outcome
+        outcome.result_json = reply["result"]
+        outcome.result = json.loads(reply["result"])
+        return outcome
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            worker.kill()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared: Sandbox | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_sandbox() -> Sandbox:
+    """One process-wide pool for the CLI and the app; closed at interpreter exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            import atexit
+
+            _shared = Sandbox(workers=int(os.environ.get("KFN_WORKERS", "2")))
+            atexit.register(_shared.close)
+        return _shared

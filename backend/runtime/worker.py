@@ -1,0 +1,160 @@
+"""A sandbox worker process: runs one function body per request in a fresh QuickJS context.
+
+Started by `sandbox.py` as `python -I worker.py`; speaks length-prefixed JSON on stdin/stdout.
+It imports nothing of kfn, so a worker starts fast and carries no host objects. The next run's
+context is created right after a reply is sent, so isolation costs nothing on the critical path.
+A run the engine cannot interrupt (a catastrophic regex) is ended by the parent killing us.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import sys
+import time
+
+import quickjs
+
+HEADER = struct.Struct(">I")
+ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit acts first
+
+# Installed in every fresh context. Captures console output, can pin the clock for tests, and
+# serialises the result inside JS (as CouchDB does) with references taken before user code runs.
+PRELUDE = r"""
+(function () {
+  var stringify = JSON.stringify, parse = JSON.parse, RealDate = Date;
+  var logs = [], logBytes = 0, MAX_LOG_BYTES = 262144, MAX_RESULT = 1048576;
+  function text(v) {
+    if (typeof v === 'string') return v;
+    try { var s = stringify(v); return s === undefined ? '' + v : s; } catch (e) { return '' + v; }
+  }
+  function logger(level) {
+    return function () {
+      var parts = [];
+      for (var i = 0; i < arguments.length; i++) parts[parts.length] = text(arguments[i]);
+      var line = parts.join(' ');
+      if (logBytes < MAX_LOG_BYTES) { logs[logs.length] = [level, line]; logBytes += line.length; }
+      else if (logBytes !== Infinity) { logs[logs.length] = ['warn', '(further output dropped)']; logBytes = Infinity; }
+    };
+  }
+  globalThis.console = { log: logger('log'), info: logger('info'), warn: logger('warn'),
+                         error: logger('error'), debug: logger('debug') };
+  function pinClock(ms) {
+    var Fixed = new Proxy(RealDate, {
+      construct: function (target, args, newTarget) {
+        return args.length ? Reflect.construct(target, args, newTarget)
+                           : Reflect.construct(target, [ms], newTarget);
+      },
+      apply: function () { return new RealDate(ms).toString(); }
+    });
+    Fixed.now = function () { return ms; };
+    globalThis.Date = Fixed;
+  }
+  function fail(kind, e) {
+    var err = (e !== null && typeof e === 'object') ? e : { message: text(e) };
+    return stringify({ error: { kind: kind, name: err.name || '', message: '' + (err.message === undefined ? text(e) : err.message),
+                                stack: '' + (err.stack || '') }, logs: logs });
+  }
+  function run(body, callJson, nowMs) {
+    if (nowMs !== null) pinClock(nowMs);
+    var fn;
+    try { fn = new Function('call', body); } catch (e) { return fail('syntax', e); }
+    var result;
+    try { result = fn(parse(callJson)); } catch (e) {
+      if (e instanceof InternalError && /stack overflow/.test(e.message)) return fail('stack_overflow', e);
+      if (e instanceof InternalError && /interrupted/.test(e.message)) return fail('timeout', e);
+      if (e instanceof InternalError && /out of memory/.test(e.message)) return fail('out_of_memory', e);
+      return fail('thrown', e);
+    }
+    var kind = result === null ? 'null' : typeof result;
+    if (kind !== 'object' || Array.isArray(result)) {
+      var what = Array.isArray(result) ? 'an array' : kind === 'undefined' ? 'undefined (no return statement?)' : kind === 'null' ? 'null' : 'a ' + kind;
+      return fail('bad_return', { name: 'BadReturn', message: 'the function returned ' + what + '; it must return a callflow object like {module: ..., data: {...}}' });
+    }
+    var out;
+    try { out = stringify(result); } catch (e) {
+      return fail('bad_return', { name: 'BadReturn', message: 'the returned value cannot be turned into JSON: ' + e.message });
+    }
+    if (out.length > MAX_RESULT) {
+      return fail('bad_return', { name: 'BadReturn', message: 'the returned value is ' + out.length + ' characters of JSON, over the 1 MiB limit' });
+    }
+    return stringify({ result: out, logs: logs });
+  }
+  Object.defineProperty(globalThis, '__kfn_run__', { value: run, writable: false, configurable: false, enumerable: false });
+})();
+"""
+
+
+def fresh_context() -> quickjs.Context:
+    context = quickjs.Context()
+    context.eval(PRELUDE)
+    return context
+
+
+def stack_ceiling() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    real = soft if soft not in (resource.RLIM_INFINITY, -1) else 8 * 1024 * 1024
+    # At or above the thread's real stack QuickJS segfaults the process: stay far below it.
+    return max(64 * 1024, real // 4)
+
+
+def run_one(context: quickjs.Context, request: dict) -> dict:
+    context.set_memory_limit(int(request["memory_limit"]))
+    context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
+    context.set_time_limit(float(request["time_limit"]))
+    call = "__kfn_run__(%s, %s, %s)" % (
+        json.dumps(request["body"]),
+        json.dumps(json.dumps(request["call"])),
+        "null" if request.get("now_ms") is None else int(request["now_ms"]),
+    )
+    started = time.perf_counter()
+    try:
+        outcome = json.loads(context.eval(call))
+    except quickjs.StackOverflow as exc:
+        outcome = {"error": {"kind": "stack_overflow", "name": "InternalError", "message": "stack overflow", "stack": str(exc)}}
+    except quickjs.JSException as exc:
+        text = str(exc)
+        if "interrupted" in text:
+            kind, message = "timeout", "interrupted"
+        elif text.strip() in ("", "null") or "out of memory" in text:
+            kind, message = "out_of_memory", "out of memory"
+        else:
+            kind, message = "thrown", text.split("\n", 1)[0]
+        outcome = {"error": {"kind": kind, "name": "InternalError", "message": message, "stack": text}}
+    except MemoryError:
+        outcome = {"error": {"kind": "out_of_memory", "name": "InternalError", "message": "out of memory", "stack": ""}}
+    outcome["duration_ms"] = (time.perf_counter() - started) * 1000
+    outcome.setdefault("logs", [])
+    return outcome
+
+
+def read_message(stream) -> dict | None:
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    return json.loads(stream.read(size))
+
+
+def write_message(stream, message: dict) -> None:
+    payload = json.dumps(message).encode()
+    stream.write(HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def main() -> None:
+    os.environ["TZ"] = "UTC"  # a function's local time is UTC, whatever the host's zone
+    time.tzset()
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    context = fresh_context()
+    write_message(stdout, {"ready": True})
+    while (request := read_message(stdin)) is not None:
+        write_message(stdout, run_one(context, request))
+        context = fresh_context()  # the next run's, made after the reply: off the critical path
+
+
+if __name__ == "__main__":
+    main()
