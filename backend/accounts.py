@@ -125,7 +125,9 @@ class AccountService:
         user_id = None
         if username is not None and password is not None:
             user_id = self.create_user(account_id, username, password)
-        return NewAccount(account_id, name, api_key, username.lower() if username else None, user_id)
+        return NewAccount(
+            account_id, name, api_key, username.lower() if username else None, user_id
+        )
 
     def create_user(self, account_id: str, username: str, password: str) -> str:
         user_id = secrets.token_hex(16)
@@ -202,7 +204,9 @@ class AccountService:
         return None
 
     # -- tokens ------------------------------------------------------------------------------------
-    def issue_token(self, account_id: str, owner_id: str | None, method: str) -> tuple[str, Session]:
+    def issue_token(
+        self, account_id: str, owner_id: str | None, method: str
+    ) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         expires_at = self.clock() + self.token_ttl
         self.store.put(
@@ -223,7 +227,9 @@ class AccountService:
         if record["exp"] <= self.clock():
             self.store.delete(TOKENS, _sha256(token))
             raise TokenExpired(token)
-        return self._session(record["account_id"], record["owner_id"], record["method"], record["exp"])
+        return self._session(
+            record["account_id"], record["owner_id"], record["method"], record["exp"]
+        )
 
     def revoke_token(self, token: str) -> None:
         self.store.delete(TOKENS, _sha256(token))

@@ -62,7 +62,9 @@ def sample_functions(directory: Path | None = None) -> tuple[SampleFunction, ...
 
 def _json_files(kind: str, directory: Path | None) -> dict[str, Any]:
     folder = directory or samples_dir() / kind
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    return {
+        p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
+    }
 
 
 def sample_calls(directory: Path | None = None) -> dict[str, dict[str, Any]]:

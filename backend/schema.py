@@ -20,6 +20,7 @@ from referencing import Registry
 
 ErrorMap = dict[str, dict[str, dict[str, Any]]]
 
+
 def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any, schema: Any):
     if isinstance(instance, dict):
         for name, subschema in properties.items():
@@ -72,14 +73,22 @@ def kazoo_error(error: ValidationError) -> tuple[list[Any], str, dict[str, Any]]
     limit = error.validator_value
     if kind == "required":
         name = limit if isinstance(limit, str) else str(limit)
-        return path + [name], "required", {"message": "Field is required but missing", "value": name}
+        return (
+            [*path, name],
+            "required",
+            {"message": "Field is required but missing", "value": name},
+        )
     if kind == "type":
         target = _type_target(limit)
-        return path, "type", {
-            "message": f"Value did not match type(s): {target}",
-            "target": target,
-            "value": value,
-        }
+        return (
+            path,
+            "type",
+            {
+                "message": f"Value did not match type(s): {target}",
+                "target": target,
+                "value": value,
+            },
+        )
     simple: dict[str, tuple[str, str]] = {
         "minLength": ("minLength", "String must be at least {} characters"),
         "maxLength": ("maxLength", "String must not be more than {} characters"),
@@ -92,30 +101,46 @@ def kazoo_error(error: ValidationError) -> tuple[list[Any], str, dict[str, Any]]
         code, text = simple[kind]
         return path, code, {"message": text.format(limit), "target": limit, "value": value}
     if kind == "enum":
-        return path, "enum", {
-            "message": "Value not found in enumerated list of values",
-            "target": limit,
-            "value": value,
-        }
+        return (
+            path,
+            "enum",
+            {
+                "message": "Value not found in enumerated list of values",
+                "target": limit,
+                "value": value,
+            },
+        )
     if kind == "pattern":
-        return path, "pattern", {
-            "message": f"Failed to match pattern '{limit}'",
-            "target": limit,
-            "value": value,
-        }
+        return (
+            path,
+            "pattern",
+            {
+                "message": f"Failed to match pattern '{limit}'",
+                "target": limit,
+                "value": value,
+            },
+        )
     if kind == "additionalProperties":
-        return path, "additionalProperties", {
-            "message": "Strict checking of data is enabled; only include schema-defined properties",
-            "value": value,
-        }
+        return (
+            path,
+            "additionalProperties",
+            {
+                "message": "Strict checking of data is enabled; only include schema-defined properties",
+                "value": value,
+            },
+        )
     if kind == "uniqueItems":
         return path, "uniqueItems", {"message": "List of items is not unique", "value": value}
     if kind == "format":
-        return path, "wrong_format", {
-            "message": "Field is not in the correct format",
-            "format": limit,
-            "value": value,
-        }
+        return (
+            path,
+            "wrong_format",
+            {
+                "message": "Field is not in the correct format",
+                "format": limit,
+                "value": value,
+            },
+        )
     if kind in ("oneOf", "anyOf", "allOf", "not"):
         return path, kind, {"message": f"Value did not match the {kind} schemas", "value": value}
     return path, str(kind), {"message": error.message, "value": value}

@@ -137,7 +137,7 @@ class JournalStorage(Storage):
         self._count_records = 0
         if self.journal_path.exists():
             raw = self.journal_path.read_bytes()
-            *complete, tail = raw.split(b"\n")  # `tail` is b"" unless the last write was torn
+            *complete, _tail = raw.split(b"\n")  # `tail` is b"" unless the last write was torn
             good_bytes = 0
             for index, line in enumerate(complete):
                 record = self._decode_line(line)

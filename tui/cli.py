@@ -28,15 +28,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kfn", description="A terminal workbench for KAZOO callflow functions."
     )
     _add_data_dir(parser)
-    parser.add_argument("--port", type=int, default=8000, help="embedded API port (default 8000, or the next free one)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="embedded API port (default 8000, or the next free one)",
+    )
     parser.add_argument("--no-api", action="store_true", help="do not serve the embedded API")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve the KAZOO v2 functions API in the foreground")
     _add_data_dir(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    serve.add_argument("--token-ttl", type=float, default=3600, help="token lifetime in seconds (default 3600)")
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--token-ttl", type=float, default=3600, help="token lifetime in seconds (default 3600)"
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
 
     accounts = sub.add_parser("accounts", help="create and list accounts")
@@ -88,7 +97,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except PortInUse as exc:
             print(f"kfn: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"kfn: serving the KAZOO v2 API on {server.url} (data in {backend.store.data_dir})", file=sys.stderr, flush=True)
+        print(
+            f"kfn: serving the KAZOO v2 API on {server.url} (data in {backend.store.data_dir})",
+            file=sys.stderr,
+            flush=True,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -117,7 +130,15 @@ def cmd_accounts(args: argparse.Namespace) -> int:
                 print(f"kfn: {exc}", file=sys.stderr)
                 return EXIT_USAGE
             if args.json:
-                print(json.dumps({"account_id": made.account_id, "api_key": made.api_key, "username": made.username}))
+                print(
+                    json.dumps(
+                        {
+                            "account_id": made.account_id,
+                            "api_key": made.api_key,
+                            "username": made.username,
+                        }
+                    )
+                )
             else:
                 print(f"account   {made.account_id}  {made.name}")
                 print(f"api key   {made.api_key}  (shown once; kfn stores only its hash)")
@@ -125,7 +146,11 @@ def cmd_accounts(args: argparse.Namespace) -> int:
                     print(f"user      {made.username}")
             return EXIT_OK
         rows = [
-            {"account_id": account_id, "name": account.get("name", ""), "superduper_admin": bool(account.get("pvt_superduper_admin"))}
+            {
+                "account_id": account_id,
+                "name": account.get("name", ""),
+                "superduper_admin": bool(account.get("pvt_superduper_admin")),
+            }
             for account_id, account in backend.accounts.list_accounts()
         ]
         if args.json:

@@ -22,9 +22,15 @@ class UsageError(Exception):
 def add_subcommands(sub: argparse._SubParsersAction, add_data_dir: Callable) -> None:
     run = sub.add_parser("run", help="run a function against a call and judge its flow")
     add_data_dir(run)
-    run.add_argument("function", metavar="FILE_OR_ID", help="a .js body, a .json function document, or a stored function id")
+    run.add_argument(
+        "function",
+        metavar="FILE_OR_ID",
+        help="a .js body, a .json function document, or a stored function id",
+    )
     run.add_argument("--call", required=True, help="a call file (JSON of KAZOO call parameters)")
-    run.add_argument("--raw", action="store_true", help="pass the call JSON unchanged (NOT what KAZOO does)")
+    run.add_argument(
+        "--raw", action="store_true", help="pass the call JSON unchanged (NOT what KAZOO does)"
+    )
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(handler=cmd_run)
 
@@ -36,7 +42,9 @@ def add_subcommands(sub: argparse._SubParsersAction, add_data_dir: Callable) -> 
     simulate = sub.add_parser("simulate", help="walk a callflow, running its function nodes")
     simulate.add_argument("callflow", metavar="CALLFLOW.json")
     simulate.add_argument("--call", required=True)
-    simulate.add_argument("--functions", help="directory of <id>.js / <id>.json functions (default: the samples)")
+    simulate.add_argument(
+        "--functions", help="directory of <id>.js / <id>.json functions (default: the samples)"
+    )
     simulate.add_argument("--raw", action="store_true")
     simulate.add_argument("--json", action="store_true")
     simulate.set_defaults(handler=cmd_simulate)
@@ -48,7 +56,9 @@ def _read_json(path: str, what: str) -> Any:
     except FileNotFoundError:
         raise UsageError(f"{what} {path} does not exist") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise UsageError(
+            f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
 
 
 def _read_call(path: str) -> dict[str, Any]:
@@ -91,7 +101,10 @@ def _print_evaluation(evaluation, out=sys.stdout) -> None:
         return
     print(json.dumps(evaluation.flow, indent=2), file=out)
     if evaluation.ok:
-        print(f"valid: KAZOO would branch into this flow ({evaluation.outcome.duration_ms:.2f} ms)", file=out)
+        print(
+            f"valid: KAZOO would branch into this flow ({evaluation.outcome.duration_ms:.2f} ms)",
+            file=out,
+        )
     else:
         print("invalid: KAZOO would drop this flow and continue to the '_' child:", file=out)
         for line in evaluation.reasons():
@@ -179,5 +192,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             note = f"  — {step.note}" if step.note else ""
             print(f"{number:>3}. [{step.outcome}] {step.module} {data}  @ {step.where}{note}")
         print(f"{result.branches} branch(es); {result.ended}")
-    failed = any(step.outcome == "continued" and step.evaluation is not None for step in result.steps)
+    failed = any(
+        step.outcome == "continued" and step.evaluation is not None for step in result.steps
+    )
     return EXIT_FAILED if failed or result.ended == "branch limit reached" else EXIT_OK

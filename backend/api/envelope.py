@@ -45,7 +45,9 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Content-Type, X-Auth-Token, X-Request-ID, Location, ETag",
     "Access-Control-Max-Age": "86400",
 }
-NODE = base64.urlsafe_b64encode(hashlib.md5(f"kfn@{platform.node()}".encode()).digest()).decode()[:22]
+NODE = base64.urlsafe_b64encode(hashlib.md5(f"kfn@{platform.node()}".encode()).digest()).decode()[
+    :22
+]
 
 
 @dataclass
@@ -94,9 +96,7 @@ def _json_invalid(message: str) -> KazooError:
 
 
 def _normalize_envelope(envelope: dict[str, Any]) -> dict[str, Any]:
-    return {
-        str(k).lower().replace("-", "_"): v for k, v in envelope.items() if v is not None
-    }
+    return {str(k).lower().replace("-", "_"): v for k, v in envelope.items() if v is not None}
 
 
 def _check_envelope(envelope: dict[str, Any]) -> None:
@@ -222,7 +222,9 @@ def _render(ctx: RequestContext, request: web.Request, payload: dict[str, Any]) 
         request.headers.get("X-Pretty-Print", "").lower() == "true"
         or str(ctx.req_value("pretty_print")).lower() == "true"
     )
-    text = json.dumps(payload, indent=2 if pretty else None, separators=None if pretty else (",", ":"))
+    text = json.dumps(
+        payload, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+    )
     jsonp = ctx.req_value("jsonp")
     if isinstance(jsonp, str) and jsonp:
         text = f"{jsonp}({text});"
@@ -258,7 +260,9 @@ def success(
     payload.update(extra or {})
     out_headers = dict(headers or {})
     if ctx.method == "GET" and wants_csv(ctx, request.headers.get("Accept")):
-        return web.Response(status=status, text=to_csv(data), content_type="text/csv", headers=out_headers)
+        return web.Response(
+            status=status, text=to_csv(data), content_type="text/csv", headers=out_headers
+        )
     if ctx.method in ("PUT", "POST", "PATCH") and ctx.content_type is None and ctx.had_body:
         out_headers["X-RFC2616"] = "Section 14.17 (Try it, you'll like it)"
     return web.Response(
@@ -272,7 +276,12 @@ def success(
 def failure(ctx: RequestContext, request: web.Request, error: KazooError) -> web.Response:
     payload = _base_envelope(ctx)
     payload.update(
-        {"status": "error", "error": str(error.status), "message": error.message, "data": error.data}
+        {
+            "status": "error",
+            "error": str(error.status),
+            "message": error.message,
+            "data": error.data,
+        }
     )
     return web.Response(
         status=error.status,
@@ -291,7 +300,9 @@ def to_csv(data: Any) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
+        writer.writerow(
+            {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
+        )
     return out.getvalue()
 
 

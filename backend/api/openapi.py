@@ -137,7 +137,10 @@ def openapi_document() -> dict[str, Any]:
             },
             "/v2/accounts/{account_id}/functions/{function_id}": {
                 "parameters": [ACCOUNT, FUNCTION_ID, IF_MATCH],
-                "get": {"summary": "Fetch a function", "responses": {"200": _doc_ok("the function"), **ERRORS}},
+                "get": {
+                    "summary": "Fetch a function",
+                    "responses": {"200": _doc_ok("the function"), **ERRORS},
+                },
                 "post": {
                     "summary": "Replace a function (kfn saves; KAZOO does not)",
                     "requestBody": BODY,
@@ -148,40 +151,104 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": BODY,
                     "responses": {"200": _doc_ok("saved"), **ERRORS},
                 },
-                "delete": {"summary": "Delete a function", "responses": {"200": _doc_ok("deleted"), **ERRORS}},
+                "delete": {
+                    "summary": "Delete a function",
+                    "responses": {"200": _doc_ok("deleted"), **ERRORS},
+                },
             },
             "/v2/accounts/{account_id}": {
                 "parameters": [ACCOUNT],
-                "get": {"summary": "The account's id and name", "responses": {"200": _json(_envelope({}), "the account"), **ERRORS}},
+                "get": {
+                    "summary": "The account's id and name",
+                    "responses": {"200": _json(_envelope({}), "the account"), **ERRORS},
+                },
             },
             "/v2/accounts/{account_id}/descendants": {
                 "parameters": [ACCOUNT],
-                "get": {"summary": "Accounts below this one", "responses": {"200": _json(_envelope({"type": "array"}), "accounts"), **ERRORS}},
+                "get": {
+                    "summary": "Accounts below this one",
+                    "responses": {"200": _json(_envelope({"type": "array"}), "accounts"), **ERRORS},
+                },
             },
             "/v2/functions": {
-                "get": {"summary": "Language packs this server runs (super admin)", "responses": {"200": _json(_envelope({"type": "array"}), "packs"), **ERRORS}},
-                "put": {"summary": "Create an account-less function (super admin)", "requestBody": BODY, "responses": {"201": _doc_ok("created"), **ERRORS}},
+                "get": {
+                    "summary": "Language packs this server runs (super admin)",
+                    "responses": {"200": _json(_envelope({"type": "array"}), "packs"), **ERRORS},
+                },
+                "put": {
+                    "summary": "Create an account-less function (super admin)",
+                    "requestBody": BODY,
+                    "responses": {"201": _doc_ok("created"), **ERRORS},
+                },
             },
             "/v2/functions/samples": {
-                "get": {"summary": "Sample functions", "security": [], "responses": {"200": _list_ok()}},
+                "get": {
+                    "summary": "Sample functions",
+                    "security": [],
+                    "responses": {"200": _list_ok()},
+                },
             },
             "/v2/functions/{function_id}": {
                 "parameters": [FUNCTION_ID, IF_MATCH],
-                "get": {"summary": "Fetch any function (super admin)", "responses": {"200": _doc_ok("the function"), **ERRORS}},
-                "post": {"summary": "Replace any function (super admin)", "requestBody": BODY, "responses": {"200": _doc_ok("saved"), **ERRORS}},
-                "patch": {"summary": "Merge into any function (super admin)", "requestBody": BODY, "responses": {"200": _doc_ok("saved"), **ERRORS}},
-                "delete": {"summary": "Delete any function (super admin)", "responses": {"200": _doc_ok("deleted"), **ERRORS}},
+                "get": {
+                    "summary": "Fetch any function (super admin)",
+                    "responses": {"200": _doc_ok("the function"), **ERRORS},
+                },
+                "post": {
+                    "summary": "Replace any function (super admin)",
+                    "requestBody": BODY,
+                    "responses": {"200": _doc_ok("saved"), **ERRORS},
+                },
+                "patch": {
+                    "summary": "Merge into any function (super admin)",
+                    "requestBody": BODY,
+                    "responses": {"200": _doc_ok("saved"), **ERRORS},
+                },
+                "delete": {
+                    "summary": "Delete any function (super admin)",
+                    "responses": {"200": _doc_ok("deleted"), **ERRORS},
+                },
             },
             "/v2/api_auth": {
-                "put": {"summary": "Token from an API key", "security": [], "requestBody": auth_body, "responses": {"201": _json(_envelope({}), "token issued"), "400": ERROR, "404": ERROR}},
+                "put": {
+                    "summary": "Token from an API key",
+                    "security": [],
+                    "requestBody": auth_body,
+                    "responses": {
+                        "201": _json(_envelope({}), "token issued"),
+                        "400": ERROR,
+                        "404": ERROR,
+                    },
+                },
             },
             "/v2/user_auth": {
-                "put": {"summary": "Token from md5(user:password) and an account name", "security": [], "requestBody": auth_body, "responses": {"201": _json(_envelope({}), "token issued"), "400": ERROR, "401": ERROR}},
+                "put": {
+                    "summary": "Token from md5(user:password) and an account name",
+                    "security": [],
+                    "requestBody": auth_body,
+                    "responses": {
+                        "201": _json(_envelope({}), "token issued"),
+                        "400": ERROR,
+                        "401": ERROR,
+                    },
+                },
             },
             "/v2/token_auth": {
-                "get": {"summary": "The token's claims", "responses": {"200": _json(_envelope({}), "claims"), "401": ERROR}},
-                "delete": {"summary": "Revoke the token", "responses": {"200": _json(_envelope({}), "revoked"), "401": ERROR}},
+                "get": {
+                    "summary": "The token's claims",
+                    "responses": {"200": _json(_envelope({}), "claims"), "401": ERROR},
+                },
+                "delete": {
+                    "summary": "Revoke the token",
+                    "responses": {"200": _json(_envelope({}), "revoked"), "401": ERROR},
+                },
             },
-            "/v2/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3"}}}},
+            "/v2/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3"}},
+                }
+            },
         },
     }

@@ -148,18 +148,26 @@ class ApiHandlers:
     @staticmethod
     def _verb(ctx: env.RequestContext) -> str:
         tunnelled = ctx.req_value("verb")
-        if isinstance(tunnelled, str) and tunnelled.upper() in ("PUT", "DELETE", "PATCH", "GET"):
-            if ctx.method in ("POST", "GET"):
-                return tunnelled.upper() if ctx.method == "POST" else ctx.method
+        # Only an HTTP POST executes a tunnelled verb; on a GET it changes nothing we act on.
+        if (
+            ctx.method == "POST"
+            and isinstance(tunnelled, str)
+            and tunnelled.upper() in ("PUT", "DELETE", "PATCH", "GET")
+        ):
+            return tunnelled.upper()
         return ctx.method
 
     def _check_account_id(self, account_id: str) -> None:
         if account_id == "":
             raise KazooError(404, "bad identifier", {"message": "missing account_id"})
         if len(account_id.encode()) != 32:
-            raise KazooError(404, "bad identifier", {"message": f"invalid account_id '{account_id}'"})
+            raise KazooError(
+                404, "bad identifier", {"message": f"invalid account_id '{account_id}'"}
+            )
         if self.accounts.get_account(account_id) is None:
-            raise KazooError(404, "bad_identifier", {"cause": account_id, "message": "bad identifier"})
+            raise KazooError(
+                404, "bad_identifier", {"cause": account_id, "message": "bad identifier"}
+            )
 
     def _authorize(self, session: Session, route: Route) -> None:
         if route.module in ("token_auth",):
@@ -222,7 +230,9 @@ class ApiHandlers:
         if not params:
             return Route("functions", [], account_id, ["GET", "PUT"], True, self.collection)
         if params == ["samples"]:
-            return Route("functions", params, account_id, ["GET"], account_id is not None, self.samples)
+            return Route(
+                "functions", params, account_id, ["GET"], account_id is not None, self.samples
+            )
         if len(params) == 1:
             allowed = ["GET", "POST", "PATCH", "DELETE"]
             return Route("functions", params, account_id, allowed, True, self.document)
@@ -277,7 +287,9 @@ class ApiHandlers:
                 extra["next_start_key"] = page.next_start_key
         revision = env.body_md5(page.items) if page.items else None
         headers = {"ETag": f'"{revision}"'} if revision else {}
-        return env.success(ctx, request, page.items, revision=revision, extra=extra, headers=headers)
+        return env.success(
+            ctx, request, page.items, revision=revision, extra=extra, headers=headers
+        )
 
     async def samples(self, request, ctx, route: Route, session):
         keep = make_filter(ctx.query)
@@ -325,7 +337,9 @@ class ApiHandlers:
         return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])
 
     async def api_auth(self, request, ctx, route: Route, _session):
-        data, problems = _api_auth_validator.validate(ctx.data if isinstance(ctx.data, dict) else {})
+        data, problems = _api_auth_validator.validate(
+            ctx.data if isinstance(ctx.data, dict) else {}
+        )
         if problems:
             raise errors.validation_error(problems)
         account_id = self.accounts.account_for_api_key(data["api_key"])
@@ -334,11 +348,15 @@ class ApiHandlers:
         return self._issue(request, ctx, account_id, None, "cb_api_auth")
 
     async def user_auth(self, request, ctx, route: Route, _session):
-        data, problems = _user_auth_validator.validate(ctx.data if isinstance(ctx.data, dict) else {})
+        data, problems = _user_auth_validator.validate(
+            ctx.data if isinstance(ctx.data, dict) else {}
+        )
         if problems:
             raise errors.validation_error(problems)
         found = self.accounts.authenticate_user(
-            data["credentials"], data["method"], data.get("account_name") or data.get("account_realm")
+            data["credentials"],
+            data["method"],
+            data.get("account_name") or data.get("account_realm"),
         )
         if found is None:
             raise errors.invalid_credentials()

@@ -174,7 +174,9 @@ _CATALOG: dict[str, tuple[dict[str, Schema], list[str], bool]] = {
         {
             "action": enum("login", "logout", "paused", "resume"),
             "presence_id": s(),
-            "presence_state": enum("early", "confirmed", "terminated", "red_flash", "red_solid", "green"),
+            "presence_state": enum(
+                "early", "confirmed", "terminated", "red_flash", "red_solid", "green"
+            ),
             "timeout": i(),
         },
         [],
@@ -205,15 +207,23 @@ _CATALOG: dict[str, tuple[dict[str, Schema], list[str], bool]] = {
     "branch_variable": (
         {
             "scope": enum(
-                "account", "custom_channel_vars", "device", "merged", "user",
+                "account",
+                "custom_channel_vars",
+                "device",
+                "merged",
+                "user",
                 default="custom_channel_vars",
             ),
             "variable": s(default=""),
         },
         ["variable"],
         True,
-    ),  # fmt: skip
-    "call_forward": ({"action": enum("activate", "deactivate", "update", "toggle", "menu")}, [], True),
+    ),
+    "call_forward": (
+        {"action": enum("activate", "deactivate", "update", "toggle", "menu")},
+        [],
+        True,
+    ),
     "call_waiting": (
         {
             "action": enum("activate", "deactivate", "toggle", default="toggle"),
@@ -328,7 +338,11 @@ _CATALOG: dict[str, tuple[dict[str, Schema], list[str], bool]] = {
     ),
     "hangup": ({}, [], True),
     "hotdesk": (
-        {"action": enum("logout", "login", "toggle", "bridge"), "id": s(), "interdigit_timeout": i()},
+        {
+            "action": enum("logout", "login", "toggle", "bridge"),
+            "id": s(),
+            "interdigit_timeout": i(),
+        },
         [],
         True,
     ),
@@ -493,7 +507,10 @@ _CATALOG: dict[str, tuple[dict[str, Schema], list[str], bool]] = {
     ),
     "skel": ({}, [], True),
     "sleep": (
-        {"duration": i(default=0, minimum=0, maximum=86_400_000), "unit": enum("ms", "s", "m", "h", default="s")},
+        {
+            "duration": i(default=0, minimum=0, maximum=86_400_000),
+            "unit": enum("ms", "s", "m", "h", default="s"),
+        },
         [],
         True,
     ),

@@ -128,7 +128,9 @@ class Simulation:
         }
 
 
-def _refusal(doc: FunctionDoc | None, function_id: str | None, account_id: str | None) -> str | None:
+def _refusal(
+    doc: FunctionDoc | None, function_id: str | None, account_id: str | None
+) -> str | None:
     if not function_id:
         return "the function node has no data.id"
     if doc is None:
@@ -177,13 +179,28 @@ def simulate(
             refusal = _refusal(doc, function_id, account_id)
             if refusal or doc is None:
                 sim.steps.append(
-                    Step(where, module, dict(data), "continued", f"{refusal}; continuing to '_'", function_id)
+                    Step(
+                        where,
+                        module,
+                        dict(data),
+                        "continued",
+                        f"{refusal}; continuing to '_'",
+                        function_id,
+                    )
                 )
             else:
                 run = evaluate(doc.function_js, call_payload, raw=raw, sandbox=sandbox)
                 if run.ok and sim.branches >= max_branches:
                     sim.steps.append(
-                        Step(where, module, dict(data), "stopped", f"KAZOO's limit of {max_branches} branches per call was reached", function_id, run)
+                        Step(
+                            where,
+                            module,
+                            dict(data),
+                            "stopped",
+                            f"KAZOO's limit of {max_branches} branches per call was reached",
+                            function_id,
+                            run,
+                        )
                     )
                     sim.ended = "branch limit reached"
                     return sim
@@ -191,11 +208,31 @@ def simulate(
                     sim.branches += 1
                     if wildcard is not None:
                         resume.append((wildcard, f"{where} ▸ _"))
-                    sim.steps.append(Step(where, module, dict(data), "branched", "branched into the returned flow", function_id, run))
+                    sim.steps.append(
+                        Step(
+                            where,
+                            module,
+                            dict(data),
+                            "branched",
+                            "branched into the returned flow",
+                            function_id,
+                            run,
+                        )
+                    )
                     next_node, next_where = run.flow, f"function {function_id}"
                 else:
                     why = "; ".join(run.reasons()) or "no valid flow"
-                    sim.steps.append(Step(where, module, dict(data), "continued", f"{why}; continuing to '_'", function_id, run))
+                    sim.steps.append(
+                        Step(
+                            where,
+                            module,
+                            dict(data),
+                            "continued",
+                            f"{why}; continuing to '_'",
+                            function_id,
+                            run,
+                        )
+                    )
         else:
             sim.steps.append(Step(where, module, dict(data), "recorded"))
         if next_node is None and resume:

@@ -76,7 +76,10 @@ def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> 
         validator = _data_validator(module)
         if validator is None:
             errors[dotted_path([*path, "module"])] = {
-                "error": {"message": f"unable to find callflow schema for module {module}", "value": module}
+                "error": {
+                    "message": f"unable to find callflow schema for module {module}",
+                    "value": module,
+                }
             }
         elif isinstance(checked.get("data"), dict):
             data, data_problems = validator.validate(checked["data"], coerce=False)
@@ -98,7 +101,9 @@ def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> 
         else:
             for key, child in children.items():
                 if key:  # KAZOO's patternProperties ".+" leaves an empty key unchecked
-                    children[key] = _validate_node(child, [*path, "children", key], errors, depth + 1)
+                    children[key] = _validate_node(
+                        child, [*path, "children", key], errors, depth + 1
+                    )
     return checked
 
 

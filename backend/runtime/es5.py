@@ -122,7 +122,13 @@ def check(body: str) -> CheckReport:
         if construct and meta is not None:
             line, column = _position(meta.start.line, meta.start.column)
             findings.append(
-                Finding(line, column, f"{construct} is not ES5: KAZOO's engine would reject it", "warning", construct)
+                Finding(
+                    line,
+                    column,
+                    f"{construct} is not ES5: KAZOO's engine would reject it",
+                    "warning",
+                    construct,
+                )
             )
 
     source = WRAP_PREFIX + body + WRAP_SUFFIX
@@ -136,7 +142,13 @@ def check(body: str) -> CheckReport:
             line, column = len(body_lines), len(body_lines[-1]) + 1
             message += " (the body ends before the code is complete)"
         if _quickjs_compiles(body):
-            newer = Finding(line, column, f"syntax newer than ES2017 ({message}): KAZOO's engine would reject it", "warning", "ES2018+ syntax")
+            newer = Finding(
+                line,
+                column,
+                f"syntax newer than ES2017 ({message}): KAZOO's engine would reject it",
+                "warning",
+                "ES2018+ syntax",
+            )
             return CheckReport(None, [newer])
         return CheckReport(Finding(line, column, message, "error", "syntax"), [])
     findings.sort(key=lambda f: (f.line, f.column))

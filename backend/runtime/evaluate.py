@@ -61,12 +61,14 @@ class Evaluation:
             "flow": self.verdict.flow if self.verdict and self.verdict.valid else None,
             "valid": self.ok,
             "errors": self.verdict.errors if self.verdict else {},
-            "logs": [{"level": level, "text": text} for level, text in (self.outcome.logs if self.outcome else [])],
+            "logs": [
+                {"level": level, "text": text}
+                for level, text in (self.outcome.logs if self.outcome else [])
+            ],
             "duration_ms": round(self.outcome.duration_ms, 3) if self.outcome else 0.0,
             "error": error,
             "es5": [
-                {"line": f.line, "column": f.column, "message": f.message}
-                for f in self.check.es5
+                {"line": f.line, "column": f.column, "message": f.message} for f in self.check.es5
             ],
         }
 

@@ -51,7 +51,11 @@ class RunError:
     stack: str = ""
 
     def describe(self) -> str:
-        where = f" (line {self.line}{f', column {self.column}' if self.column else ''})" if self.line else ""
+        where = (
+            f" (line {self.line}{f', column {self.column}' if self.column else ''})"
+            if self.line
+            else ""
+        )
         return f"{KIND_TITLES.get(self.kind, self.kind)}: {self.message}{where}"
 
 
@@ -193,7 +197,9 @@ class Sandbox:
             return RunOutcome(error=RunError("cancelled", "the run was cancelled"))
         except (EOFError, OSError, ValueError) as exc:
             self._replace(worker)
-            return RunOutcome(error=RunError("crashed", f"the worker process died ({exc}); it was restarted"))
+            return RunOutcome(
+                error=RunError("crashed", f"the worker process died ({exc}); it was restarted")
+            )
         except BaseException:
             self._replace(worker)
             raise
@@ -218,7 +224,9 @@ class Sandbox:
             if kind == "thrown" and name and not message.startswith(name):
                 message = f"{name}: {message}"
             if kind == "timeout":
-                message = f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
+                message = (
+                    f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
+                )
             elif kind == "out_of_memory":
                 message = f"the function used more than {limits.memory_bytes // (1024 * 1024)} MiB of memory"
             elif kind == "stack_overflow":

@@ -104,7 +104,7 @@ def run_one(context: quickjs.Context, request: dict) -> dict:
     context.set_memory_limit(int(request["memory_limit"]))
     context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
     context.set_time_limit(float(request["time_limit"]))
-    call = "__kfn_run__(%s, %s, %s)" % (
+    call = "__kfn_run__({}, {}, {})".format(
         json.dumps(request["body"]),
         json.dumps(json.dumps(request["call"])),
         "null" if request.get("now_ms") is None else int(request["now_ms"]),
@@ -113,7 +113,14 @@ def run_one(context: quickjs.Context, request: dict) -> dict:
     try:
         outcome = json.loads(context.eval(call))
     except quickjs.StackOverflow as exc:
-        outcome = {"error": {"kind": "stack_overflow", "name": "InternalError", "message": "stack overflow", "stack": str(exc)}}
+        outcome = {
+            "error": {
+                "kind": "stack_overflow",
+                "name": "InternalError",
+                "message": "stack overflow",
+                "stack": str(exc),
+            }
+        }
     except quickjs.JSException as exc:
         text = str(exc)
         if "interrupted" in text:
@@ -122,9 +129,18 @@ def run_one(context: quickjs.Context, request: dict) -> dict:
             kind, message = "out_of_memory", "out of memory"
         else:
             kind, message = "thrown", text.split("\n", 1)[0]
-        outcome = {"error": {"kind": kind, "name": "InternalError", "message": message, "stack": text}}
+        outcome = {
+            "error": {"kind": kind, "name": "InternalError", "message": message, "stack": text}
+        }
     except MemoryError:
-        outcome = {"error": {"kind": "out_of_memory", "name": "InternalError", "message": "out of memory", "stack": ""}}
+        outcome = {
+            "error": {
+                "kind": "out_of_memory",
+                "name": "InternalError",
+                "message": "out of memory",
+                "stack": "",
+            }
+        }
     outcome["duration_ms"] = (time.perf_counter() - started) * 1000
     outcome.setdefault("logs", [])
     return outcome
