@@ -13,11 +13,13 @@ from backend.schema import ErrorMap
 class KazooError(Exception):
     """An error response: HTTP status, the envelope's `message`, and its `data`."""
 
-    def __init__(self, status: int, message: str, data: Any = None) -> None:
+    def __init__(self, status: int, message: str, data: Any = None, *, close: bool = False) -> None:
         super().__init__(f"{status} {message}: {data}")
         self.status = status
         self.message = message
         self.data = {} if data is None else data
+        # Close the connection after answering (the request body was left unread).
+        self.close = close
 
 
 class EmptyBodyError(Exception):

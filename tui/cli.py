@@ -17,9 +17,12 @@ from collections.abc import Sequence
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+def _add_data_dir(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Sub-parsers must not overwrite a value given before the subcommand: SUPPRESS their default.
     parser.add_argument(
-        "--data-dir", help="where kfn keeps its data (default: $KFN_DATA_DIR or the user data dir)"
+        "--data-dir",
+        default=None if top else argparse.SUPPRESS,
+        help="where kfn keeps its data (default: $KFN_DATA_DIR or the user data dir)",
     )
 
 
@@ -27,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kfn", description="A terminal workbench for KAZOO callflow functions."
     )
-    _add_data_dir(parser)
+    _add_data_dir(parser, top=True)
     parser.add_argument(
         "--port",
         type=int,
@@ -52,12 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(accounts)
     acc_sub = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     create = acc_sub.add_parser("create", help="create an account with an API key")
+    _add_data_dir(create)
     create.add_argument("name")
     create.add_argument("--username")
     create.add_argument("--password")
     create.add_argument("--parent", help="the id of the parent account")
     create.add_argument("--json", action="store_true", help="print one JSON object")
     listing = acc_sub.add_parser("list", help="list accounts")
+    _add_data_dir(listing)
     listing.add_argument("--json", action="store_true")
 
     from tui import runtime_cli

@@ -119,7 +119,7 @@ def _check_envelope(envelope: dict[str, Any]) -> None:
 
 
 def _too_large() -> KazooError:
-    return validation_error(
+    error = validation_error(
         {
             "file": {
                 "maxSize": {
@@ -129,6 +129,8 @@ def _too_large() -> KazooError:
             }
         }
     )
+    error.close = True
+    return error
 
 
 async def read_body(request: web.Request) -> bytes:

@@ -89,6 +89,8 @@ class ApiHandlers:
         except KazooError as exc:
             response = env.failure(ctx, request, exc)
             response.headers.update(env.cors_headers(request, True, []))
+            if exc.close:
+                response.force_close()
         except Exception as exc:  # a bug must still answer in KAZOO's shape, and be logged
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = env.failure(ctx, request, errors.datastore_fault(repr(exc)))

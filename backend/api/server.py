@@ -95,6 +95,7 @@ class ApiServer:
             access_log=logger,
             access_log_format=ACCESS_LOG_FORMAT,
             handle_signals=False,
+            shutdown_timeout=5.0,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=False)

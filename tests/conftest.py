@@ -1,0 +1,88 @@
+"""Shared fixtures: a real backend in a temp dir, and the real API server on a free loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.api.server import ApiServer, Backend
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@dataclass
+class LiveServer:
+    backend: Backend
+    url: str
+    account_id: str
+    api_key: str
+
+    def token(self, api_key: str | None = None) -> str:
+        reply = httpx.put(f"{self.url}/v2/api_auth", json={"data": {"api_key": api_key or self.api_key}})
+        assert reply.status_code == 201, reply.text
+        return reply.json()["auth_token"]
+
+    def functions_url(self, account_id: str | None = None) -> str:
+        return f"{self.url}/v2/accounts/{account_id or self.account_id}/functions"
+
+
+def _serve_in_thread(backend: Backend) -> tuple[ApiServer, asyncio.AbstractEventLoop, threading.Thread]:
+    loop = asyncio.new_event_loop()
+    server = ApiServer(backend, "127.0.0.1", 0, access_log=False)
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10), "the API server did not start"
+    return server, loop, thread
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The real aiohttp server over a real store, on a free port; an ordinary account to use."""
+    backend = Backend.open(tmp_path / "data")
+    account = backend.accounts.create_account("Acme", username="alice", password="s3cret")
+    server, loop, thread = _serve_in_thread(backend)
+    try:
+        yield LiveServer(backend, server.url, account.account_id, account.api_key)
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        backend.close()
+
+
+@pytest.fixture
+def kfn_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["KFN_DATA_DIR"] = str(tmp_path / "kfn-data")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def kfn(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the real `kfn` command line."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=REPO,
+    )

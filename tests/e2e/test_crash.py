@@ -1,0 +1,76 @@
+"""kill -9 mid-write: every function the server acknowledged is there, intact, afterwards."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from backend.store import DocumentStore
+from tests.conftest import REPO, kfn
+
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "serve", "--data-dir", str(data_dir), "--port", str(port), "--quiet"],
+        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    )
+    for line in process.stderr:
+        if "serving" in line:
+            return process
+    raise AssertionError("kfn serve did not start")
+
+
+def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    from backend.api.server import free_port
+
+    data_dir = tmp_path / "data"
+    made = kfn("accounts", "create", "Crash", "--json", "--data-dir", str(data_dir))
+    assert made.returncode == 0, made.stderr
+    import json
+
+    account = json.loads(made.stdout)
+    port = free_port(start=18000)
+    server = _start(data_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    token = httpx.put(f"{base}/v2/api_auth", json={"data": {"api_key": account["api_key"]}}).json()["auth_token"]
+    acknowledged: dict[str, str] = {}
+    stop = threading.Event()
+
+    def writer() -> None:
+        with httpx.Client(headers={"X-Auth-Token": token}, timeout=5) as client:
+            n = 0
+            while not stop.is_set():
+                body = f"return {{module:'tts', data:{{text:'call {n}'}}}};"
+                try:
+                    reply = client.put(f"{base}/v2/accounts/{account['account_id']}/functions",
+                                       json={"data": {"name": f"fn {n}", "function_js": body}})
+                except httpx.HTTPError:
+                    return
+                if reply.status_code == 201:
+                    acknowledged[reply.json()["data"]["id"]] = body
+                n += 1
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(random.uniform(0.5, 1.5))
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait()
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(acknowledged) > 10, "the writers did not get going"
+    with DocumentStore(data_dir) as store:
+        for doc_id, body in acknowledged.items():
+            doc = store.get("functions", doc_id)
+            assert doc is not None, f"acknowledged {doc_id} was lost"
+            assert doc["function_js"] == body
