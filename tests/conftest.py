@@ -28,7 +28,9 @@ class LiveServer:
     api_key: str
 
     def token(self, api_key: str | None = None) -> str:
-        reply = httpx.put(f"{self.url}/v2/api_auth", json={"data": {"api_key": api_key or self.api_key}})
+        reply = httpx.put(
+            f"{self.url}/v2/api_auth", json={"data": {"api_key": api_key or self.api_key}}
+        )
         assert reply.status_code == 201, reply.text
         return reply.json()["auth_token"]
 
@@ -36,7 +38,9 @@ class LiveServer:
         return f"{self.url}/v2/accounts/{account_id or self.account_id}/functions"
 
 
-def _serve_in_thread(backend: Backend) -> tuple[ApiServer, asyncio.AbstractEventLoop, threading.Thread]:
+def _serve_in_thread(
+    backend: Backend,
+) -> tuple[ApiServer, asyncio.AbstractEventLoop, threading.Thread]:
     loop = asyncio.new_event_loop()
     server = ApiServer(backend, "127.0.0.1", 0, access_log=False)
     started = threading.Event()
@@ -76,7 +80,9 @@ def kfn_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def kfn(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def kfn(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """Run the real `kfn` command line."""
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *args],

@@ -30,7 +30,16 @@ def test_create_answers_201_with_location_defaults_and_filtered_keys(api) -> Non
     server, client = api
     reply = client.put(
         server.functions_url(),
-        json={"data": {"name": "say hi", "function_js": BODY, "enabled": "false", "pvt_x": 1, "_y": 2, "custom": "kept"}},
+        json={
+            "data": {
+                "name": "say hi",
+                "function_js": BODY,
+                "enabled": "false",
+                "pvt_x": 1,
+                "_y": 2,
+                "custom": "kept",
+            }
+        },
     )
     assert reply.status_code == 201
     body = reply.json()
@@ -38,17 +47,27 @@ def test_create_answers_201_with_location_defaults_and_filtered_keys(api) -> Non
     assert len(doc_id) == 32 and int(doc_id, 16) >= 0
     assert reply.headers["Location"] == f"/v2/accounts/{server.account_id}/functions/{doc_id}"
     assert body["data"] == {
-        "name": "say hi", "function_js": BODY, "enabled": False, "language_pack": "javascript",
-        "custom": "kept", "id": doc_id,
+        "name": "say hi",
+        "function_js": BODY,
+        "enabled": False,
+        "language_pack": "javascript",
+        "custom": "kept",
+        "id": doc_id,
     }
     assert body["status"] == "success" and body["revision"].startswith("1-")
-    assert body["version"] and body["auth_token"] and body["request_id"] == reply.headers["X-Request-ID"]
+    assert (
+        body["version"]
+        and body["auth_token"]
+        and body["request_id"] == reply.headers["X-Request-ID"]
+    )
 
 
 def test_client_id_becomes_the_document_id_and_a_taken_id_is_409(api) -> None:
     server, client = api
     assert create(client, server.functions_url(), id="my-function")["data"]["id"] == "my-function"
-    again = client.put(server.functions_url(), json={"data": {"id": "my-function", "name": "x", "function_js": ""}})
+    again = client.put(
+        server.functions_url(), json={"data": {"id": "my-function", "name": "x", "function_js": ""}}
+    )
     assert again.status_code == 409
     assert again.json()["message"] == "datastore_conflict"
     assert again.json()["data"] == {"message": "conflicting documents"}
@@ -60,10 +79,22 @@ def test_validation_errors_have_kazoo_shapes(api) -> None:
     assert missing["error"] == "400" and missing["message"] == "validation error"
     assert missing["data"] == {
         "name": {"required": {"message": "Field is required but missing", "value": "name"}},
-        "function_js": {"required": {"message": "Field is required but missing", "value": "function_js"}},
+        "function_js": {
+            "required": {"message": "Field is required but missing", "value": "function_js"}
+        },
     }
-    wrong = client.put(server.functions_url(), json={"data": {"name": 123, "function_js": ""}}).json()
-    assert wrong["data"] == {"name": {"type": {"message": "Value did not match type(s): string", "target": "string", "value": 123}}}
+    wrong = client.put(
+        server.functions_url(), json={"data": {"name": 123, "function_js": ""}}
+    ).json()
+    assert wrong["data"] == {
+        "name": {
+            "type": {
+                "message": "Value did not match type(s): string",
+                "target": "string",
+                "value": 123,
+            }
+        }
+    }
     listed = client.put(server.functions_url(), json={"data": [{"name": "x"}]}).json()
     assert listed["data"][""]["type"]["target"] == "object"
 
@@ -77,8 +108,12 @@ def test_validation_errors_have_kazoo_shapes(api) -> None:
         (b'{"data": 5}', "application/json", {"data"}),
     ],
 )
-def test_bad_bodies_are_400_before_authentication(live_server: LiveServer, body, content_type, expected) -> None:
-    reply = httpx.put(live_server.functions_url(), content=body, headers={"Content-Type": content_type})
+def test_bad_bodies_are_400_before_authentication(
+    live_server: LiveServer, body, content_type, expected
+) -> None:
+    reply = httpx.put(
+        live_server.functions_url(), content=body, headers={"Content-Type": content_type}
+    )
     assert reply.status_code == 400
     assert set(reply.json()["data"]) == expected
     assert reply.json()["message"] == "validation error"
@@ -86,7 +121,12 @@ def test_bad_bodies_are_400_before_authentication(live_server: LiveServer, body,
 
 def test_body_over_8_000_000_bytes_is_kazoos_400(live_server: LiveServer) -> None:
     big = b'{"data":{"name":"x","function_js":"' + b"a" * 8_000_000 + b'"}}'
-    reply = httpx.put(live_server.functions_url(), content=big, headers={"Content-Type": "application/json"}, timeout=30)
+    reply = httpx.put(
+        live_server.functions_url(),
+        content=big,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert reply.status_code == 400
     assert reply.json()["data"]["file"]["maxSize"]["target"] == 8_000_000
 
@@ -100,13 +140,23 @@ def test_fetch_post_patch_delete_cycle(api) -> None:
     assert got.json()["revision"] == created["revision"]
     posted = client.post(url, json={"data": {"name": "renamed", "function_js": BODY}})
     assert posted.status_code == 200
-    assert posted.json()["data"] == {"name": "renamed", "function_js": BODY, "enabled": True, "language_pack": "javascript", "id": created["data"]["id"]}
+    assert posted.json()["data"] == {
+        "name": "renamed",
+        "function_js": BODY,
+        "enabled": True,
+        "language_pack": "javascript",
+        "id": created["data"]["id"],
+    }
     assert posted.json()["revision"].startswith("2-"), "kfn saves on POST (DECISIONS 1)"
     assert client.get(url).json()["data"]["name"] == "renamed"
-    patched = client.patch(url, json={"data": {"enabled": False, "extra": "y", "language_pack": None}})
+    patched = client.patch(
+        url, json={"data": {"enabled": False, "extra": "y", "language_pack": None}}
+    )
     assert patched.json()["data"]["enabled"] is False
     assert patched.json()["data"]["extra"] == "y"
-    assert patched.json()["data"]["language_pack"] == "javascript", "null removes, the default re-applies"
+    assert patched.json()["data"]["language_pack"] == "javascript", (
+        "null removes, the default re-applies"
+    )
     nulled = client.patch(url, json={"data": {"name": None}})
     assert nulled.status_code == 400 and "name" in nulled.json()["data"]
     deleted = client.delete(url)
@@ -116,7 +166,10 @@ def test_fetch_post_patch_delete_cycle(api) -> None:
     gone = client.get(url)
     assert gone.status_code == 404
     assert gone.json()["data"] == {"cause": created["data"]["id"], "message": "bad identifier"}
-    reuse = client.put(server.functions_url(), json={"data": {"id": created["data"]["id"], "name": "x", "function_js": ""}})
+    reuse = client.put(
+        server.functions_url(),
+        json={"data": {"id": created["data"]["id"], "name": "x", "function_js": ""}},
+    )
     assert reuse.status_code == 409
 
 
@@ -133,7 +186,9 @@ def test_stale_if_match_is_412_and_if_none_match_is_304(api) -> None:
     created = create(client, server.functions_url())
     url = f"{server.functions_url()}/{created['data']['id']}"
     client.patch(url, json={"data": {"name": "moved on"}})
-    stale = client.patch(url, json={"data": {"name": "mine"}}, headers={"If-Match": f'"{created["revision"]}"'})
+    stale = client.patch(
+        url, json={"data": {"name": "mine"}}, headers={"If-Match": f'"{created["revision"]}"'}
+    )
     assert stale.status_code == 412 and stale.content == b""
     assert client.get(url).json()["data"]["name"] == "moved on"
     current = client.get(url).json()["revision"]
@@ -144,19 +199,27 @@ def test_stale_if_match_is_412_and_if_none_match_is_304(api) -> None:
 
 def test_listing_is_ascending_paginated_with_opaque_keys(api) -> None:
     server, client = api
-    ids = sorted(create(client, server.functions_url(), id=f"fn{n:02d}")["data"]["id"] for n in range(5))
+    ids = sorted(
+        create(client, server.functions_url(), id=f"fn{n:02d}")["data"]["id"] for n in range(5)
+    )
     page1 = client.get(server.functions_url(), params={"page_size": 2}).json()
     assert [item["id"] for item in page1["data"]] == ids[:2]
     assert page1["page_size"] == 2 and page1["start_key"] and page1["next_start_key"]
     assert set(page1["data"][0]) == {"id", "name", "function_js", "enabled"}
-    page2 = client.get(server.functions_url(), params={"page_size": 2, "start_key": page1["next_start_key"]}).json()
+    page2 = client.get(
+        server.functions_url(), params={"page_size": 2, "start_key": page1["next_start_key"]}
+    ).json()
     assert [item["id"] for item in page2["data"]] == ids[2:4]
     raw = client.get(server.functions_url(), params={"page_size": 10, "start_key": "fn03"}).json()
     assert [item["id"] for item in raw["data"]] == ids[3:] and "next_start_key" not in raw
     desc = client.get(server.functions_url(), params={"descending": "true"}).json()
     assert [item["id"] for item in desc["data"]] == ids[::-1]
     everything = client.get(server.functions_url(), params={"paginate": "false"}).json()
-    assert len(everything["data"]) == 5 and "page_size" not in everything and "start_key" not in everything
+    assert (
+        len(everything["data"]) == 5
+        and "page_size" not in everything
+        and "start_key" not in everything
+    )
     assert everything["revision"] and len(everything["revision"]) == 32
 
 
@@ -168,12 +231,16 @@ def test_page_keys_of_another_account_are_clamped(api) -> None:
     assert [item["id"] for item in listed["data"]] == ["mine"]
 
 
-@pytest.mark.parametrize(("size", "message"), [("abc", "invalid page size"), ("0", "page size must be at least 1")])
+@pytest.mark.parametrize(
+    ("size", "message"), [("abc", "invalid page size"), ("0", "page size must be at least 1")]
+)
 def test_bad_page_size_is_404_faulty_request(api, size, message) -> None:
     server, client = api
     reply = client.get(server.functions_url(), params={"page_size": size})
     assert reply.status_code == 404
-    assert reply.json()["message"] == "faulty_request" and reply.json()["data"] == {"message": message}
+    assert reply.json()["message"] == "faulty_request" and reply.json()["data"] == {
+        "message": message
+    }
 
 
 def test_filters(api) -> None:
@@ -183,7 +250,9 @@ def test_filters(api) -> None:
     create(client, server.functions_url(), id="c", enabled=False)
 
     def ids(**params) -> list[str]:
-        return [item["id"] for item in client.get(server.functions_url(), params=params).json()["data"]]
+        return [
+            item["id"] for item in client.get(server.functions_url(), params=params).json()["data"]
+        ]
 
     assert ids(filter_enabled="false") == ["b", "c"]
     assert ids(filter_not_enabled="false") == ["a"]
@@ -196,7 +265,12 @@ def test_filters(api) -> None:
 def test_empty_listing(api) -> None:
     server, client = api
     body = client.get(server.functions_url()).json()
-    assert body["data"] == [] and body["page_size"] == 0 and "revision" not in body and body["start_key"]
+    assert (
+        body["data"] == []
+        and body["page_size"] == 0
+        and "revision" not in body
+        and body["start_key"]
+    )
 
 
 def test_samples_need_no_token_and_are_the_sample_functions(live_server: LiveServer) -> None:
@@ -210,7 +284,9 @@ def test_samples_need_no_token_and_are_the_sample_functions(live_server: LiveSer
     token = live_server.token()
     scoped = httpx.get(f"{live_server.functions_url()}/samples", headers={"X-Auth-Token": token})
     assert scoped.json()["data"] == reply.json()["data"]
-    filtered = httpx.get(f"{live_server.url}/v2/functions/samples", params={"filter_name": names[0]})
+    filtered = httpx.get(
+        f"{live_server.url}/v2/functions/samples", params={"filter_name": names[0]}
+    )
     assert [item["name"] for item in filtered.json()["data"]] == [names[0]]
 
 
@@ -222,9 +298,14 @@ def test_routing_errors(api) -> None:
     extra = client.get(f"{server.functions_url()}/x/y")
     assert extra.status_code == 404 and extra.json()["message"] == "not_found"
     short = client.get(f"{server.url}/v2/accounts/abc/functions")
-    assert short.status_code == 404 and short.json()["data"] == {"message": "invalid account_id 'abc'"}
+    assert short.status_code == 404 and short.json()["data"] == {
+        "message": "invalid account_id 'abc'"
+    }
     unknown = client.get(f"{server.url}/v2/accounts/{'0' * 32}/functions")
-    assert unknown.json()["message"] == "bad_identifier" and unknown.json()["data"]["cause"] == "0" * 32
+    assert (
+        unknown.json()["message"] == "bad_identifier"
+        and unknown.json()["data"]["cause"] == "0" * 32
+    )
     assert client.get(f"{server.url}/v1/accounts").status_code == 410
     assert client.request("PROPFIND", server.functions_url()).status_code == 501
     assert client.head(server.functions_url()).status_code == 405
@@ -235,7 +316,11 @@ def test_routing_errors(api) -> None:
 
 def test_verb_and_accept_tunnelling(api) -> None:
     server, client = api
-    created = client.post(server.functions_url(), params={"verb": "PUT"}, json={"data": {"name": "t", "function_js": BODY}})
+    created = client.post(
+        server.functions_url(),
+        params={"verb": "PUT"},
+        json={"data": {"name": "t", "function_js": BODY}},
+    )
     assert created.status_code == 201
     doc_url = f"{server.functions_url()}/{created.json()['data']['id']}"
     assert client.post(doc_url, json={"data": {"verb": "DELETE"}}).status_code == 200
@@ -250,7 +335,9 @@ def test_curl_style_form_body_is_read_as_json(api) -> None:
     server, client = api
     reply = client.put(
         server.functions_url(),
-        content=json.dumps({"data": {"name": "curl", "function_js": "return {module:'hangup',data:{}};"}}),
+        content=json.dumps(
+            {"data": {"name": "curl", "function_js": "return {module:'hangup',data:{}};"}}
+        ),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert reply.status_code == 201 and reply.json()["data"]["name"] == "curl"
@@ -259,7 +346,9 @@ def test_curl_style_form_body_is_read_as_json(api) -> None:
 def test_global_functions_route_is_for_super_admins(live_server: LiveServer) -> None:
     local = live_server.backend.accounts.default_account_id()
     assert local is not None
-    plain = httpx.get(f"{live_server.url}/v2/functions", headers={"X-Auth-Token": live_server.token()})
+    plain = httpx.get(
+        f"{live_server.url}/v2/functions", headers={"X-Auth-Token": live_server.token()}
+    )
     assert plain.status_code == 403 and plain.json()["data"] == {"message": "forbidden"}
     token, _ = live_server.backend.accounts.issue_token(local, None, "test")
     admin = httpx.get(f"{live_server.url}/v2/functions", headers={"X-Auth-Token": token})
@@ -269,14 +358,23 @@ def test_global_functions_route_is_for_super_admins(live_server: LiveServer) -> 
 def test_openapi_lists_every_route(live_server: LiveServer) -> None:
     doc = httpx.get(f"{live_server.url}/v2/openapi.json").json()
     assert doc["openapi"].startswith("3.")
-    for path in ("/v2/accounts/{account_id}/functions", "/v2/accounts/{account_id}/functions/{function_id}",
-                 "/v2/functions/samples", "/v2/api_auth", "/v2/user_auth", "/v2/token_auth"):
+    for path in (
+        "/v2/accounts/{account_id}/functions",
+        "/v2/accounts/{account_id}/functions/{function_id}",
+        "/v2/functions/samples",
+        "/v2/api_auth",
+        "/v2/user_auth",
+        "/v2/token_auth",
+    ):
         assert path in doc["paths"]
 
 
 def test_every_response_has_a_request_id(live_server: LiveServer) -> None:
-    for reply in (httpx.get(f"{live_server.url}/v2/nothing"), httpx.get(f"{live_server.url}/v2/functions/samples"),
-                  httpx.put(live_server.functions_url(), content=b"{")):
+    for reply in (
+        httpx.get(f"{live_server.url}/v2/nothing"),
+        httpx.get(f"{live_server.url}/v2/functions/samples"),
+        httpx.put(live_server.functions_url(), content=b"{"),
+    ):
         assert len(reply.headers["X-Request-ID"]) == 32
     echoed = httpx.get(f"{live_server.url}/v2/functions/samples", headers={"X-Request-ID": "abc"})
     assert echoed.headers["X-Request-ID"] == "abc" and echoed.json()["request_id"] == "abc"

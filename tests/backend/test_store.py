@@ -21,7 +21,11 @@ def test_writes_survive_reopening_and_compaction(tmp_path: Path) -> None:
         store.storage.compact()
         store.put("t", "c", {"v": 3})
     with DocumentStore(tmp_path) as store:
-        assert store.get("t", "a")["v"] == 1 and store.get("t", "b") is None and store.get("t", "c")["v"] == 3
+        assert (
+            store.get("t", "a")["v"] == 1
+            and store.get("t", "b") is None
+            and store.get("t", "c")["v"] == 3
+        )
         # TinyDB's own table API reads the same state.
         assert sorted(doc["v"] for doc in store.db.table("t").all()) == [1, 3]
 
@@ -66,14 +70,20 @@ def test_damage_in_the_middle_is_refused_with_a_clear_message(tmp_path: Path) ->
 
 def test_one_process_per_data_dir(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from backend.store import DocumentStore
             store = DocumentStore({str(tmp_path)!r})
             print("locked", flush=True)
             time.sleep(30)
-        """)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -104,7 +114,9 @@ def test_a_full_disk_refuses_the_write_and_loses_nothing(tmp_path: Path) -> None
         except StoreError as exc:
             print(json.dumps({{"error": str(exc), "in_memory": store.get("t", "lost")}}))
     """)
-    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0, out.stderr
     import json
 

@@ -17,11 +17,22 @@ from backend.store import DocumentStore
 from tests.conftest import REPO, kfn
 
 
-
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "serve", "--data-dir", str(data_dir), "--port", str(port), "--quiet"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--quiet",
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for line in process.stderr:
         if "serving" in line:
@@ -41,7 +52,9 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
     port = free_port(start=18000)
     server = _start(data_dir, port)
     base = f"http://127.0.0.1:{port}"
-    token = httpx.put(f"{base}/v2/api_auth", json={"data": {"api_key": account["api_key"]}}).json()["auth_token"]
+    token = httpx.put(f"{base}/v2/api_auth", json={"data": {"api_key": account["api_key"]}}).json()[
+        "auth_token"
+    ]
     acknowledged: dict[str, str] = {}
     stop = threading.Event()
 
@@ -51,8 +64,10 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
             while not stop.is_set():
                 body = f"return {{module:'tts', data:{{text:'call {n}'}}}};"
                 try:
-                    reply = client.put(f"{base}/v2/accounts/{account['account_id']}/functions",
-                                       json={"data": {"name": f"fn {n}", "function_js": body}})
+                    reply = client.put(
+                        f"{base}/v2/accounts/{account['account_id']}/functions",
+                        json={"data": {"name": f"fn {n}", "function_js": body}},
+                    )
                 except httpx.HTTPError:
                     return
                 if reply.status_code == 201:

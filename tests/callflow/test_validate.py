@@ -1,0 +1,155 @@
+"""Flow validation: shapes, defaults, KAZOO codes, and agreement with KAZOO's own schema files."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from jsonschema import FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from backend.callflow.modules import data_schema, module_names
+from backend.callflow.validate import validate_flow
+from backend.schema import SchemaValidator
+from tests.conftest import SHARED
+
+SCHEMAS = SHARED / "kazoo" / "schemas"
+
+
+def test_defaults_are_filled_recursively_and_errors_have_paths() -> None:
+    verdict = validate_flow(
+        {
+            "module": "tts",
+            "data": {"text": "hi"},
+            "children": {
+                "_": {"module": "ring_group", "data": {"endpoints": []}},
+                "1": {"module": "nope", "data": {}},
+            },
+        }
+    )
+    assert not verdict.valid
+    assert verdict.flow["data"]["voice"] == "female"
+    assert verdict.errors["children._.data.endpoints"]["minItems"]["target"] == 1
+    assert (
+        verdict.errors["children.1.module"]["error"]["message"]
+        == "unable to find callflow schema for module nope"
+    )
+
+
+def test_data_defaults_to_an_empty_object_and_urls_are_checked() -> None:
+    assert validate_flow({"module": "hangup"}).valid
+    bad = validate_flow({"module": "pivot", "data": {"voice_url": "http://localhost/x"}})
+    assert bad.errors["data.voice_url"]["error"]["message"] == "invalid client URL"
+    assert validate_flow({"module": "pivot", "data": {"voice_url": "https://example.com/x"}}).valid
+
+
+def test_non_objects_fail() -> None:
+    for value in ("x", [1], None, 3):
+        assert not validate_flow(value).valid
+
+
+# -- agreement with KAZOO's schema files ----------------------------------------------------------
+def _jesse_style(schema: Any) -> Any:
+    """jesse applies keywords beside a $ref; draft 4 validators ignore them. Emulate jesse."""
+    if isinstance(schema, dict):
+        schema = {k: _jesse_style(v) for k, v in schema.items()}
+        if "$ref" in schema and len(schema) > 1:
+            ref = schema.pop("$ref")
+            schema.setdefault("allOf", []).append({"$ref": ref})
+        return schema
+    if isinstance(schema, list):
+        return [_jesse_style(item) for item in schema]
+    return schema
+
+
+def _kazoo_validator(module: str) -> SchemaValidator:
+    resources = []
+    for path in SCHEMAS.glob("*.json"):
+        doc = _jesse_style(json.loads(path.read_text()))
+        resources.append((path.stem, Resource.from_contents(doc, default_specification=DRAFT4)))
+    for missing in ("conferences", "custom_sip_headers"):  # not part of the reference set
+        resources.append((missing, Resource.from_contents({}, default_specification=DRAFT4)))
+    registry = Registry().with_resources(resources)
+    schema = _jesse_style(json.loads((SCHEMAS / f"callflows.{module}.json").read_text()))
+    return SchemaValidator(schema, registry=registry, format_checker=FormatChecker())
+
+
+def _sample(schema: dict[str, Any]) -> Any:
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "oneOf" in schema:
+        return _sample(schema["oneOf"][0])
+    kind = schema.get("type")
+    if kind == "string":
+        if schema.get("format") == "email":
+            return "a@example.com"
+        if "pattern" in schema:
+            return "https://example.com/x" if "http" in schema["pattern"] else "en-us"
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind == "integer":
+        return max(schema.get("minimum", 1), 1) if "maximum" not in schema else schema["maximum"]
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        items = schema.get("items", {"type": "string"})
+        return (
+            [_sample(items)] * max(1, schema.get("minItems", 1)) if not items.get("oneOf") else []
+        )
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: _sample(props[k]) for k in schema.get("required", [])}
+    return "x"
+
+
+def _wrong(schema: dict[str, Any]) -> list[Any]:
+    kind = schema.get("type")
+    wrongs: list[Any] = [{"an": "object"}] if kind != "object" else ["not an object"]
+    if "enum" in schema:
+        wrongs.append("not-in-the-enum")
+    if "minimum" in schema:
+        wrongs.append(schema["minimum"] - 1)
+    if "maximum" in schema:
+        wrongs.append(schema["maximum"] + 1)
+    if "minLength" in schema:
+        wrongs.append("")
+    if "maxLength" in schema:
+        wrongs.append("y" * (schema["maxLength"] + 1))
+    if "minItems" in schema:
+        wrongs.append([])
+    if "pattern" in schema:
+        wrongs.append("no match here")
+    return wrongs
+
+
+def _cases(module: str) -> list[dict[str, Any]]:
+    kazoo = json.loads((SCHEMAS / f"callflows.{module}.json").read_text())
+    props = kazoo.get("properties", {})
+    valid = {k: _sample(props[k]) for k in kazoo.get("required", []) if k in props}
+    cases = [{}, copy.deepcopy(valid)]
+    for name, prop in props.items():
+        cases.append({**valid, name: _sample(prop)})
+        cases.extend({**valid, name: wrong} for wrong in _wrong(prop))
+    cases.extend(
+        {k: v for k, v in valid.items() if k != name} for name in kazoo.get("required", [])
+    )
+    return cases
+
+
+@pytest.mark.parametrize("module", module_names())
+def test_catalog_agrees_with_kazoos_schema(module: str) -> None:
+    assert (SCHEMAS / f"callflows.{module}.json").exists(), f"{module} is not a KAZOO module"
+    ours = SchemaValidator(data_schema(module), format_checker=FormatChecker())
+    theirs = _kazoo_validator(module)
+    for case in _cases(module):
+        our_doc, our_errors = ours.validate(case, coerce=False)
+        their_doc, their_errors = theirs.validate(case, coerce=False)
+        assert sorted(our_errors) == sorted(their_errors), (module, case, our_errors, their_errors)
+        assert our_doc == their_doc, (module, case)
+
+
+def test_catalog_covers_every_kazoo_module() -> None:
+    files = {p.stem.removeprefix("callflows.") for p in SCHEMAS.glob("callflows.*.json")}
+    assert files - set(module_names()) == {"action"}

@@ -1,0 +1,124 @@
+"""The hostile-code suite: every attack is stopped within its limit and the next run works."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from backend.runtime.sandbox import Limits, Sandbox
+
+HEALTHY = "return {module:'hangup', data:{}};"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(workers=2, limits=Limits(time_s=0.5)) as pool:
+        yield pool
+
+
+def _assert_healthy(sandbox: Sandbox) -> None:
+    outcome = sandbox.run(HEALTHY, {})
+    assert outcome.ok and outcome.result == {"module": "hangup", "data": {}}
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("while (true) {}", "timeout"),
+        ("for (;;) { try { while (true) {} } catch (e) {} }", "timeout"),
+        ("var a = []; while (true) { a.push('xxxxxxxxxxxxxxxx' + a.length); }", "out_of_memory"),
+        ("var s = 'x'; while (true) { s = s + s; }", "out_of_memory"),
+        ("function f(n) { return f(n + 1) + 1; } return f(0);", "stack_overflow"),
+        ("return /^(a+)+$/.test('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab');", "timeout"),
+        ("var s = 'x'; while (s.length < 3000000) s += s; return {big: s};", "bad_return"),
+        ("var o = {}; o.self = o; return o;", "bad_return"),
+        ("return function () {};", "bad_return"),
+        ("return 'a string';", "bad_return"),
+        ("", "bad_return"),
+        ("throw new Error('boom');", "thrown"),
+        ("return {a:", "syntax"),
+    ],
+)
+def test_hostile_code_is_stopped_with_a_clear_error(sandbox: Sandbox, body: str, kind: str) -> None:
+    started = time.monotonic()
+    outcome = sandbox.run(body, {})
+    elapsed = time.monotonic() - started
+    assert outcome.error is not None and outcome.error.kind == kind, outcome.error
+    assert outcome.error.describe()
+    assert elapsed < sandbox.limits.time_s + sandbox.limits.kill_grace_s + 2.0
+    _assert_healthy(sandbox)
+
+
+def test_state_does_not_leak_between_runs(sandbox: Sandbox) -> None:
+    poison = (
+        "globalThis.leaked = 42; Object.prototype.polluted = 'yes'; Array.prototype.push = null;"
+        "JSON.stringify = function () { return '\"owned\"'; }; console.log = null; return {module:'hangup', data:{}};"
+    )
+    assert sandbox.run(poison, {}).ok
+    for _ in range(4):  # whichever worker comes next
+        probe = sandbox.run(
+            "console.log('still here'); return {leaked: typeof leaked, polluted: ({}).polluted === undefined, push: typeof [].push};",
+            {},
+        )
+        assert probe.result == {"leaked": "undefined", "polluted": True, "push": "function"}
+        assert probe.logs == [("log", "still here")]
+
+
+def test_no_host_objects_are_reachable(sandbox: Sandbox) -> None:
+    probe = sandbox.run(
+        "var names = Object.getOwnPropertyNames(globalThis);"
+        "var host = ['std','os','print','require','process','fetch','setTimeout','XMLHttpRequest','scriptArgs','Deno','Bun'];"
+        "return {found: host.filter(function (n) { return names.indexOf(n) !== -1 || typeof globalThis[n] !== 'undefined'; })};",
+        {},
+    )
+    assert probe.ok and probe.result == {"found": []}
+
+
+def test_console_levels_are_captured(sandbox: Sandbox) -> None:
+    outcome = sandbox.run(
+        "console.info('i'); console.warn({a: 1}); console.error('e', 2); return {module:'hangup'};",
+        {},
+    )
+    assert outcome.logs == [("info", "i"), ("warn", '{"a":1}'), ("error", "e 2")]
+
+
+def test_errors_carry_the_line_inside_the_body(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("var a = 1;\nvar b = 2;\nundefinedThing();", {})
+    assert outcome.error.kind == "thrown" and outcome.error.line == 3
+    assert "undefinedThing" in outcome.error.message and "<input>" in outcome.error.stack
+
+
+def test_the_test_clock_pins_date(sandbox: Sandbox) -> None:
+    outcome = sandbox.run(
+        "return {now: new Date().toISOString(), ms: Date.now(), other: new Date(0).getTime()};",
+        {},
+        now_ms=1_700_000_000_000,
+    )
+    assert outcome.result == {
+        "now": "2023-11-14T22:13:20.000Z",
+        "ms": 1_700_000_000_000,
+        "other": 0,
+    }
+
+
+def test_a_run_can_be_cancelled(sandbox: Sandbox) -> None:
+    import threading
+
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    outcome = sandbox.run("while (true) {}", {}, limits=Limits(time_s=5.0), cancel=cancel)
+    assert outcome.error.kind == "cancelled"
+    _assert_healthy(sandbox)
+
+
+def test_a_crashed_worker_is_replaced(sandbox: Sandbox) -> None:
+    worker = sandbox._idle.get()
+    worker.process.kill()
+    worker.process.wait()
+    sandbox._idle.put(worker)
+    outcomes = [sandbox.run(HEALTHY, {}) for _ in range(3)]
+    assert any(o.error and o.error.kind == "crashed" for o in outcomes) or all(
+        o.ok for o in outcomes
+    )
+    _assert_healthy(sandbox)

@@ -1,0 +1,96 @@
+"""The command line as a user runs it: exit codes, output, accounts."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import REPO, kfn
+
+SAMPLES = REPO / "samples"
+
+
+def test_run_prints_the_flow_and_verdict(kfn_env) -> None:
+    out = kfn(
+        "run",
+        str(SAMPLES / "functions/greeting_by_name.js"),
+        "--call",
+        str(SAMPLES / "calls/known_caller.json"),
+        env=kfn_env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Hello Alice" in out.stdout and "valid: KAZOO would branch" in out.stdout
+
+
+def test_run_json_and_failure_exit_code(kfn_env, tmp_path) -> None:
+    bad = tmp_path / "bad.js"
+    bad.write_text("return {'action':'tts', 'data':{'text':'hi'}};")
+    out = kfn(
+        "run", str(bad), "--call", str(SAMPLES / "calls/known_caller.json"), "--json", env=kfn_env
+    )
+    assert out.returncode == 1
+    result = json.loads(out.stdout)
+    assert set(result) >= {"result", "valid", "errors", "logs", "duration_ms", "error"}
+    assert result["valid"] is False and "module" in result["errors"]
+
+
+def test_run_usage_errors_exit_2(kfn_env, tmp_path) -> None:
+    broken = tmp_path / "call.json"
+    broken.write_text("{not json")
+    out = kfn("run", str(SAMPLES / "functions/day_of_week.js"), "--call", str(broken), env=kfn_env)
+    assert out.returncode == 2 and "not valid JSON" in out.stderr
+    missing = kfn(
+        "run", "nothing.js", "--call", str(SAMPLES / "calls/known_caller.json"), env=kfn_env
+    )
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_check_reports_es5_findings(kfn_env, tmp_path) -> None:
+    modern = tmp_path / "modern.js"
+    modern.write_text(
+        "const name = call['Caller-ID-Name'];\nreturn {module: 'tts', data: {text: `hi ${name}`}};"
+    )
+    out = kfn("check", str(modern), str(SAMPLES / "functions/menu_by_digits.js"), env=kfn_env)
+    assert out.returncode == 1
+    assert "modern.js:1:1: warning: 'const' declaration is not ES5" in out.stdout
+    assert "modern.js:2:37: warning: template literal" in out.stdout
+    assert "menu_by_digits.js: ok" in out.stdout
+    clean = kfn("check", str(SAMPLES / "functions/menu_by_digits.js"), env=kfn_env)
+    assert clean.returncode == 0
+
+
+def test_simulate_prints_the_path(kfn_env) -> None:
+    out = kfn(
+        "simulate",
+        str(SAMPLES / "callflows/main_number.json"),
+        "--call",
+        str(SAMPLES / "calls/after_hours.json"),
+        env=kfn_env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "[branched] function" in out.stdout and "[recorded] voicemail" in out.stdout
+
+
+def test_accounts_create_and_list(kfn_env) -> None:
+    made = kfn(
+        "accounts",
+        "create",
+        "Beta Co",
+        "--username",
+        "bob",
+        "--password",
+        "pw",
+        "--json",
+        env=kfn_env,
+    )
+    assert made.returncode == 0, made.stderr
+    account = json.loads(made.stdout)
+    assert (
+        len(account["account_id"]) == 32
+        and len(account["api_key"]) == 64
+        and account["username"] == "bob"
+    )
+    listed = kfn("accounts", "list", "--json", env=kfn_env)
+    names = [row["name"] for row in json.loads(listed.stdout)]
+    assert names == ["local", "Beta Co"]
+    half = kfn("accounts", "create", "X", "--username", "only", env=kfn_env)
+    assert half.returncode == 2 and "both" in half.stderr
