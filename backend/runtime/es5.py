@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import esprima
@@ -113,8 +114,13 @@ def _quickjs_compiles(body: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=512)
 def check(body: str) -> CheckReport:
-    """Parse `body` as a function body; report a syntax error and every ES2015+ construct."""
+    """Parse `body` as a function body; report a syntax error and every ES2015+ construct.
+
+    Cached by body (the report depends on nothing else): parsing in pure Python costs
+    milliseconds, and test runs repeat the same body many times. Treat reports as read-only.
+    """
     findings: list[Finding] = []
 
     def visit(node: Any, meta: Any) -> None:
