@@ -92,3 +92,29 @@ def kfn(
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def start_serve(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
+    """Start `kfn serve` as a process; return it with its stderr lines up to "serving" (or failure)."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
+        if "serving" in line or "already taken" in line or "in use" in line:
+            break
+    return process, lines

@@ -170,9 +170,12 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from tui.app import run_app
-
-    return run_app(args)
+    # The Textual app is issue 4; until it lands, say so instead of failing on an import.
+    print(
+        "kfn: the terminal app is not built yet; use `kfn serve`, `kfn run`, `kfn check` or `kfn simulate` (see `kfn --help`)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,30 +12,7 @@ from pathlib import Path
 import httpx
 
 from backend.store import DocumentStore
-from tests.conftest import REPO, kfn
-
-
-def _start(data_dir: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--quiet",
-        ],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    for line in process.stderr:
-        if "serving" in line:
-            return process
-    raise AssertionError("kfn serve did not start")
+from tests.conftest import kfn, start_serve
 
 
 def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
@@ -50,7 +25,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
 
     account = json.loads(made.stdout)
     port = free_port(start=18000)
-    server = _start(data_dir, port)
+    server, _ = start_serve(data_dir, port)
     base = f"http://127.0.0.1:{port}"
     token = httpx.put(f"{base}/v2/api_auth", json={"data": {"api_key": account["api_key"]}}).json()[
         "auth_token"

@@ -10,36 +10,12 @@ from pathlib import Path
 import httpx
 
 from backend.api.server import free_port
-from tests.conftest import REPO
-
-
-def start(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines = []
-    for line in process.stderr:
-        lines.append(line)
-        if "serving" in line or "kfn: port" in line or "in use" in line:
-            break
-    return process, lines
+from tests.conftest import REPO, start_serve
 
 
 def test_serve_end_to_end(tmp_path: Path) -> None:
     port = free_port(start=18100)
-    server, lines = start(tmp_path / "d", port)
+    server, lines = start_serve(tmp_path / "d", port)
     try:
         created = next(line for line in lines if "created the local account" in line)
         api_key = created.rsplit(" ", 1)[-1].strip(" )\n")
@@ -94,7 +70,7 @@ def test_serve_end_to_end(tmp_path: Path) -> None:
         assert second.returncode == 1 and f"pid {server.pid}" in second.stderr
 
         # The port is taken: a clear message.
-        other, other_lines = start(tmp_path / "e", port)
+        other, other_lines = start_serve(tmp_path / "e", port)
         assert other.wait(30) == 1 and any("already taken" in line for line in other_lines)
     finally:
         server.send_signal(signal.SIGTERM)
