@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Until the Textual app lands (issue 4), `make run` serves the embedded backend's API.
 run: $(STAMP)
-	$(BIN)/kfn
+	$(BIN)/kfn serve
 
 serve: $(STAMP)
 	$(BIN)/kfn serve
