@@ -332,14 +332,28 @@ class FunctionService:
         }
         return self._save(doc_id, doc, expected_rev=expected_rev)
 
-    def update(self, account_id: str | None, doc_id: str, data: Any) -> dict[str, Any]:
+    def load_matching(
+        self, account_id: str | None, doc_id: str, if_match: str | None
+    ) -> dict[str, Any]:
+        """Load for a write; a stale `If-Match` revision is cowboy's 412 with an empty body."""
+        current = self.load(account_id, doc_id)
+        wanted = (if_match or "").strip()
+        if wanted and wanted != "*" and wanted.strip('"') != current["_rev"]:
+            raise errors.EmptyBodyError(412)
+        return current
+
+    def update(
+        self, account_id: str | None, doc_id: str, data: Any, if_match: str | None = None
+    ) -> dict[str, Any]:
         """POST: the whole public document is replaced (and, unlike KAZOO, saved)."""
         validated = self.validate(data)  # KAZOO validates before loading: 400 wins over 404
-        current = self.load(account_id, doc_id)
+        current = self.load_matching(account_id, doc_id, if_match)
         return self._replace(current, doc_id, validated, current["_rev"])
 
-    def patch(self, account_id: str | None, doc_id: str, data: Any) -> dict[str, Any]:
-        current = self.load(account_id, doc_id)
+    def patch(
+        self, account_id: str | None, doc_id: str, data: Any, if_match: str | None = None
+    ) -> dict[str, Any]:
+        current = self.load_matching(account_id, doc_id, if_match)
         if not isinstance(data, dict):
             self.validate(data)  # raises KAZOO's type error
         patch = {k: v for k, v in data.items() if not is_private_key(k)}
@@ -347,8 +361,10 @@ class FunctionService:
         validated = self.validate(merged)
         return self._replace(current, doc_id, validated, current["_rev"])
 
-    def delete(self, account_id: str | None, doc_id: str, *, soft: bool = True) -> dict[str, Any]:
-        current = self.load(account_id, doc_id)
+    def delete(
+        self, account_id: str | None, doc_id: str, *, soft: bool = True, if_match: str | None = None
+    ) -> dict[str, Any]:
+        current = self.load_matching(account_id, doc_id, if_match)
         if soft:
             tombstone = {**current, "pvt_deleted": True, "pvt_modified": gregorian_now()}
             self._save(doc_id, tombstone, expected_rev=current["_rev"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_data_dir
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -13,8 +13,3 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
         return Path(override).expanduser()
     env = os.environ.get("KFN_DATA_DIR")
     return Path(env).expanduser() if env else Path(user_data_dir("kfn", appauthor=False))
-
-
-def config_dir() -> Path:
-    env = os.environ.get("KFN_CONFIG_DIR")
-    return Path(env).expanduser() if env else Path(user_config_dir("kfn", appauthor=False))

@@ -94,3 +94,34 @@ def test_accounts_create_and_list(kfn_env) -> None:
     assert names == ["local", "Beta Co"]
     half = kfn("accounts", "create", "X", "--username", "only", env=kfn_env)
     assert half.returncode == 2 and "both" in half.stderr
+
+
+def test_run_a_stored_function_and_a_function_document(kfn_env, tmp_path) -> None:
+    from backend.api.server import Backend
+    from backend.paths import data_dir
+
+    backend = Backend.open(data_dir(kfn_env["KFN_DATA_DIR"]))
+    account = backend.accounts.default_account_id()
+    doc_id, _ = backend.functions.create(
+        account, {"name": "s", "function_js": "return {module:'hangup', data:{}};"}
+    )
+    backend.close()
+    call = str(SAMPLES / "calls/known_caller.json")
+    stored = kfn("run", doc_id, "--call", call, "--json", env=kfn_env)
+    assert stored.returncode == 0 and json.loads(stored.stdout)["result"]["module"] == "hangup"
+    document = tmp_path / "fn.json"
+    document.write_text(
+        json.dumps({"name": "d", "function_js": "return {module:'noop', data:{}};"})
+    )
+    assert json.loads(kfn("run", str(document), "--call", call, "--json", env=kfn_env).stdout)[
+        "valid"
+    ]
+    unknown = kfn("run", "no-such-id", "--call", call, env=kfn_env)
+    assert unknown.returncode == 2 and "no file and no stored function" in unknown.stderr
+
+
+def test_a_bad_test_clock_is_explained(kfn_env, tmp_path) -> None:
+    call = tmp_path / "call.json"
+    call.write_text(json.dumps({"Caller-ID-Number": "1", "kfn": {"now": "next tuesday"}}))
+    out = kfn("run", str(SAMPLES / "functions/day_of_week.js"), "--call", str(call), env=kfn_env)
+    assert out.returncode == 1 and "ISO 8601" in out.stdout

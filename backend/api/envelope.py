@@ -63,6 +63,7 @@ class RequestContext:
     content_type: str | None = None
     auth_token: str | None = None
     authenticated: bool = False
+    csv: bool = False  # the response is CSV (set by the pipeline's Accept negotiation)
 
     def req_value(self, key: str) -> Any:
         """KAZOO's lookup order for control parameters: data, then query string, then envelope."""
@@ -261,7 +262,7 @@ def success(
         payload["revision"] = revision
     payload.update(extra or {})
     out_headers = dict(headers or {})
-    if ctx.method == "GET" and wants_csv(ctx, request.headers.get("Accept")):
+    if ctx.csv:
         return web.Response(
             status=status, text=to_csv(data), content_type="text/csv", headers=out_headers
         )

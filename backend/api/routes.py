@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -58,9 +58,8 @@ class Route:
     params: list[str]
     account_id: str | None
     allowed: list[str]
-    needs_auth: bool = True
-    handler: Callable[..., Awaitable[web.Response]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    needs_auth: bool
+    handler: Callable[..., Awaitable[web.Response]]
 
 
 def group_modules(segments: list[str]) -> list[tuple[str, list[str]]]:
@@ -127,9 +126,8 @@ class ApiHandlers:
         if route.needs_auth and session is not None:
             self._authorize(session, route)
         env.check_content_type(ctx)
-        if verb == "GET":
-            env.wants_csv(ctx, request.headers.get("Accept"))  # 406 before any work
-        assert route.handler is not None
+        # Negotiated once, before any work, so a 406 never follows a write.
+        ctx.csv = verb == "GET" and env.wants_csv(ctx, request.headers.get("Accept"))
         response = await route.handler(request, ctx, route, session)
         response.headers.update(env.cors_headers(request, False, route.allowed))
         return response
@@ -295,7 +293,7 @@ class ApiHandlers:
 
     async def samples(self, request, ctx, route: Route, session):
         keep = make_filter(ctx.query)
-        items = [s.as_document() for s in sample_functions() if keep(s.as_document())]
+        items = [doc for doc in (s.as_document() for s in sample_functions()) if keep(doc)]
         return env.success(
             ctx,
             request,
@@ -304,19 +302,12 @@ class ApiHandlers:
             extra={"page_size": len(items)},
         )
 
-    def _check_conditions(self, request: web.Request, current_rev: str) -> None:
-        if_match = request.headers.get("If-Match")
-        if if_match and if_match.strip() != "*" and if_match.strip().strip('"') != current_rev:
-            raise EmptyBodyError(412)
-
     async def document(self, request, ctx, route: Route, session):
         doc_id = route.params[0]
         account_id = route.account_id
-        if ctx.method == "POST":
-            self.functions.validate(ctx.data)  # KAZOO validates a POST before loading it
-        current = self.functions.load(account_id, doc_id)
-        self._check_conditions(request, current["_rev"])
+        if_match = request.headers.get("If-Match")
         if ctx.method == "GET":
+            current = self.functions.load_matching(account_id, doc_id, if_match)
             if_none = request.headers.get("If-None-Match")
             if if_none and if_none.strip().strip('"') == current["_rev"]:
                 return web.Response(status=304)
@@ -328,12 +319,12 @@ class ApiHandlers:
                 headers={"ETag": f'"{current["_rev"]}"'},
             )
         if ctx.method == "POST":
-            saved = self.functions.update(account_id, doc_id, ctx.data)
+            saved = self.functions.update(account_id, doc_id, ctx.data, if_match)
         elif ctx.method == "PATCH":
-            saved = self.functions.patch(account_id, doc_id, ctx.data)
+            saved = self.functions.patch(account_id, doc_id, ctx.data, if_match)
         else:
             soft = str(ctx.req_value("should_soft_delete")).lower() != "false"
-            deleted = self.functions.delete(account_id, doc_id, soft=soft)
+            deleted = self.functions.delete(account_id, doc_id, soft=soft, if_match=if_match)
             data = {**public_fields(deleted, doc_id), "_read_only": {"deleted": True}}
             return env.success(ctx, request, data, revision=deleted["_rev"])
         return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])

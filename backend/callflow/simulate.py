@@ -144,6 +144,34 @@ def _refusal(
     return None
 
 
+def _run_function_node(
+    step: Step,
+    doc: FunctionDoc | None,
+    call_payload: dict[str, Any],
+    *,
+    account_id: str | None,
+    sandbox: Sandbox | None,
+    raw: bool,
+    branches: int,
+    branch_limit: int,
+) -> tuple[Step, Any]:
+    """Decide a function node's outcome; return the step and the flow to branch into, if any."""
+    refusal = _refusal(doc, step.function_id, account_id)
+    if refusal or doc is None:
+        step.note = f"{refusal}; continuing to '_'"
+        return step, None
+    step.evaluation = run = evaluate(doc.function_js, call_payload, raw=raw, sandbox=sandbox)
+    if not run.ok:
+        step.note = f"{'; '.join(run.reasons()) or 'no valid flow'}; continuing to '_'"
+        return step, None
+    if branches >= branch_limit:
+        step.outcome = "stopped"
+        step.note = f"KAZOO's limit of {branch_limit} branches per call was reached"
+        return step, None
+    step.outcome, step.note = "branched", "branched into the returned flow"
+    return step, run.flow
+
+
 def simulate(
     callflow: Mapping[str, Any],
     call_payload: dict[str, Any],
@@ -175,64 +203,25 @@ def simulate(
             sim.steps.append(Step(where, module, dict(data), "skipped", "skip_module is set"))
         elif module == "function":
             function_id = data.get("id")
-            doc = source.get(str(function_id)) if function_id else None
-            refusal = _refusal(doc, function_id, account_id)
-            if refusal or doc is None:
-                sim.steps.append(
-                    Step(
-                        where,
-                        module,
-                        dict(data),
-                        "continued",
-                        f"{refusal}; continuing to '_'",
-                        function_id,
-                    )
-                )
-            else:
-                run = evaluate(doc.function_js, call_payload, raw=raw, sandbox=sandbox)
-                if run.ok and sim.branches >= max_branches:
-                    sim.steps.append(
-                        Step(
-                            where,
-                            module,
-                            dict(data),
-                            "stopped",
-                            f"KAZOO's limit of {max_branches} branches per call was reached",
-                            function_id,
-                            run,
-                        )
-                    )
-                    sim.ended = "branch limit reached"
-                    return sim
-                if run.ok:
-                    sim.branches += 1
-                    if wildcard is not None:
-                        resume.append((wildcard, f"{where} ▸ _"))
-                    sim.steps.append(
-                        Step(
-                            where,
-                            module,
-                            dict(data),
-                            "branched",
-                            "branched into the returned flow",
-                            function_id,
-                            run,
-                        )
-                    )
-                    next_node, next_where = run.flow, f"function {function_id}"
-                else:
-                    why = "; ".join(run.reasons()) or "no valid flow"
-                    sim.steps.append(
-                        Step(
-                            where,
-                            module,
-                            dict(data),
-                            "continued",
-                            f"{why}; continuing to '_'",
-                            function_id,
-                            run,
-                        )
-                    )
+            step, returned = _run_function_node(
+                Step(where, module, dict(data), "continued", function_id=function_id),
+                source.get(str(function_id)) if function_id else None,
+                call_payload,
+                account_id=account_id,
+                sandbox=sandbox,
+                raw=raw,
+                branches=sim.branches,
+                branch_limit=max_branches,
+            )
+            sim.steps.append(step)
+            if step.outcome == "stopped":
+                sim.ended = "branch limit reached"
+                return sim
+            if step.outcome == "branched":
+                sim.branches += 1
+                if wildcard is not None:
+                    resume.append((wildcard, f"{where} ▸ _"))
+                next_node, next_where = returned, f"function {function_id}"
         else:
             sim.steps.append(Step(where, module, dict(data), "recorded"))
         if next_node is None and resume:

@@ -99,9 +99,14 @@ def evaluate(
         return Evaluation(report, None, outcome, None)
     try:
         call = build_call(call_payload, raw=raw)
-        now_ms = clock_ms(call_settings(call_payload))
-    except (CallEncodingError, ValueError) as exc:
+    except CallEncodingError as exc:
         return Evaluation(report, None, RunOutcome(error=RunError("call_encoding", str(exc))), None)
+    try:
+        now_ms = clock_ms(call_settings(call_payload))
+    except (TypeError, ValueError):
+        now = call_settings(call_payload).get("now")
+        message = f"kfn.now is {now!r}; give an ISO 8601 time such as 2026-11-25T15:00:00Z"
+        return Evaluation(report, None, RunOutcome(error=RunError("bad_call", message)), None)
     sandbox = sandbox or shared_sandbox()
     outcome = sandbox.run(body, call, limits=limits, now_ms=now_ms, cancel=cancel)
     verdict = validate_flow(outcome.result) if outcome.ok else None

@@ -69,6 +69,7 @@ KIND_TITLES = {
     "crashed": "The sandbox crashed",
     "cancelled": "Cancelled",
     "call_encoding": "KAZOO cannot encode this call",
+    "bad_call": "The call file's kfn settings are wrong",
 }
 
 

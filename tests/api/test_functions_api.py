@@ -378,3 +378,56 @@ def test_every_response_has_a_request_id(live_server: LiveServer) -> None:
         assert len(reply.headers["X-Request-ID"]) == 32
     echoed = httpx.get(f"{live_server.url}/v2/functions/samples", headers={"X-Request-ID": "abc"})
     assert echoed.headers["X-Request-ID"] == "abc" and echoed.json()["request_id"] == "abc"
+
+
+def test_options_preflight_and_cors_on_errors(live_server: LiveServer) -> None:
+    preflight = httpx.options(
+        live_server.functions_url(),
+        headers={"Origin": "http://x", "Access-Control-Request-Method": "PUT"},
+    )
+    assert preflight.status_code == 200 and preflight.content == b""
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+    assert httpx.options(live_server.functions_url()).status_code == 405
+    error = httpx.get(live_server.functions_url())
+    assert error.status_code == 401 and error.headers["Access-Control-Allow-Origin"] == "*"
+    plain = httpx.get(f"{live_server.url}/v2/functions/samples")
+    assert "Access-Control-Allow-Origin" not in plain.headers
+
+
+def test_jsonp_and_pretty_printing(live_server: LiveServer) -> None:
+    wrapped = httpx.get(f"{live_server.url}/v2/functions/samples", params={"jsonp": "cb"})
+    assert wrapped.text.startswith("cb({") and wrapped.text.endswith("});")
+    pretty = httpx.get(
+        f"{live_server.url}/v2/functions/samples", headers={"X-Pretty-Print": "true"}
+    )
+    assert pretty.text.startswith("{\n  ")
+
+
+def test_form_fields_become_data(api) -> None:
+    server, client = api
+    reply = client.put(
+        server.functions_url(),
+        content=b"name=form&function_js=return+1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status_code == 201 and reply.json()["data"]["function_js"] == "return 1"
+
+
+def test_a_missing_content_type_is_json_with_kazoos_header(api) -> None:
+    server, client = api
+    body = json.dumps({"data": {"name": "n", "function_js": ""}}).encode()
+    reply = client.put(server.functions_url(), content=body)
+    assert reply.status_code == 201 and "Section 14.17" in reply.headers["X-RFC2616"]
+
+
+def test_an_unexpected_failure_still_answers_in_kazoos_shape(api, monkeypatch) -> None:
+    server, client = api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.backend.functions, "list", broken)
+    reply = client.get(server.functions_url())
+    assert reply.status_code == 500
+    assert reply.json()["message"] == "datastore_fault" and "a bug" in reply.json()["data"]["cause"]

@@ -128,3 +128,11 @@ def test_a_full_disk_refuses_the_write_and_loses_nothing(tmp_path: Path) -> None
         store.put("t", "after", {"v": 2})
     with DocumentStore(tmp_path) as store:
         assert store.get("t", "after")["v"] == 2
+
+
+def test_an_unreadable_snapshot_is_refused_with_its_path(tmp_path: Path) -> None:
+    (tmp_path / "kfn.db.json").write_text("{ not json")
+    with pytest.raises(StoreError, match="cannot read the snapshot"):
+        DocumentStore(tmp_path)
+    with pytest.raises(StoreError, match="cannot read the snapshot"):
+        DocumentStore(tmp_path)  # the failed open released the lock: the same error, not "in use"

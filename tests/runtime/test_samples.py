@@ -63,70 +63,24 @@ EXPECTED: dict[str, dict[str, tuple[str, dict]]] = {
     | {"international": ("language", {"language": "de-de"})},
     # 415 west, 312 central, 212/646 east; German, internal (1001) and anonymous numbers: main.
     "ring_group_by_area_code": {
-        "known_caller": (
+        name: (
             "ring_group",
             {
                 "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["west"], "delay": 0, "timeout": 20}
+                    {"endpoint_type": "group", "id": OFFICE[office], "delay": 0, "timeout": 20}
                 ]
             },
-        ),
-        "after_hours": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["west"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "unknown_caller": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["central"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "dtmf_digits": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["east"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "custom_vars": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["east"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "several_users": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["main"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "international": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["main"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
-        "anonymous": (
-            "ring_group",
-            {
-                "endpoints": [
-                    {"endpoint_type": "group", "id": OFFICE["main"], "delay": 0, "timeout": 20}
-                ]
-            },
-        ),
+        )
+        for name, office in {
+            "known_caller": "west",
+            "after_hours": "west",
+            "unknown_caller": "central",
+            "dtmf_digits": "east",
+            "custom_vars": "east",
+            "several_users": "main",
+            "international": "main",
+            "anonymous": "main",
+        }.items()
     },
 }
 
