@@ -10,8 +10,8 @@ clients can see, all reproduced here:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
+from copy import deepcopy
 from typing import Any
 
 from jsonschema import Draft4Validator, validators
@@ -25,7 +25,7 @@ def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any,
     if isinstance(instance, dict):
         for name, subschema in properties.items():
             if isinstance(subschema, Mapping) and "default" in subschema and name not in instance:
-                instance[name] = copy.deepcopy(subschema["default"])
+                instance[name] = deepcopy(subschema["default"])
     yield from Draft4Validator.VALIDATORS["properties"](validator, properties, instance, schema)
 
 
@@ -185,9 +185,14 @@ class SchemaValidator:
         kwargs: dict[str, Any] = {"registry": registry} if registry is not None else {}
         self._validator = KazooDraft4(schema, format_checker=format_checker, **kwargs)
 
-    def validate(self, document: Any, *, coerce: bool = True) -> tuple[Any, ErrorMap]:
-        """Return (document with defaults filled, errors). The input is not modified."""
-        working = copy.deepcopy(document)
+    def validate(
+        self, document: Any, *, coerce: bool = True, copy: bool = True
+    ) -> tuple[Any, ErrorMap]:
+        """Return (document with defaults filled, errors).
+
+        The input is left untouched unless `copy=False`, for callers that own it outright.
+        """
+        working = deepcopy(document) if copy else document
         for _ in range(32):  # each round fixes at least one value, so this terminates
             errors = list(self._validator.iter_errors(working))
             fixed = False

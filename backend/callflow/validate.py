@@ -7,6 +7,7 @@ use KAZOO's codes and messages, keyed by dotted path from the root of the return
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -29,7 +30,6 @@ NODE_SCHEMA = {
         "module": {"type": "string", "minLength": 1, "maxLength": 64},
     },
 }
-_node_validator = SchemaValidator(NODE_SCHEMA)
 
 
 @dataclass
@@ -48,9 +48,19 @@ class FlowVerdict:
 
 
 @cache
-def _data_validator(module: str) -> SchemaValidator | None:
-    schema = data_schema(module)
-    return None if schema is None else SchemaValidator(schema, format_checker=FormatChecker())
+def _node_validator_for(module: str | None) -> SchemaValidator | None:
+    """One validator per module for a whole node (module, data and children in one pass).
+
+    None means KAZOO has no such module; `_node_validator_for(None)` checks only the node shape.
+    """
+    if module is None:
+        return SchemaValidator(NODE_SCHEMA)
+    data = data_schema(module)
+    if data is None:
+        return None
+    schema = copy.deepcopy(NODE_SCHEMA)
+    schema["properties"]["data"] = {**data, "default": {}}
+    return SchemaValidator(schema, format_checker=FormatChecker())
 
 
 def _url_problem(url: Any) -> str | None:
@@ -65,33 +75,33 @@ def _url_problem(url: Any) -> str | None:
 
 
 def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> Any:
-    # Flows are validated strictly: KAZOO's flow check does not coerce strings.
-    checked, problems = _node_validator.validate(node, coerce=False)
+    module = node.get("module") if isinstance(node, dict) else None
+    known = isinstance(module, str) and module and _node_validator_for(module) is not None
+    validator = _node_validator_for(module if known else None)
+    assert validator is not None
+    # Flows are validated strictly (KAZOO's flow check does not coerce), and in place:
+    # validate_flow copied the tree once.
+    checked, problems = validator.validate(node, coerce=False, copy=False)
+    prefix = dotted_path(path)
     for key, detail in problems.items():
-        errors[join_path(dotted_path(path), key)] = detail
+        errors[join_path(prefix, key)] = detail
     if not isinstance(checked, dict):
         return checked
-    module = checked.get("module")
-    if isinstance(module, str) and module:
-        validator = _data_validator(module)
-        if validator is None:
-            errors[dotted_path([*path, "module"])] = {
-                "error": {
-                    "message": f"unable to find callflow schema for module {module}",
-                    "value": module,
-                }
+    if isinstance(module, str) and module and not known:
+        errors[join_path(prefix, "module")] = {
+            "error": {
+                "message": f"unable to find callflow schema for module {module}",
+                "value": module,
             }
-        elif isinstance(checked.get("data"), dict):
-            data, data_problems = validator.validate(checked["data"], coerce=False)
-            for key, detail in data_problems.items():
-                errors[join_path(dotted_path([*path, "data"]), key)] = detail
-            for url_field in URL_FIELDS.get(module, ()):
-                problem = _url_problem(data.get(url_field))
-                if problem:
-                    errors[dotted_path([*path, "data", url_field])] = {
-                        "error": {"message": problem, "value": data.get(url_field)}
-                    }
-            checked["data"] = data
+        }
+    data = checked.get("data")
+    if known and isinstance(data, dict):
+        for url_field in URL_FIELDS.get(module, ()):
+            problem = _url_problem(data.get(url_field))
+            if problem:
+                errors[dotted_path([*path, "data", url_field])] = {
+                    "error": {"message": problem, "value": data.get(url_field)}
+                }
     children = checked.get("children")
     if isinstance(children, dict):
         if depth >= MAX_DEPTH:
@@ -110,5 +120,6 @@ def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> 
 def validate_flow(flow: Any) -> FlowVerdict:
     """Check a returned flow; the verdict's `flow` has every schema default filled in."""
     errors: ErrorMap = {}
-    checked = _validate_node(flow, [], errors, 0)
+    # One copy of the whole tree; below it, every node is validated in place.
+    checked = _validate_node(copy.deepcopy(flow), [], errors, 0)
     return FlowVerdict(not errors, checked, errors)

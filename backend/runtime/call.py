@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 SETTINGS_KEY = "kfn"
-_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-~_")
 
 
 class CallEncodingError(ValueError):
@@ -25,15 +24,9 @@ class CallEncodingError(ValueError):
 
 
 def _quote(value: str) -> str:
-    out = []
-    for byte in value.encode("utf-8"):
-        if byte in _SAFE:
-            out.append(chr(byte))
-        elif byte == 0x20:
-            out.append("+")
-        else:
-            out.append(f"%{byte:02X}")
-    return "".join(out)
+    # KAZOO keeps letters, digits and .-~_, writes a space as +, and %XX (uppercase) for every
+    # other UTF-8 byte: exactly quote_plus with nothing else marked safe.
+    return quote_plus(value, safe="")
 
 
 def _scalar(value: Any, where: str) -> str:

@@ -229,7 +229,10 @@ class Sandbox:
                     f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
                 )
             elif kind == "out_of_memory":
-                message = f"the function used more than {limits.memory_bytes // (1024 * 1024)} MiB of memory"
+                message = (
+                    f"the function used more than {limits.memory_bytes // (1024 * 1024)} MiB "
+                    "of memory" + (" (or threw null)" if message == "null thrown" else "")
+                )
             elif kind == "stack_overflow":
                 message = "recursion went too deep (stack limit reached)"
             stack = error.get("stack", "")

@@ -66,6 +66,9 @@ PRELUDE = r"""
       if (e instanceof InternalError && /stack overflow/.test(e.message)) return fail('stack_overflow', e);
       if (e instanceof InternalError && /interrupted/.test(e.message)) return fail('timeout', e);
       if (e instanceof InternalError && /out of memory/.test(e.message)) return fail('out_of_memory', e);
+      // When QuickJS cannot even allocate its "out of memory" error it throws null; a function
+      // that throws null itself is reported the same way (the message says so).
+      if (e === null) return fail('out_of_memory', { name: 'InternalError', message: 'null thrown' });
       return fail('thrown', e);
     }
     var kind = result === null ? 'null' : typeof result;
@@ -104,11 +107,11 @@ def run_one(context: quickjs.Context, request: dict) -> dict:
     context.set_memory_limit(int(request["memory_limit"]))
     context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
     context.set_time_limit(float(request["time_limit"]))
-    call = "__kfn_run__({}, {}, {})".format(
-        json.dumps(request["body"]),
-        json.dumps(json.dumps(request["call"])),
-        "null" if request.get("now_ms") is None else int(request["now_ms"]),
-    )
+    # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed.
+    context.set("__kfn_body__", request["body"])
+    context.set("__kfn_call__", json.dumps(request["call"]))
+    now_ms = request.get("now_ms")
+    call = f"__kfn_run__(__kfn_body__, __kfn_call__, {'null' if now_ms is None else int(now_ms)})"
     started = time.perf_counter()
     try:
         outcome = json.loads(context.eval(call))

@@ -123,3 +123,8 @@ def test_a_crashed_worker_is_reported_and_replaced() -> None:
         assert crashed.error is not None and crashed.error.kind == "crashed"
         assert "restarted" in crashed.error.message and pool.replacements == 1
         _assert_healthy(pool)
+
+
+def test_a_thrown_null_is_reported_as_what_quickjs_means_by_it(sandbox: Sandbox) -> None:
+    outcome = sandbox.run("throw null;", {})
+    assert outcome.error.kind == "out_of_memory" and "(or threw null)" in outcome.error.message
