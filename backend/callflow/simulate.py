@@ -3,7 +3,7 @@
 A function node runs its function: a valid returned flow replaces the current one (the node's
 own `_` child is kept on a stack and resumed when that flow ends), anything else continues to
 the `_` child. KAZOO allows at most 50 branches per call. Other modules are recorded, not
-executed, and the walk follows their `_` child. kfn also refuses, as DECISIONS.md says, to run a
+executed, and the walk follows their `_` child; `hangup` and `response` end the call. kfn also refuses, as DECISIONS.md says, to run a
 function that is disabled, deleted, missing or owned by another account, and says why.
 """
 
@@ -21,6 +21,8 @@ from backend.samples import parse_function_file
 
 MAX_BRANCHES = 50
 MAX_STEPS = 500
+# Modules after which KAZOO's callflow is over: nothing follows, nothing resumes.
+CALL_ENDING_MODULES = {"hangup": "the call is hung up", "response": "a SIP response ends the call"}
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,10 @@ def simulate(
                 if wildcard is not None:
                     resume.append((wildcard, f"{where} ▸ _"))
                 next_node, next_where = returned, f"function {function_id}"
+        elif module in CALL_ENDING_MODULES:
+            sim.steps.append(Step(where, module, dict(data), "recorded"))
+            sim.ended = f"{CALL_ENDING_MODULES[module]}: KAZOO stops the callflow here"
+            return sim
         else:
             sim.steps.append(Step(where, module, dict(data), "recorded"))
         if next_node is None and resume:

@@ -90,3 +90,9 @@ def test_kazoos_branch_limit_of_50() -> None:
     )
     assert sim.branches == 50 and sim.steps[-1].outcome == "stopped"
     assert sim.ended == "branch limit reached"
+
+
+def test_hangup_and_response_end_the_call_nothing_resumes() -> None:
+    blocked = simulate(FLOWS["screened_line"], CALLS["unknown_caller"], SAMPLES)
+    assert modules(blocked) == [("function", "branched"), ("response", "recorded")]
+    assert blocked.ended.startswith("a SIP response ends the call")
