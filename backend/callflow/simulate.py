@@ -3,7 +3,8 @@
 A function node runs its function: a valid returned flow replaces the current one (the node's
 own `_` child is kept on a stack and resumed when that flow ends), anything else continues to
 the `_` child. KAZOO allows at most 50 branches per call. Other modules are recorded, not
-executed, and the walk follows their `_` child; `hangup` and `response` end the call. kfn also refuses, as DECISIONS.md says, to run a
+executed, and the walk follows their `_` child; `hangup` and `response` end the call.
+kfn also refuses, as DECISIONS.md says, to run a
 function that is disabled, deleted, missing or owned by another account, and says why.
 """
 
