@@ -76,16 +76,27 @@ class ApiServer:
     """Start with `await server.start()` in whatever loop is running; stop with `await stop()`."""
 
     def __init__(
-        self, backend: Backend, host: str = "127.0.0.1", port: int = 8000, access_log: bool = True
+        self,
+        backend: Backend,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        access_log: bool = True,
+        *,
+        unix_path: Path | None = None,
     ) -> None:
         self.backend = backend
         self.host = host
         self.port = port
         self.access_log = access_log
+        # With a socket path the API is reachable only through that file (the app's --no-api):
+        # the app still talks HTTP to it, through the same client, but nothing listens on TCP.
+        self.unix_path = unix_path
         self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
+        if self.unix_path is not None:
+            return f"unix:{self.unix_path}"
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
@@ -98,7 +109,12 @@ class ApiServer:
             shutdown_timeout=5.0,
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=False)
+        site: web.BaseSite
+        if self.unix_path is not None:
+            self.unix_path.unlink(missing_ok=True)
+            site = web.UnixSite(self._runner, str(self.unix_path))
+        else:
+            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=False)
         try:
             await site.start()
         except OSError as exc:
@@ -107,7 +123,7 @@ class ApiServer:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 raise PortInUse(self.host, self.port) from exc
             raise
-        if self.port == 0:
+        if self.port == 0 and self.unix_path is None:
             sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
             self.port = sockets[0].getsockname()[1]
 
@@ -115,3 +131,5 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.unix_path is not None:
+            self.unix_path.unlink(missing_ok=True)

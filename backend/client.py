@@ -1,0 +1,495 @@
+"""The one async client for KAZOO's v2 functions API, used by the app against any server.
+
+The embedded kfn server and a real KAZOO answer the same paths, so the app talks to both through
+this class and nothing above it knows which one it has. It absorbs KAZOO's quirks:
+
+- a POST to a function does not persist on KAZOO (CONTRACT §0.1), so saves are PATCHes that carry
+  every field, with the loaded revision in `If-Match` so a concurrent change gives a conflict;
+- page keys are opaque (Erlang terms on KAZOO), so they are passed back exactly as received;
+- tokens expire (401): the client logs in again with the credentials it was given and retries
+  once; when it cannot, it raises `AuthError` and the caller asks the user;
+- errors come in two shapes (system errors and validation errors, CONTRACT §3.1), or with an
+  empty body (412, 415, 406): `ApiError` turns each into one readable sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from backend.accounts import kazoo_credentials
+
+DEFAULT_TIMEOUT_S = 10.0
+# Fields the editor owns. Everything else a document carries is sent back unchanged.
+EDITABLE_FIELDS = ("name", "function_js", "enabled", "language_pack")
+
+EMPTY_BODY_REASONS = {
+    304: "not modified",
+    406: "the server cannot answer in JSON (406)",
+    412: "the function changed on the server since it was loaded",
+    415: "the server refused the request's content type (415)",
+    501: "the server does not know this HTTP method (501)",
+}
+
+
+class ApiError(Exception):
+    """A request that did not succeed, with one sentence a person can act on."""
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        details: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.status = status
+        self.code = code
+        self.details = details or {}
+        self.body = body
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.summary
+        lines = "; ".join(
+            f"{path}: {text}" if path else text for path, text in self.details.items()
+        )
+        return f"{self.summary}: {lines}"
+
+
+class NetworkError(ApiError):
+    """The server could not be reached, or stopped answering; nothing is known to be saved."""
+
+
+class AuthError(ApiError):
+    """The credentials were refused, or the token expired and cannot be renewed."""
+
+
+class ConflictError(ApiError):
+    """The document changed on the server (412 on If-Match, or 409)."""
+
+
+class NotFoundError(ApiError):
+    """The function (or account) does not exist there."""
+
+
+def _validation_details(data: Any) -> dict[str, str]:
+    """`{"name": {"required": {"message": ...}}}` -> `{"name": "Field is required but missing"}`."""
+    details: dict[str, str] = {}
+    if not isinstance(data, dict):
+        return details
+    for path, codes in data.items():
+        if isinstance(codes, dict):
+            for code, info in codes.items():
+                text = info.get("message", code) if isinstance(info, dict) else str(info)
+                details[str(path)] = str(text)
+    return details
+
+
+def error_from_response(response: httpx.Response, action: str) -> ApiError:
+    """Turn a non-2xx answer of either KAZOO error shape (or an empty one) into an ApiError."""
+    status = response.status_code
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    kind: type[ApiError] = ApiError
+    if status == 401:
+        kind = AuthError
+    elif status in (409, 412):
+        kind = ConflictError
+    elif status == 404:
+        kind = NotFoundError
+    if not isinstance(body, dict):
+        reason = EMPTY_BODY_REASONS.get(status)
+        if reason is None:
+            text = response.text.strip()[:200] if response.content else ""
+            reason = f"HTTP {status}" + (f": {text}" if text else "")
+        return kind(f"{action} failed: {reason}", status=status, body=response.text)
+    message = str(body.get("message") or "")
+    data = body.get("data")
+    if message == "validation error":
+        return kind(
+            f"{action} failed: the server rejected the data",
+            status=status,
+            code=message,
+            details=_validation_details(data),
+            body=body,
+        )
+    human = ""
+    if isinstance(data, dict):
+        human = str(data.get("message") or "")
+        cause = data.get("cause")
+        if cause and human in ("bad identifier", "unknown failure"):
+            human = f"{human} ({cause})"
+    elif isinstance(data, list) and data:
+        human = f"{message} {', '.join(map(str, data))}"
+    human = human or message.replace("_", " ") or f"HTTP {status}"
+    if status == 401:
+        human = "the server refused the credentials or the session expired"
+    elif status == 403:
+        human = "these credentials may not access that account (403 forbidden)"
+    elif status >= 500:
+        human = f"the server failed (HTTP {status}: {human})"
+    return kind(f"{action} failed: {human}", status=status, code=message, body=body)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
+
+
+def _network_error(
+    exc: httpx.HTTPError, base_url: str, action: str, timeout: float
+) -> NetworkError:
+    """Name what went wrong on the network in plain words (httpx wraps the OS error)."""
+    chain = _causes(exc)
+    for cause in chain:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            summary = (
+                f"the TLS certificate of {base_url} could not be verified "
+                f"({cause.verify_message}); pass --insecure only if you trust this server"
+            )
+            break
+        if isinstance(cause, ssl.SSLError):
+            summary = f"TLS error talking to {base_url} ({cause.reason or cause})"
+            break
+        if isinstance(cause, socket.gaierror):
+            summary = f"cannot resolve the host of {base_url} (DNS: {cause.strerror})"
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            summary = f"cannot connect to {base_url}: connection refused (is the server running?)"
+            break
+    else:
+        text = str(exc) or type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            summary = f"no answer from {base_url} within {timeout:g} s"
+        elif isinstance(exc, httpx.RemoteProtocolError):
+            summary = (
+                f"{base_url} closed the connection before answering; nothing is known to be saved"
+            )
+        elif isinstance(exc, httpx.ConnectError):
+            summary = f"cannot connect to {base_url}: {text}"
+        else:
+            summary = f"network error talking to {base_url}: {text}"
+    return NetworkError(f"{action} failed: {summary}")
+
+
+# -- credentials ----------------------------------------------------------------------------------
+@dataclass
+class Login:
+    token: str
+    account_id: str
+    account_name: str = ""
+
+
+class Credentials:
+    """How to get a token. `renewable` says whether a 401 can be fixed without asking."""
+
+    renewable = True
+    description = "credentials"
+
+    async def login(self, client: KazooClient) -> Login:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class ApiKeyCredentials(Credentials):
+    api_key: str
+    description: str = "API key"
+
+    async def login(self, client: KazooClient) -> Login:
+        body = await client.put_json(
+            "/v2/api_auth", {"api_key": self.api_key}, "log in", auth=False
+        )
+        return _login_from(body)
+
+
+@dataclass
+class UserCredentials(Credentials):
+    username: str
+    password: str
+    account_name: str
+    method: str = "md5"
+    description: str = "username and password"
+
+    async def login(self, client: KazooClient) -> Login:
+        data = {
+            "credentials": kazoo_credentials(self.username, self.password, self.method),
+            "method": self.method,
+            "account_name": self.account_name,
+        }
+        return _login_from(await client.put_json("/v2/user_auth", data, "log in", auth=False))
+
+
+@dataclass
+class TokenCredentials(Credentials):
+    """A token given by the user: used as is, and cannot be renewed."""
+
+    token: str
+    renewable = False
+    description: str = "token"
+
+    async def login(self, client: KazooClient) -> Login:
+        body = await client.request_json(
+            "GET", "/v2/token_auth", "check the token", token=self.token
+        )
+        data = body.get("data") or {}
+        return Login(self.token, str(data.get("account_id", "")), str(data.get("account_name", "")))
+
+
+@dataclass
+class IssuedCredentials(Credentials):
+    """Tokens minted in-process (the app's embedded server issues them to itself)."""
+
+    issue: Callable[[], Awaitable[Login]]
+    description: str = "local account"
+
+    async def login(self, client: KazooClient) -> Login:
+        return await self.issue()
+
+
+def _login_from(body: dict[str, Any]) -> Login:
+    data = body.get("data") or {}
+    token = body.get("auth_token")
+    if not token:
+        raise AuthError("log in failed: the server answered without an auth_token")
+    return Login(str(token), str(data.get("account_id", "")), str(data.get("account_name", "")))
+
+
+# -- the client -----------------------------------------------------------------------------------
+@dataclass
+class Revisioned:
+    """A document as the server returned it, with the revision to send back on save."""
+
+    data: dict[str, Any]
+    revision: str | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+
+@dataclass
+class Account:
+    id: str
+    name: str
+
+
+@dataclass
+class KazooClient:
+    base_url: str
+    credentials: Credentials
+    timeout: float = DEFAULT_TIMEOUT_S
+    verify: bool = True
+    transport: httpx.AsyncBaseTransport | None = None
+    login_info: Login | None = None
+    _http: httpx.AsyncClient | None = field(default=None, repr=False)
+    _login_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=self.timeout,
+                verify=self.verify,
+                transport=self.transport,
+                headers={"Accept": "application/json", "User-Agent": "kfn"},
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    async def login(self) -> Login:
+        """Log in now (or again); remember and return who we are."""
+        self.login_info = await self.credentials.login(self)
+        return self.login_info
+
+    async def _token(self) -> str:
+        async with self._login_lock:
+            if self.login_info is None:
+                await self.login()
+            assert self.login_info is not None
+            return self.login_info.token
+
+    async def _renew(self, stale: str) -> str:
+        async with self._login_lock:
+            if self.login_info is not None and self.login_info.token != stale:
+                return self.login_info.token  # another request already renewed it
+            await self.login()
+            assert self.login_info is not None
+            return self.login_info.token
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        token: str | None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        merged = dict(headers or {})
+        if token:
+            merged["X-Auth-Token"] = token
+        try:
+            return await self.http.request(method, path, json=json, params=params, headers=merged)
+        except httpx.HTTPError as exc:
+            raise _network_error(exc, self.base_url, action, self.timeout) from exc
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        token: str | None = None,
+    ) -> httpx.Response:
+        """One request; renews the token once on 401 when the credentials allow it."""
+        if auth and token is None:
+            token = await self._token()
+        response = await self._send(
+            method, path, action, token=token, json=json, params=params, headers=headers
+        )
+        if response.status_code == 401 and auth and self.credentials.renewable:
+            token = await self._renew(token or "")
+            response = await self._send(
+                method, path, action, token=token, json=json, params=params, headers=headers
+            )
+        if response.status_code >= 400:
+            error = error_from_response(response, action)
+            if response.status_code == 401 and auth and not self.credentials.renewable:
+                error.summary += "; give a new token"
+            raise error
+        return response
+
+    async def request_json(
+        self, method: str, path: str, action: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        response = await self.request(method, path, action, **kwargs)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(
+                f"{action} failed: the server did not answer JSON (is {self.base_url} a KAZOO v2 API?)",
+                status=response.status_code,
+            ) from exc
+        if not isinstance(body, dict):
+            raise ApiError(f"{action} failed: unexpected answer {str(body)[:80]}")
+        return body
+
+    async def put_json(self, path: str, data: Any, action: str, **kwargs: Any) -> dict[str, Any]:
+        return await self.request_json("PUT", path, action, json={"data": data}, **kwargs)
+
+    async def account_id(self) -> str:
+        await self._token()
+        assert self.login_info is not None
+        return self.login_info.account_id
+
+    def _functions(self, account_id: str, function_id: str | None = None) -> str:
+        base = f"/v2/accounts/{account_id}/functions"
+        return f"{base}/{httpx.URL(function_id).raw_path.decode()}" if function_id else base
+
+    # -- functions --------------------------------------------------------------------------------
+    async def list_functions(self, account_id: str, page_size: int = 50) -> list[dict[str, Any]]:
+        """Every function summary of the account, following `next_start_key` page by page."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, str] = {"page_size": str(page_size)}
+        seen: set[str] = set()
+        while True:
+            body = await self.request_json(
+                "GET", self._functions(account_id), "list functions", params=params
+            )
+            items.extend(item for item in body.get("data") or [] if isinstance(item, dict))
+            next_key = body.get("next_start_key")
+            if not next_key or next_key in seen:
+                return items
+            seen.add(next_key)
+            params = {"page_size": str(page_size), "start_key": str(next_key)}
+
+    async def get_function(self, account_id: str, function_id: str) -> Revisioned:
+        body = await self.request_json(
+            "GET", self._functions(account_id, function_id), f"load function {function_id}"
+        )
+        return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def create_function(self, account_id: str, data: dict[str, Any]) -> Revisioned:
+        body = await self.put_json(
+            self._functions(account_id), data, f"create function {data.get('name', '')!r}"
+        )
+        return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def save_function(
+        self, account_id: str, function_id: str, data: dict[str, Any], revision: str | None
+    ) -> Revisioned:
+        """Save with PATCH carrying every field (KAZOO's POST does not persist), guarded by the
+        loaded revision: a change on the server since then raises ConflictError."""
+        payload = {key: value for key, value in data.items() if key != "id"}
+        headers = {"If-Match": f'"{revision}"'} if revision else None
+        body = await self.request_json(
+            "PATCH",
+            self._functions(account_id, function_id),
+            f"save function {data.get('name', function_id)!r}",
+            json={"data": payload},
+            headers=headers,
+        )
+        return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def delete_function(
+        self, account_id: str, function_id: str, revision: str | None = None
+    ) -> None:
+        headers = {"If-Match": f'"{revision}"'} if revision else None
+        await self.request(
+            "DELETE",
+            self._functions(account_id, function_id),
+            f"delete function {function_id}",
+            headers=headers,
+        )
+
+    async def samples(self) -> list[dict[str, Any]]:
+        body = await self.request_json("GET", "/v2/functions/samples", "load samples", auth=False)
+        return [item for item in body.get("data") or [] if isinstance(item, dict)]
+
+    # -- accounts ---------------------------------------------------------------------------------
+    async def accounts(self) -> list[Account]:
+        """The account the credentials belong to, then the ones below it."""
+        own_id = await self.account_id()
+        own = await self.request_json("GET", f"/v2/accounts/{own_id}", "load the account")
+        found = [Account(own_id, str((own.get("data") or {}).get("name", own_id)))]
+        body = await self.request_json(
+            "GET",
+            f"/v2/accounts/{own_id}/descendants",
+            "list accounts",
+            params={"paginate": "false"},
+        )
+        for item in body.get("data") or []:
+            if isinstance(item, dict) and item.get("id") and item["id"] != own_id:
+                found.append(Account(str(item["id"]), str(item.get("name", item["id"]))))
+        return found
