@@ -37,7 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=8000,
         help="embedded API port (default 8000, or the next free one)",
     )
-    parser.add_argument("--no-api", action="store_true", help="do not serve the embedded API")
+    parser.add_argument(
+        "--no-api",
+        action="store_true",
+        help="do not serve the embedded API on TCP (the app uses a private Unix socket)",
+    )
+    remote = parser.add_argument_group("remote mode (instead of the embedded backend)")
+    remote.add_argument("--server", help="URL of a KAZOO or kfn v2 API, e.g. https://kazoo:8443")
+    remote.add_argument("--api-key", default=os.environ.get("KFN_API_KEY"), help="$KFN_API_KEY")
+    remote.add_argument("--token", default=os.environ.get("KFN_TOKEN"), help="$KFN_TOKEN")
+    remote.add_argument("--username", default=os.environ.get("KFN_USERNAME"))
+    remote.add_argument("--password", default=os.environ.get("KFN_PASSWORD"), help="$KFN_PASSWORD")
+    remote.add_argument("--account-name", default=os.environ.get("KFN_ACCOUNT_NAME"))
+    remote.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve the KAZOO v2 functions API in the foreground")
@@ -169,13 +181,59 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         backend.close()
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    # The Textual app is issue 4; until it lands, say so instead of failing on an import.
-    print(
-        "kfn: the terminal app is not built yet; use `kfn serve`, `kfn run`, `kfn check` or `kfn simulate` (see `kfn --help`)",
-        file=sys.stderr,
+def _remote_client(args: argparse.Namespace):
+    from backend.client import (
+        ApiKeyCredentials,
+        KazooClient,
+        TokenCredentials,
+        UserCredentials,
     )
-    return EXIT_USAGE
+
+    if args.api_key:
+        credentials = ApiKeyCredentials(args.api_key)
+    elif args.username and args.password and args.account_name:
+        credentials = UserCredentials(args.username, args.password, args.account_name)
+    elif args.token:
+        credentials = TokenCredentials(args.token)
+    else:
+        raise SystemExit(
+            "kfn: --server needs credentials: --api-key, or --username/--password/--account-name, "
+            "or --token (or KFN_API_KEY, KFN_USERNAME/KFN_PASSWORD/KFN_ACCOUNT_NAME, KFN_TOKEN)"
+        )
+    return KazooClient(args.server, credentials, verify=not args.insecure)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from backend.paths import data_dir
+    from tui.config import Config, ConfigError
+
+    try:
+        config = Config.load()
+    except ConfigError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from tui.app import KfnApp
+    from tui.embedded import Embedded
+
+    state_dir = data_dir(args.data_dir) / "app"
+    if args.server:
+        client = _remote_client(args)
+        app = KfnApp(config=config, state_dir=state_dir, client=client, server_label=args.server)
+        app.run()
+        return app.return_code or 0
+    backend = _open_backend(args)
+    try:
+        app = KfnApp(
+            config=config,
+            state_dir=state_dir,
+            embedded=Embedded(backend, port=args.port, serve_tcp=not args.no_api),
+        )
+        app.run()
+    finally:
+        backend.close()
+    if app.startup_error:
+        print(f"kfn: {app.startup_error}", file=sys.stderr)
+    return app.return_code or 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

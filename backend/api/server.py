@@ -64,6 +64,9 @@ def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> in
     """The first port from `start` that can be bound on `host`."""
     for port in range(start, start + tries):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # Like the server's own socket, allow a port that only has TIME_WAIT leftovers: a
+            # listener on it still makes bind fail.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError:
@@ -114,7 +117,7 @@ class ApiServer:
             self.unix_path.unlink(missing_ok=True)
             site = web.UnixSite(self._runner, str(self.unix_path))
         else:
-            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=False)
+            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         try:
             await site.start()
         except OSError as exc:

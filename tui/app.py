@@ -1,0 +1,104 @@
+"""The Textual app: owns the API client (embedded server or remote), the config and the screens.
+
+Start-up order: the CLI opens the embedded backend (so a locked data dir fails before the
+terminal is taken over), the app starts its API server inside Textual's own event loop, seeds the
+samples into a fresh local account, then shows the main screen. Quitting, SIGINT and SIGTERM all
+go through `action_quit`, which stops the server before Textual restores the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from backend.api.server import PortInUse
+from backend.client import ApiError, KazooClient
+from tui.commands import KfnCommands
+from tui.config import Config
+from tui.embedded import Embedded, seed_samples
+from tui.local_state import LocalState
+from tui.screens.main import MainScreen
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class KfnApp(App[int]):
+    TITLE = "kfn"
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "widgets.tcss"]
+    COMMANDS = App.COMMANDS | {KfnCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        state_dir: Path,
+        embedded: Embedded | None = None,
+        client: KazooClient | None = None,
+        server_label: str = "",
+    ) -> None:
+        super().__init__()
+        assert (embedded is None) != (client is None), "either the embedded backend or a client"
+        self.config = config
+        self.state_dir = state_dir
+        self.embedded = embedded
+        self.client = client
+        self.server_label = server_label
+        self.startup_error = ""
+
+    async def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, lambda: self.call_later(self.action_quit))
+            except (NotImplementedError, RuntimeError):  # not the main thread (tests)
+                pass
+        fresh = False
+        if self.embedded is not None:
+            try:
+                self.client = await self.embedded.start()
+            except (PortInUse, OSError) as exc:
+                self.startup_error = f"cannot start the embedded API: {exc}"
+                self.exit(1, message=self.startup_error)
+                return
+            fresh = self.embedded.backend.created_local is not None
+            self.server_label = (
+                self.embedded.url if self.embedded.serve_tcp else "embedded (--no-api: not served)"
+            )
+        assert self.client is not None
+        if fresh:
+            try:
+                await seed_samples(self.client, await self.client.account_id())
+            except ApiError as exc:
+                self.notify(f"Could not add the sample functions: {exc}", severity="warning")
+        scope = "local" if self.embedded is not None else self.client.base_url
+        local = LocalState(self.state_dir, scope)
+        await self.push_screen(MainScreen(self.client, local, self.server_label))
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.config.theme and self.config.path is not None:
+            self.config.theme = theme
+            try:
+                self.config.save()
+            except OSError as exc:
+                self.notify(
+                    f"Could not save the theme to {self.config.path}: {exc}", severity="warning"
+                )
+
+    async def action_quit(self) -> None:
+        await self.shutdown_backend()
+        self.exit(0)
+
+    async def shutdown_backend(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        if self.embedded is not None:
+            await self.embedded.stop()

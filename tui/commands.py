@@ -1,0 +1,130 @@
+"""Command palette (ctrl+p): open a function, run with a call, simulate a callflow, switch
+account, and the actions of the footer. Textual adds its own (theme, quit, keys)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from backend.client import ApiError
+from widgets.call_editor import CallEditor
+from widgets.callflow_view import CallflowView
+from widgets.result_view import ResultView
+
+if TYPE_CHECKING:
+    from tui.screens.main import MainScreen
+
+
+class KfnCommands(Provider):
+    async def startup(self) -> None:
+        self.accounts: list[tuple[str, str]] = []
+        screen = self.main_screen
+        if screen is None:
+            return
+        try:
+            self.accounts = [(a.id, a.name) for a in await screen.client.accounts()]
+        except ApiError:
+            self.accounts = []
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        from tui.screens.main import MainScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def commands(self) -> list[tuple[str, object, str]]:
+        screen = self.main_screen
+        if screen is None:
+            return []
+        found: list[tuple[str, object, str]] = [
+            ("New function", screen.action_new, "create a function (ctrl+n)"),
+            ("Save", screen.action_save, "save the function in the editor (ctrl+s)"),
+            ("Run", screen.action_run, "run against the selected call (ctrl+r / F5)"),
+            (
+                "Copy result",
+                screen.query_one(ResultView).action_copy_result,
+                "copy the returned JSON (OSC 52)",
+            ),
+            ("Go to line", screen.editor.action_goto_line, "ctrl+g in the editor"),
+            ("Find", screen.editor.action_find, "ctrl+f in the editor"),
+            (
+                "Import sample functions",
+                self.import_samples,
+                "copy kfn's samples into this account",
+            ),
+            ("Reload functions", self.reload, "list the account's functions again"),
+        ]
+        for entry in screen.functions.entries.values():
+            found.append(
+                (
+                    f"Open function: {entry.name or entry.id}",
+                    partial(screen.open_function, entry.id),
+                    entry.id,
+                )
+            )
+        call_editor = screen.query_one(CallEditor)
+        for name in sorted(call_editor.saved):
+            found.append(
+                (
+                    f"Run with call: ★ {name}",
+                    partial(self.run_with, f"saved:{name}"),
+                    "a saved test call",
+                )
+            )
+        for name in sorted(call_editor.samples):
+            found.append(
+                (
+                    f"Run with call: {name}",
+                    partial(self.run_with, f"sample:{name}"),
+                    "a sample call",
+                )
+            )
+        for name in sorted(screen.query_one(CallflowView).callflows):
+            found.append(
+                (f"Simulate callflow: {name}", partial(self.simulate, name), "callflow mode")
+            )
+        for account_id, name in self.accounts:
+            found.append(
+                (f"Switch account: {name}", partial(screen.connect, account_id), account_id)
+            )
+        return found
+
+    def run_with(self, key: str) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            screen.query_one(CallEditor).choose(key)
+            screen.test_pane.active = "result"
+            screen.action_run()
+
+    def simulate(self, name: str) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            screen.query_one(CallflowView).choose(name)
+            screen.test_pane.active = "callflow"
+            screen.action_run()
+
+    def reload(self) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            screen.connect(screen.account_id)
+
+    def import_samples(self) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            screen.import_samples()
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self.commands()[:8]:
+            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]

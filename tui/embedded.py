@@ -1,0 +1,80 @@
+"""The embedded backend: the same API server `kfn serve` runs, started inside the app's loop.
+
+The app talks to it over HTTP through `KazooClient`, exactly as it talks to a remote KAZOO, and
+gets its tokens minted in-process for the local account (there is no password to ask for).
+With `--no-api` the server listens on a private Unix socket in the data dir instead of TCP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from backend.api.server import ApiServer, Backend, PortInUse, free_port
+from backend.client import ConflictError, IssuedCredentials, KazooClient, Login
+from backend.samples import sample_functions
+
+SOCKET_NAME = "kfn-app.sock"
+
+
+@dataclass
+class Embedded:
+    backend: Backend
+    port: int = 8000
+    serve_tcp: bool = True
+    server: ApiServer | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url if self.server else ""
+
+    @property
+    def account_id(self) -> str:
+        account_id = self.backend.accounts.default_account_id()
+        assert account_id is not None, "Backend.open always creates the local account"
+        return account_id
+
+    async def start(self) -> KazooClient:
+        """Start serving (port `port`, or the next free one) and return a client for it."""
+        if self.serve_tcp:
+            for _attempt in range(5):
+                port = free_port("127.0.0.1", self.port)
+                self.server = ApiServer(self.backend, "127.0.0.1", port, access_log=False)
+                try:
+                    await self.server.start()
+                    break
+                except PortInUse:  # taken between the probe and the bind: try the next one
+                    self.port = port + 1
+            else:
+                raise PortInUse("127.0.0.1", self.port)
+            return KazooClient(self.server.url, IssuedCredentials(self._issue))
+        socket_path = self.backend.store.data_dir / SOCKET_NAME
+        self.server = ApiServer(self.backend, access_log=False, unix_path=socket_path)
+        await self.server.start()
+        transport = httpx.AsyncHTTPTransport(uds=str(socket_path))
+        return KazooClient("http://kfn.local", IssuedCredentials(self._issue), transport=transport)
+
+    async def _issue(self) -> Login:
+        account_id = self.account_id
+        token, _session = self.backend.accounts.issue_token(account_id, None, "kfn_app")
+        account = self.backend.accounts.get_account(account_id) or {}
+        return Login(token, account_id, str(account.get("name", "")))
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
+async def seed_samples(client: KazooClient, account_id: str) -> int:
+    """Copy the sample functions into an account under their file names as ids (the sample
+    callflows refer to them so); ids that already exist are left alone. Returns how many."""
+    made = 0
+    for sample in sample_functions():
+        try:
+            await client.create_function(account_id, {"id": sample.slug, **sample.as_document()})
+        except ConflictError:
+            continue
+        made += 1
+    return made

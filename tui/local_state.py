@@ -1,0 +1,68 @@
+"""What the app keeps on this machine between runs: unsaved drafts and saved test calls.
+
+Both are keyed by server and account, so the same function id on two servers never mixes. Files
+are replaced atomically, so a crash mid-write leaves the previous version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from backend.paths import write_atomically
+
+
+class LocalState:
+    def __init__(self, directory: Path, scope: str) -> None:
+        self.directory = directory
+        self.scope = scope
+        self.drafts_path = directory / "drafts.json"
+        self.calls_path = directory / "test_calls.json"
+        self._drafts: dict[str, dict[str, Any]] = self._read(self.drafts_path)
+        self._calls: dict[str, dict[str, Any]] = self._read(self.calls_path)
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _key(self, function_id: str) -> str:
+        return f"{self.scope}|{function_id}"
+
+    # -- drafts -----------------------------------------------------------------------------------
+    def draft(self, function_id: str) -> dict[str, Any] | None:
+        """`{"text", "saved_text", "revision"}` of an unsaved edit, or None."""
+        return self._drafts.get(self._key(function_id))
+
+    def keep_draft(
+        self, function_id: str, text: str, saved_text: str, revision: str | None
+    ) -> None:
+        entry = {"text": text, "saved_text": saved_text, "revision": revision}
+        if self._drafts.get(self._key(function_id)) != entry:
+            self._drafts[self._key(function_id)] = entry
+            write_atomically(self.drafts_path, json.dumps(self._drafts))
+
+    def drop_draft(self, function_id: str) -> None:
+        if self._drafts.pop(self._key(function_id), None) is not None:
+            write_atomically(self.drafts_path, json.dumps(self._drafts))
+
+    def drafted_ids(self) -> set[str]:
+        prefix = f"{self.scope}|"
+        return {key[len(prefix) :] for key in self._drafts if key.startswith(prefix)}
+
+    # -- saved test calls -----------------------------------------------------------------------
+    def calls(self, function_id: str) -> dict[str, dict[str, Any]]:
+        return dict(self._calls.get(self._key(function_id), {}))
+
+    def save_call(self, function_id: str, name: str, payload: dict[str, Any]) -> None:
+        self._calls.setdefault(self._key(function_id), {})[name] = payload
+        write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
+
+    def delete_call(self, function_id: str, name: str) -> None:
+        calls = self._calls.get(self._key(function_id), {})
+        if calls.pop(name, None) is not None:
+            write_atomically(self.calls_path, json.dumps(self._calls, indent=1))

@@ -1,0 +1,656 @@
+"""The main screen: function list, editor, problems, test pane; all I/O happens here, in workers.
+
+Widgets post messages; this screen answers them with the API client (async workers) or the
+runtime (thread workers whose results come back as messages), so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent
+
+from backend.callflow.simulate import FunctionDoc, MappingSource, Simulation, simulate
+from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
+from backend.runtime import es5
+from backend.runtime.evaluate import Evaluation, evaluate
+from backend.samples import sample_callflows, sample_calls
+from tui.embedded import seed_samples
+from tui.local_state import LocalState
+from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.help import HelpScreen
+from widgets.call_editor import CallEditor
+from widgets.callflow_view import CallflowView
+from widgets.diagnostics import Diagnostics
+from widgets.flow_tree import FlowTree
+from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions
+from widgets.js_editor import Diagnostic, JsEditor
+from widgets.result_view import ResultView
+from widgets.status_bar import StatusBar
+from widgets.test_pane import TestPane
+
+NEW_FUNCTION_BODY = """\
+// `call` holds the call's parameters, every value a string, e.g. call['Caller-ID-Number'].
+// Return the callflow KAZOO should branch into.
+var caller = call['Caller-ID-Name'] || 'there';
+console.log('greeting ' + caller);
+return { module: 'tts', data: { text: 'Hello ' + caller } };
+"""
+
+
+def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
+    return [
+        Diagnostic(found.line, max(0, found.column - 1), found.message, found.severity)
+        for found in report.findings
+    ]
+
+
+class MainScreen(Screen[None]):
+    # Wide terminals put the test pane beside the editor instead of under it (see app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="app.save", priority=True),
+        Binding("ctrl+r,f5", "run", "Run", id="app.run", priority=True),
+        Binding("escape", "cancel_run", "Cancel run", id="app.cancel", priority=True),
+        Binding("ctrl+n", "new", "New", id="app.new", priority=True),
+        Binding("ctrl+o", "next_pane", "Pane", id="app.next_pane", priority=True),
+        Binding("f1", "help", "Help", id="app.help"),
+    ]
+
+    class Checked(Message):
+        def __init__(self, function_id: str | None, text: str, report: es5.CheckReport) -> None:
+            super().__init__()
+            self.function_id = function_id
+            self.text = text
+            self.report = report
+
+    class RunDone(Message):
+        def __init__(self, evaluation: Evaluation) -> None:
+            super().__init__()
+            self.evaluation = evaluation
+
+    class SimulationDone(Message):
+        def __init__(self, simulation: Simulation) -> None:
+            super().__init__()
+            self.simulation = simulation
+
+    def __init__(self, client: KazooClient, local: LocalState, server_label: str) -> None:
+        super().__init__()
+        self.client = client
+        self.local = local
+        self.server_label = server_label
+        self.account_id = ""
+        self.account_name = ""
+        self.current: Revisioned | None = None
+        self.run_cancel: threading.Event | None = None
+        self.run_started = 0.0
+        self.run_timer: Timer | None = None
+        self.sample_calls = sample_calls()
+
+    # -- layout -------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield FunctionList(id="functions")
+            with Vertical(id="work"):
+                with Vertical(id="editing"):
+                    yield JsEditor(id="editor")
+                    yield Diagnostics(id="diagnostics")
+                yield TestPane(id="test-pane")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    @property
+    def editor(self) -> JsEditor:
+        return self.query_one(JsEditor)
+
+    @property
+    def functions(self) -> FunctionList:
+        return self.query_one(FunctionList)
+
+    @property
+    def test_pane(self) -> TestPane:
+        return self.query_one(TestPane)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.status.server = self.server_label
+        self.editor.border_title = "no function open"
+        self.editor.read_only = True
+        self.functions.border_title = "Functions"
+        self.query_one(CallflowView).set_callflows(sample_callflows())
+        self.query_one(CallEditor).set_calls(self.sample_calls, {})
+        self.functions.options.focus()
+        self.connect()
+
+    # -- loading -----------------------------------------------------------------------------------
+    @work(exclusive=True, group="load")
+    async def connect(self, account_id: str | None = None) -> None:
+        self.status.activity = "connecting…"
+        try:
+            login = self.client.login_info or await self.client.login()
+        except ApiError as exc:
+            self.status.activity = "not connected"
+            self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
+            return
+        self.account_id = account_id or self.app.config.account or login.account_id  # type: ignore[attr-defined]
+        self.account_name = (
+            login.account_name if self.account_id == login.account_id else self.account_id
+        )
+        self.status.account = self.account_name
+        await self.reload_functions()
+
+    async def reload_functions(self, open_id: str | None = None) -> None:
+        self.functions.loading = True
+        self.status.activity = "loading functions…"
+        try:
+            items = await self.client.list_functions(self.account_id, page_size=500)
+        except ApiError as exc:
+            self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
+            return
+        finally:
+            self.functions.loading = False
+            self.status.activity = ""
+        entries = [FunctionEntry.from_summary(item) for item in items]
+        drafted = self.local.drafted_ids()
+        for entry in entries:
+            entry.dirty = entry.id in drafted
+        self.functions.set_entries(entries)
+        target = open_id or (self.current.id if self.current else None)
+        if target is None and entries:
+            target = self.functions.visible_ids()[0]
+        if target:
+            self.functions.select(target)
+            await self.load_function(target)
+
+    async def load_function(self, function_id: str) -> None:
+        self.editor.loading = True
+        try:
+            loaded = await self.client.get_function(self.account_id, function_id)
+        except ApiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        finally:
+            self.editor.loading = False
+        self.show_function(loaded)
+
+    def show_function(self, loaded: Revisioned, *, use_draft: bool = True) -> None:
+        self.current = loaded
+        body = str(loaded.data.get("function_js", ""))
+        draft = self.local.draft(loaded.id) if use_draft else None
+        self.editor.read_only = False
+        if draft and draft.get("text") != body:
+            # The draft stays tied to the revision it was made on: if the server moved on since,
+            # saving it gives the conflict dialog instead of silently overwriting.
+            self.current = Revisioned(loaded.data, draft.get("revision") or loaded.revision)
+            self.editor.load_body(str(draft["text"]), saved_text=body)
+            self.notify(f"Restored your unsaved edits to {loaded.data.get('name', loaded.id)}")
+        else:
+            self.local.drop_draft(loaded.id)
+            self.editor.load_body(body)
+        self._title()
+        self.functions.select(loaded.id)
+        editor = self.query_one(CallEditor)
+        editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
+
+    def _title(self) -> None:
+        if self.current is None:
+            self.editor.border_title = "no function open"
+            self.editor.border_subtitle = ""
+            return
+        data = self.current.data
+        name = str(data.get("name") or self.current.id)
+        dirty = " ●" if self.editor.dirty else ""
+        state = "" if data.get("enabled", True) is not False else " · disabled"
+        self.editor.border_title = f"{name}{dirty}{state}"
+        self.editor.border_subtitle = f"rev {str(self.current.revision or '?')[:10]}"
+
+    @on(FunctionList.Opened)
+    def _open(self, event: FunctionList.Opened) -> None:
+        if self.current is None or event.function_id != self.current.id:
+            self.open_function(event.function_id)
+        self.editor.focus()
+
+    @work(exclusive=True, group="open")
+    async def open_function(self, function_id: str) -> None:
+        await self.load_function(function_id)
+
+    # -- editing, drafts and checks ----------------------------------------------------------------
+    @on(JsEditor.DirtyChanged)
+    def _dirty(self, event: JsEditor.DirtyChanged) -> None:
+        if self.current is not None:
+            self.functions.set_dirty(self.current.id, event.dirty)
+            self._keep_draft()
+        self._title()
+
+    @on(JsEditor.Paused)
+    def _paused(self, event: JsEditor.Paused) -> None:
+        self._keep_draft()
+        self.check_body(self.current.id if self.current else None, event.text)
+
+    def _keep_draft(self) -> None:
+        if self.current is None:
+            return
+        if self.editor.dirty:
+            self.local.keep_draft(
+                self.current.id, self.editor.text, self.editor.saved_text, self.current.revision
+            )
+        else:
+            self.local.drop_draft(self.current.id)
+
+    @work(thread=True, exclusive=True, group="check")
+    def check_body(self, function_id: str | None, text: str) -> None:
+        self.post_message(self.Checked(function_id, text, es5.check(text)))
+
+    @on(Checked)
+    def _checked(self, event: Checked) -> None:
+        if event.text != self.editor.text:
+            return  # typing went on; a newer check is coming
+        found = to_diagnostics(event.report)
+        self.editor.set_diagnostics(found)
+        self.query_one(Diagnostics).show(found)
+
+    @on(Diagnostics.Jump)
+    def _jump(self, event: Diagnostics.Jump) -> None:
+        self.editor.goto_line(event.diagnostic.line, event.diagnostic.column)
+        self.editor.focus()
+
+    @on(JsEditor.FindRequested)
+    def _find(self, event: JsEditor.FindRequested) -> None:
+        if event.goto_line:
+            self.app.push_screen(PromptScreen("Go to line", placeholder="line number"), self._goto)
+        else:
+            self.app.push_screen(
+                PromptScreen("Find (F3 finds the next one)", self.editor.last_search), self._search
+            )
+
+    def _goto(self, answer: str | None) -> None:
+        if answer and answer.strip().isdigit():
+            self.editor.goto_line(int(answer.strip()))
+        elif answer:
+            self.notify(f"{answer!r} is not a line number", severity="warning")
+
+    def _search(self, answer: str | None) -> None:
+        if answer and not self.editor.find_next(answer):
+            self.notify(f"{answer!r} is not in this function", severity="warning")
+
+    # -- saving --------------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        if self.current is None:
+            self.notify("Open a function first (Enter on the list)", severity="warning")
+            return
+        self.save()
+
+    @work(exclusive=True, group="save")
+    async def save(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        text = self.editor.text
+        data = {**current.data, "function_js": text}
+        self.status.activity = "saving…"
+        try:
+            saved = await self.client.save_function(
+                self.account_id, current.id, data, current.revision
+            )
+        except ConflictError:
+            await self.resolve_conflict(current, text)
+            return
+        except ApiError as exc:
+            self.notify(
+                f"{exc}. Your edit is kept; ctrl+s to try again.",
+                title="Not saved",
+                severity="error",
+                timeout=15,
+            )
+            return
+        finally:
+            self.status.activity = ""
+        self._saved(saved, text)
+
+    def _saved(self, saved: Revisioned, text: str) -> None:
+        self.current = saved
+        self.editor.mark_saved(text)
+        self.local.drop_draft(saved.id)
+        self.functions.upsert(FunctionEntry.from_summary(saved.data))
+        self.functions.set_dirty(saved.id, self.editor.dirty)
+        self._title()
+        self.notify(f"Saved {saved.data.get('name', saved.id)} (rev {str(saved.revision)[:10]})")
+
+    async def resolve_conflict(self, current: Revisioned, text: str) -> None:
+        try:
+            theirs = await self.client.get_function(self.account_id, current.id)
+        except NotFoundError:
+            self.notify(
+                "This function was deleted on the server. Your text is kept; copy it into a new function (ctrl+n).",
+                severity="error",
+                timeout=15,
+            )
+            return
+        except ApiError as exc:
+            self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
+            return
+        name = str(theirs.data.get("name", current.id))
+        answer = await self.app.push_screen_wait(
+            ConflictScreen(name, str(theirs.data.get("function_js", "")), text)
+        )
+        if answer == KEEP_MINE:
+            try:
+                saved = await self.client.save_function(
+                    self.account_id,
+                    current.id,
+                    {**theirs.data, "function_js": text},
+                    theirs.revision,
+                )
+            except ApiError as exc:
+                self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
+                return
+            self._saved(saved, text)
+        elif answer == TAKE_THEIRS:
+            self.local.drop_draft(current.id)
+            self.show_function(theirs, use_draft=False)
+            self.notify(f"Took the server's version of {name}")
+        else:
+            self.notify("Not saved; your edit is kept. ctrl+s to decide again.")
+
+    # -- list actions --------------------------------------------------------------------------------
+    @on(FunctionList.ActionRequested)
+    def _list_action(self, event: FunctionList.ActionRequested) -> None:
+        if event.action == "new":
+            self.action_new()
+        elif event.function_id is None:
+            self.notify("No function selected", severity="warning")
+        else:
+            self.list_action(event.action, event.function_id)
+
+    def action_new(self) -> None:
+        self.app.push_screen(
+            PromptScreen("Name of the new function", placeholder="e.g. route by caller"),
+            self._create,
+        )
+
+    def _create(self, name: str | None) -> None:
+        if name and name.strip():
+            self.create_function({"name": name.strip(), "function_js": NEW_FUNCTION_BODY})
+
+    @work(exclusive=True, group="write")
+    async def create_function(self, data: dict[str, Any]) -> None:
+        await self._create_function(data)
+
+    async def _create_function(self, data: dict[str, Any]) -> None:
+        self.status.activity = "creating…"
+        try:
+            created = await self.client.create_function(self.account_id, data)
+        except ApiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        finally:
+            self.status.activity = ""
+        self.functions.upsert(FunctionEntry.from_summary(created.data))
+        self.show_function(created)
+        self.editor.focus()
+        self.notify(f"Created {created.data.get('name')}")
+
+    @work(exclusive=True, group="write")
+    async def list_action(self, action: str, function_id: str) -> None:
+        try:
+            loaded = await self.client.get_function(self.account_id, function_id)
+        except ApiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        name = str(loaded.data.get("name", function_id))
+        if action == "rename":
+            answer = await self.app.push_screen_wait(PromptScreen(f"Rename {name}", name))
+            if not answer or not answer.strip() or answer.strip() == name:
+                return
+            await self._update(loaded, {"name": answer.strip()}, f"Renamed to {answer.strip()}")
+        elif action == "toggle":
+            enabled = loaded.data.get("enabled", True) is not False
+            await self._update(
+                loaded, {"enabled": not enabled}, f"{name} {'disabled' if enabled else 'enabled'}"
+            )
+        elif action == "duplicate":
+            copy = {key: value for key, value in loaded.data.items() if key != "id"}
+            copy["name"] = f"{name} copy"
+            await self._create_function(copy)
+        elif action == "delete":
+            if not await self.app.push_screen_wait(
+                ConfirmScreen(f"Delete {name}? This cannot be undone here.", "Delete")
+            ):
+                return
+            try:
+                await self.client.delete_function(self.account_id, function_id)
+            except ApiError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.local.drop_draft(function_id)
+            self.functions.remove(function_id)
+            if self.current is not None and self.current.id == function_id:
+                self.current = None
+                self.editor.load_body("")
+                self.editor.read_only = True
+                self._title()
+            self.notify(f"Deleted {name}")
+
+    async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
+        try:
+            saved = await self.client.save_function(
+                self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
+            )
+        except ApiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.functions.upsert(FunctionEntry.from_summary(saved.data))
+        if self.current is not None and self.current.id == saved.id:
+            # Keep the editor's text (maybe unsaved) but move to the new revision and fields.
+            self.current = Revisioned(saved.data, saved.revision)
+            self.editor.saved_text = str(saved.data.get("function_js", ""))
+            self._title()
+        self.notify(done)
+
+    # -- running -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_run":
+            return self.run_cancel is not None
+        return True
+
+    def action_run(self) -> None:
+        if self.run_cancel is not None:
+            self.notify("A run is in progress (esc cancels it)", severity="warning")
+            return
+        if self.test_pane.callflow_mode:
+            self.start_simulation()
+            return
+        call_editor = self.query_one(CallEditor)
+        if call_editor.payload is None:
+            self.test_pane.active = "call"
+            self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
+            return
+        self._begin_run("the function")
+        self.run_function(self.editor.text, call_editor.payload, self.run_cancel)
+
+    def _begin_run(self, what: str) -> None:
+        self.run_cancel = threading.Event()
+        self.run_started = time.monotonic()
+        if not self.test_pane.callflow_mode:
+            self.test_pane.active = "result"
+        self.query_one(ResultView).show_running(what)
+        self.run_timer = self.set_interval(0.1, self._tick)
+        self._tick()
+        self.refresh_bindings()
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self.run_started
+        self.status.activity = f"running… {elapsed:.1f} s (esc cancels)"
+
+    def _end_run(self) -> None:
+        self.run_cancel = None
+        if self.run_timer is not None:
+            self.run_timer.stop()
+            self.run_timer = None
+        self.status.activity = ""
+        self.refresh_bindings()
+
+    def action_cancel_run(self) -> None:
+        if self.run_cancel is not None:
+            self.run_cancel.set()
+            self.status.activity = "cancelling…"
+
+    @work(thread=True, exclusive=True, group="run")
+    def run_function(
+        self, body: str, payload: dict[str, Any], cancel: threading.Event | None
+    ) -> None:
+        self.post_message(self.RunDone(evaluate(body, payload, cancel=cancel)))
+
+    @on(RunDone)
+    def _run_done(self, event: RunDone) -> None:
+        self._end_run()
+        evaluation = event.evaluation
+        report = evaluation.to_json()
+        self.query_one(ResultView).show_report(report, evaluation.reasons())
+        self.query_one(FlowTree).show_flow(
+            evaluation.flow if evaluation.outcome and evaluation.outcome.ok else None
+        )
+        if evaluation.error is not None and evaluation.error.kind == "cancelled":
+            self.notify("Run cancelled")
+
+    @work(exclusive=True, group="simulate")
+    async def start_simulation(self) -> None:
+        view = self.query_one(CallflowView)
+        call_editor = self.query_one(CallEditor)
+        name = view.selected
+        if name is None or name not in view.callflows:
+            self.notify("Pick a callflow first", severity="warning")
+            return
+        if call_editor.payload is None:
+            self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
+            return
+        self._begin_run(f"callflow {name}")
+        try:
+            items = await self.client.list_functions(self.account_id, page_size=500)
+        except ApiError as exc:
+            self._end_run()
+            self.query_one(ResultView).show_message(str(exc), "red")
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        docs = {
+            str(item["id"]): FunctionDoc(
+                str(item["id"]),
+                str(item.get("function_js", "")),
+                str(item.get("name", "")),
+                item.get("enabled", True) is not False,
+                account_id=self.account_id,
+            )
+            for item in items
+            if item.get("id")
+        }
+        if self.current is not None and self.current.id in docs:
+            # The function being edited runs as it is in the editor, saved or not.
+            old = docs[self.current.id]
+            docs[self.current.id] = FunctionDoc(
+                old.id, self.editor.text, old.name, old.enabled, account_id=old.account_id
+            )
+        self.simulate_callflow(view.callflows[name], call_editor.payload, MappingSource(docs))
+
+    @work(thread=True, exclusive=True, group="run")
+    def simulate_callflow(
+        self, callflow: dict[str, Any], payload: dict[str, Any], source: MappingSource
+    ) -> None:
+        self.post_message(
+            self.SimulationDone(simulate(callflow, payload, source, account_id=self.account_id))
+        )
+
+    @on(SimulationDone)
+    def _simulated(self, event: SimulationDone) -> None:
+        self._end_run()
+        self.query_one(ResultView).show_message("See the Callflow tab for the simulated path.")
+        self.query_one(CallflowView).show_simulation(event.simulation.to_json())
+
+    @work(exclusive=True, group="write")
+    async def import_samples(self) -> None:
+        self.status.activity = "importing samples…"
+        try:
+            made = await seed_samples(self.client, self.account_id)
+        except ApiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        finally:
+            self.status.activity = ""
+        self.notify(f"Imported {made} sample function(s)")
+        await self.reload_functions()
+
+    # -- test calls ----------------------------------------------------------------------------------
+    @on(CallEditor.SaveRequested)
+    def _save_call(self, event: CallEditor.SaveRequested) -> None:
+        if self.current is None:
+            self.notify("Open a function first: calls are saved per function", severity="warning")
+            return
+        function_id = self.current.id
+
+        def save(name: str | None) -> None:
+            if name and name.strip():
+                self.local.save_call(function_id, name.strip(), event.payload)
+                event.editor.set_calls(
+                    self.sample_calls, self.local.calls(function_id), f"saved:{name.strip()}"
+                )
+                self.notify(f"Saved the test call {name.strip()!r} for this function")
+
+        self.app.push_screen(PromptScreen("Save this call as", event.name), save)
+
+    @on(CallEditor.DeleteRequested)
+    def _delete_call(self, event: CallEditor.DeleteRequested) -> None:
+        if self.current is not None:
+            self.local.delete_call(self.current.id, event.name)
+            event.editor.set_calls(self.sample_calls, self.local.calls(self.current.id))
+            self.notify(f"Deleted the test call {event.name!r}")
+
+    # -- navigation and help -------------------------------------------------------------------------
+    def panes(self) -> list[Widget]:
+        pane = self.test_pane
+        active = pane.tabs.get_pane(pane.active) if pane.active else None
+        inner = [w for w in (active.query("*") if active else []) if w.focusable]
+        return [
+            self.query_one(FunctionOptions),
+            self.editor,
+            self.query_one(Diagnostics),
+            *(inner[:1] or [pane]),
+        ]
+
+    def action_next_pane(self) -> None:
+        panes = self.panes()
+        focused = self.focused
+        index = -1
+        for position, pane in enumerate(panes):
+            node = focused
+            while node is not None:
+                if node is pane or (position == 3 and node is self.test_pane):
+                    index = position
+                    break
+                node = node.parent  # type: ignore[assignment]
+            if index >= 0:
+                break
+        panes[(index + 1) % len(panes)].focus()
+
+    def action_help(self) -> None:
+        node = self.focused
+        while node is not None and not getattr(node, "HELP", None):
+            node = node.parent  # type: ignore[assignment]
+        text = getattr(node, "HELP", None) or FunctionList.HELP
+        self.app.push_screen(HelpScreen(text))
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()

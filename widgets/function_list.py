@@ -1,0 +1,193 @@
+"""The account's functions: fuzzy filter, enabled state, disable reason, unsaved-edit marks.
+
+The list holds summaries and asks for everything else with messages; the screen does the I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.fuzzy import Matcher
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+
+@dataclass
+class FunctionEntry:
+    id: str
+    name: str
+    enabled: bool = True
+    disable_reason: str = ""
+    dirty: bool = False
+
+    @classmethod
+    def from_summary(cls, item: dict) -> FunctionEntry:
+        return cls(
+            str(item.get("id", "")),
+            str(item.get("name", "")),
+            item.get("enabled", True) is not False,
+            str(item.get("disable_reason", "") or ""),
+        )
+
+    def label(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("● " if self.dirty else "  ", style="bold yellow")
+        text.append(self.name or self.id, style="" if self.enabled else "dim strike")
+        if not self.enabled:
+            text.append(" off", style="bold red")
+            if self.disable_reason:
+                text.append(f" ({self.disable_reason})", style="dim")
+        return text
+
+
+class FunctionOptions(OptionList):
+    """The option list inside FunctionList; its bindings act on the highlighted function."""
+
+    BINDINGS = [
+        Binding("n", "request('new')", "New", id="list.new", show=False),
+        Binding("r,f2", "request('rename')", "Rename", id="list.rename"),
+        Binding("c", "request('duplicate')", "Duplicate", id="list.duplicate", show=False),
+        Binding("e", "request('toggle')", "On/off", id="list.toggle"),
+        Binding("x,delete", "request('delete')", "Delete", id="list.delete"),
+        Binding("slash", "request('filter')", "Filter", id="list.filter", show=False),
+    ]
+
+    def action_request(self, action: str) -> None:
+        parent = self.parent
+        assert isinstance(parent, FunctionList)
+        if action == "filter":
+            parent.query_one(Input).focus()
+            return
+        parent.post_message(FunctionList.ActionRequested(parent, action, parent.highlighted_id))
+
+
+class FunctionList(Vertical):
+    HELP = """\
+## Functions
+The functions of the account. **Enter** opens one in the editor.
+
+- **/** filter (fuzzy; **esc** or **down** goes back to the list)
+- **n** new · **r** / **F2** rename · **c** duplicate · **e** enable or disable
+- **x** / **delete** delete (asks first)
+- ● marks a function with unsaved edits; *off* marks a disabled one.
+"""
+
+    class Opened(Message):
+        def __init__(self, function_list: FunctionList, function_id: str) -> None:
+            super().__init__()
+            self.function_list = function_list
+            self.function_id = function_id
+
+    class ActionRequested(Message):
+        def __init__(
+            self, function_list: FunctionList, action: str, function_id: str | None
+        ) -> None:
+            super().__init__()
+            self.function_list = function_list
+            self.action = action
+            self.function_id = function_id
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.entries: dict[str, FunctionEntry] = {}
+        self.current_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filter", id="function-filter")
+        yield FunctionOptions(id="function-options")
+
+    @property
+    def options(self) -> FunctionOptions:
+        return self.query_one(FunctionOptions)
+
+    @property
+    def filter_text(self) -> str:
+        return self.query_one(Input).value
+
+    @property
+    def highlighted_id(self) -> str | None:
+        options = self.options
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def visible_ids(self) -> list[str]:
+        options = self.options
+        return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+
+    def set_entries(self, entries: list[FunctionEntry]) -> None:
+        dirty = {key for key, entry in self.entries.items() if entry.dirty}
+        self.entries = {entry.id: entry for entry in entries}
+        for key in dirty & self.entries.keys():
+            self.entries[key].dirty = True
+        self.refresh_options()
+
+    def upsert(self, entry: FunctionEntry) -> None:
+        old = self.entries.get(entry.id)
+        if old is not None:
+            entry.dirty = old.dirty
+        self.entries[entry.id] = entry
+        self.refresh_options()
+
+    def remove(self, function_id: str) -> None:
+        self.entries.pop(function_id, None)
+        self.refresh_options()
+
+    def set_dirty(self, function_id: str, dirty: bool) -> None:
+        entry = self.entries.get(function_id)
+        if entry is not None and entry.dirty != dirty:
+            entry.dirty = dirty
+            self.refresh_options()
+
+    def select(self, function_id: str) -> None:
+        self.current_id = function_id
+        for index, key in enumerate(self.visible_ids()):
+            if key == function_id:
+                self.options.highlighted = index
+                return
+
+    def refresh_options(self) -> None:
+        options = self.options
+        keep = self.highlighted_id or self.current_id
+        query = self.filter_text.strip()
+        ordered = sorted(self.entries.values(), key=lambda e: ((e.name or e.id).lower(), e.id))
+        if query:
+            matcher = Matcher(query)
+            scored = [(matcher.match(entry.name or entry.id), entry) for entry in ordered]
+            ordered = [entry for score, entry in sorted(scored, key=lambda s: -s[0]) if score > 0]
+        options.clear_options()
+        options.add_options(Option(entry.label(), id=entry.id) for entry in ordered)
+        if keep is not None:
+            for index, entry in enumerate(ordered):
+                if entry.id == keep:
+                    options.highlighted = index
+                    break
+        if options.highlighted is None and ordered:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#function-filter")
+    def _filter_changed(self) -> None:
+        self.refresh_options()
+
+    @on(Input.Submitted, "#function-filter")
+    def _filter_submitted(self) -> None:
+        self.options.focus()
+        if self.highlighted_id:
+            self.post_message(self.Opened(self, self.highlighted_id))
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.query_one(Input).has_focus and event.key in ("down", "escape"):
+            self.options.focus()
+            event.stop()
+
+    @on(OptionList.OptionSelected, "#function-options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Opened(self, event.option.id))

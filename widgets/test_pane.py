@@ -1,0 +1,57 @@
+"""The test pane: tabs for the call, the result, the flow tree and callflow mode."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTabs
+
+from widgets.call_editor import CallEditor
+from widgets.callflow_view import CallflowView
+from widgets.flow_tree import FlowTree
+from widgets.result_view import ResultView
+
+TABS = ("call", "result", "flow", "callflow")
+
+
+class TestPane(Vertical):
+    HELP = """\
+## Test pane
+**Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the
+returned callflow as a tree) · **Callflow** (simulate a whole callflow).
+Switch tabs with **left/right** on the tab bar; **ctrl+r** / **F5** runs the
+function, or the callflow when the Callflow tab is open.
+"""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="test-tabs"):
+            with TabPane("Call", id="call"):
+                yield CallEditor(id="call-editor")
+            with TabPane("Result", id="result"):
+                yield ResultView(id="result-view")
+            with TabPane("Flow", id="flow"):
+                yield FlowTree(id="flow-tree")
+            with TabPane("Callflow", id="callflow"):
+                yield CallflowView(id="callflow-view")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one(TabbedContent)
+
+    @property
+    def active(self) -> str:
+        return self.tabs.active
+
+    @active.setter
+    def active(self, tab: str) -> None:
+        self.tabs.active = tab
+
+    @property
+    def callflow_mode(self) -> bool:
+        return self.active == "callflow"
+
+    def focus_tabs(self) -> None:
+        self.tabs.query_one(ContentTabs).focus()
