@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Until the Textual app lands (issue 4), `make run` serves the embedded backend's API.
+# The app on the embedded backend; pass options with ARGS, e.g. `make run ARGS="--port 8100"`.
 run: $(STAMP)
-	$(BIN)/kfn serve
+	$(BIN)/kfn $(ARGS)
 
 serve: $(STAMP)
 	$(BIN)/kfn serve
@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/runtime.py
+	$(BIN)/python bench/tui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -19,7 +19,7 @@ from backend.api.server import PortInUse
 from backend.client import ApiError, KazooClient
 from tui.commands import KfnCommands
 from tui.config import Config
-from tui.embedded import Embedded, seed_samples
+from tui.embedded import Embedded, seed_samples, write_local_api_key
 from tui.local_state import LocalState
 from tui.screens.main import MainScreen
 
@@ -75,6 +75,16 @@ class KfnApp(App[int]):
             )
         assert self.client is not None
         if fresh:
+            created = self.embedded.backend.created_local if self.embedded else None
+            if created is not None:
+                key_file = write_local_api_key(
+                    self.embedded.backend.store.data_dir, created.api_key
+                )
+                self.notify(
+                    f"Its API key, for curl and scripts, is in {key_file} (readable by you only).",
+                    title="Created the local account",
+                    timeout=8,
+                )
             try:
                 await seed_samples(self.client, await self.client.account_id())
             except ApiError as exc:

@@ -42,10 +42,13 @@ runs with your unsaved edits.
             self.view = view
             self.name = name
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(
+        self, callflows: dict[str, dict[str, Any]] | None = None, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.callflows: dict[str, dict[str, Any]] = {}
+        self.callflows: dict[str, dict[str, Any]] = dict(callflows or {})
         self.steps: list[dict[str, Any]] = []
+        self.shown_step: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Select[str](
@@ -53,6 +56,10 @@ runs with your unsaved edits.
         )
         yield OptionList(id="callflow-steps")
         yield Static("", id="callflow-detail")
+
+    def on_mount(self) -> None:
+        if self.callflows:
+            self.set_callflows(self.callflows)
 
     @property
     def selected(self) -> str | None:
@@ -97,6 +104,7 @@ runs with your unsaved edits.
             self._detail(0)
 
     def _detail(self, index: int) -> None:
+        self.shown_step = index
         step = self.steps[index]
         parts: list[Any] = [Text.assemble(("at ", "dim"), step["where"])]
         if step.get("note"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.lazy import Lazy
 from textual.widgets import TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTabs
 
@@ -26,16 +29,21 @@ function, or the callflow when the Callflow tab is open.
 
     __test__ = False  # not a pytest test class, despite the name
 
+    def __init__(self, callflows: dict[str, dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.callflows = callflows
+
     def compose(self) -> ComposeResult:
+        # The hidden tabs mount just after the first paint (Lazy), so the app is usable sooner.
         with TabbedContent(id="test-tabs"):
             with TabPane("Call", id="call"):
                 yield CallEditor(id="call-editor")
             with TabPane("Result", id="result"):
-                yield ResultView(id="result-view")
+                yield Lazy(ResultView(id="result-view"))
             with TabPane("Flow", id="flow"):
-                yield FlowTree(id="flow-tree")
+                yield Lazy(FlowTree(id="flow-tree"))
             with TabPane("Callflow", id="callflow"):
-                yield CallflowView(id="callflow-view")
+                yield Lazy(CallflowView(self.callflows, id="callflow-view"))
 
     @property
     def tabs(self) -> TabbedContent:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import esprima
 import quickjs
 
 WRAP_PREFIX = "(function (call) {\n"  # the body is parsed as a function body, as KAZOO runs it
@@ -137,6 +136,10 @@ def check(body: str) -> CheckReport:
                 )
             )
 
+    # esprima builds its Unicode tables at import (~0.6 s of CPU): import it on first use, so the
+    # app and the CLI start without paying for it (the app warms it up in the background).
+    import esprima
+
     source = WRAP_PREFIX + body + WRAP_SUFFIX
     try:
         esprima.parseScript(source, {"loc": True}, visit)
@@ -159,3 +162,8 @@ def check(body: str) -> CheckReport:
         return CheckReport(Finding(line, column, message, "error", "syntax"), [])
     findings.sort(key=lambda f: (f.line, f.column))
     return CheckReport(None, findings)
+
+
+def warm_up() -> None:
+    """Import the parser now (call from a background thread) so the first check is quick."""
+    import esprima  # noqa: F401

@@ -106,7 +106,7 @@ class MainScreen(Screen[None]):
                 with Vertical(id="editing"):
                     yield JsEditor(id="editor")
                     yield Diagnostics(id="diagnostics")
-                yield TestPane(id="test-pane")
+                yield TestPane(sample_callflows(), id="test-pane")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
@@ -131,7 +131,6 @@ class MainScreen(Screen[None]):
         self.editor.border_title = "no function open"
         self.editor.read_only = True
         self.functions.border_title = "Functions"
-        self.query_one(CallflowView).set_callflows(sample_callflows())
         self.query_one(CallEditor).set_calls(self.sample_calls, {})
         self.functions.options.focus()
         self.connect()
@@ -216,7 +215,8 @@ class MainScreen(Screen[None]):
         dirty = " ●" if self.editor.dirty else ""
         state = "" if data.get("enabled", True) is not False else " · disabled"
         self.editor.border_title = f"{name}{dirty}{state}"
-        self.editor.border_subtitle = f"rev {str(self.current.revision or '?')[:10]}"
+        # The generation number is what a person compares; the hash part is noise on screen.
+        self.editor.border_subtitle = f"rev {str(self.current.revision or '?').split('-')[0]}"
 
     @on(FunctionList.Opened)
     def _open(self, event: FunctionList.Opened) -> None:
@@ -328,7 +328,7 @@ class MainScreen(Screen[None]):
         self.functions.upsert(FunctionEntry.from_summary(saved.data))
         self.functions.set_dirty(saved.id, self.editor.dirty)
         self._title()
-        self.notify(f"Saved {saved.data.get('name', saved.id)} (rev {str(saved.revision)[:10]})")
+        self.notify(f"Saved {saved.data.get('name', saved.id)}")
 
     async def resolve_conflict(self, current: Revisioned, text: str) -> None:
         try:

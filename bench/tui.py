@@ -1,0 +1,150 @@
+"""TUI benchmark, run by hand: `.venv/bin/python bench/tui.py`.
+
+1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process starts the
+   app (headless, embedded backend, real API server and client) and says READY once the list
+   shows all 1,000 and the first function is open. Beside it, a fresh process that only imports
+   textual + aiohttp + quickjs + tinydb. Target: ratio <= 1.5x. Medians of several launches.
+2. Edit-to-highlight for one keystroke in a 1,000-line function: the time from inserting one
+   character to the highlight map of the visible lines being ready, p50/p99 over 300 keystrokes
+   at random places. Target: p50 <= 16 ms. Beside it, one full Pygments lex of the same text
+   (what re-lexing everything on each keystroke would cost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+LAUNCHES = 5
+KEYSTROKES = 300
+
+CHILD_APP = r"""
+import sys
+from pathlib import Path
+from tui.app import KfnApp
+from tui.config import Config
+from tui.embedded import Embedded
+from tui.screens.main import MainScreen
+from backend.api.server import Backend
+
+class BenchApp(KfnApp):
+    def on_mount(self):  # Textual also calls KfnApp.on_mount (handlers run along the MRO)
+        self.set_interval(0.002, self.check)
+
+    def check(self):
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.current is not None:
+            if screen.functions.options.option_count >= 1000:
+                print("READY", flush=True)
+                self.exit(0)
+
+backend = Backend.open(Path(sys.argv[1]))
+app = BenchApp(config=Config(), state_dir=Path(sys.argv[2]), embedded=Embedded(backend, port=0))
+app.run(headless=True)
+backend.close()
+"""
+
+CHILD_IMPORTS = "import textual.app, aiohttp, quickjs, tinydb\nprint('READY', flush=True)"
+
+
+def time_process(code: str, *args: str) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() == "READY":
+            elapsed = time.perf_counter() - started
+            process.wait(30)
+            return elapsed
+    raise SystemExit(f"the child never became ready (exit {process.wait()})")
+
+
+def make_data_dir(directory: Path) -> None:
+    from backend.api.server import Backend
+
+    backend = Backend.open(directory, fsync=False)
+    account = backend.accounts.default_account_id()
+    body = "return {module: 'hangup', data: {}};"
+    for index in range(1000):
+        backend.functions.create(account, {"name": f"function {index:04}", "function_js": body})
+    backend.close()
+
+
+def bench_launch() -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        data = Path(temp) / "data"
+        make_data_dir(data)
+        time_process(CHILD_IMPORTS)  # warm the OS file cache for both
+        imports = [time_process(CHILD_IMPORTS) for _ in range(LAUNCHES)]
+        launches = [
+            time_process(CHILD_APP, str(data), str(Path(temp) / f"state{i}"))
+            for i in range(LAUNCHES)
+        ]
+    bare, app = statistics.median(imports), statistics.median(launches)
+    print(f"launch to an interactive list of 1,000 functions (median of {LAUNCHES}):")
+    print(f"  bare imports (textual+aiohttp+quickjs+tinydb): {bare * 1000:8.1f} ms")
+    print(f"  kfn app ready:                                  {app * 1000:8.1f} ms")
+    verdict = "met" if app / bare <= 1.5 else "MISSED"
+    print(f"  ratio {app / bare:.2f}x (target <= 1.5x: {verdict})")
+
+
+async def bench_keystroke() -> None:
+    from textual.app import App, ComposeResult
+
+    from backend.samples import sample_functions
+    from widgets.js_editor import JsEditor
+    from widgets.js_highlight import IncrementalHighlighter
+
+    lines: list[str] = []
+    bodies = [sample.function_js.splitlines() for sample in sample_functions()]
+    while len(lines) < 1000:
+        lines.extend(bodies[len(lines) % len(bodies)])
+    text = "\n".join(lines[:1000])
+
+    class EditorApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JsEditor(text, id="editor")
+
+    rng = random.Random(7)
+    samples: list[float] = []
+    async with EditorApp().run_test(size=(120, 40)) as pilot:
+        editor = pilot.app.query_one(JsEditor)
+        await pilot.pause()
+        for _ in range(KEYSTROKES):
+            row = rng.randrange(editor.document.line_count)
+            column = rng.randrange(len(editor.document[row]) + 1)
+            editor.move_cursor((row, column))
+            top = max(0, row - 20)
+            started = time.perf_counter()
+            editor.insert("x")
+            for line in range(top, min(top + 40, editor.document.line_count)):
+                editor._highlights[line]  # the spans the visible lines are drawn with
+            samples.append((time.perf_counter() - started) * 1000)
+        await pilot.pause()
+    full = IncrementalHighlighter()
+    started = time.perf_counter()
+    full.update(text.split("\n"))
+    full_ms = (time.perf_counter() - started) * 1000
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    print(f"edit-to-highlight, one keystroke in a 1,000-line function ({KEYSTROKES} keystrokes):")
+    print(
+        f"  p50 {p50:.2f} ms, p99 {p99:.2f} ms (target p50 <= 16 ms: {'met' if p50 <= 16 else 'MISSED'})"
+    )
+    print(f"  for comparison, one full Pygments lex of the text: {full_ms:.1f} ms")
+
+
+if __name__ == "__main__":
+    bench_launch()
+    asyncio.run(bench_keystroke())

@@ -1,0 +1,140 @@
+"""The real `kfn` in a real terminal (tmux): create a function, type a body, run it against a
+sample call, see the result, save, quit, and find the terminal restored."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.api.server import Backend, free_port
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+class Tmux:
+    def __init__(self, socket_name: str) -> None:
+        self.socket_name = socket_name
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket_name, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "kfn")
+
+    def wait_for(self, *needles: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if all(needle in text for needle in needles):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {needles!r} on screen:\n{text}")
+            time.sleep(0.2)
+
+    def keys(self, *keys: str) -> None:
+        self("send-keys", "-t", "kfn", *keys)
+
+    def type(self, text: str) -> None:
+        self("send-keys", "-t", "kfn", "-l", text)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    assert shutil.which("tmux"), "tmux is required (.ci/run installs it)"
+    session = Tmux(f"kfn-test-{os.getpid()}-{tmp_path.name}")
+    session("new-session", "-d", "-s", "kfn", "-x", "100", "-y", "30", "sh")
+    try:
+        yield session
+    finally:
+        subprocess.run(["tmux", "-L", session.socket_name, "kill-server"], capture_output=True)
+
+
+def launch(tmux: Tmux, tmp_path: Path, port: int) -> None:
+    """Type the `kfn` command into the tmux shell; after it exits, print its status and tty modes."""
+    data_dir = tmp_path / "data"
+    env = {
+        "KFN_DATA_DIR": str(data_dir),
+        "KFN_CONFIG_DIR": str(tmp_path / "config"),
+        "TERM": "xterm-256color",
+    }
+    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    command = (
+        f"cd {shlex.quote(str(REPO))} && env {assignments} {shlex.quote(sys.executable)} "
+        f"-m tui.cli --port {port}; echo KFN-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo"
+    )
+    tmux.type(command)
+    tmux.keys("Enter")
+    tmux.wait_for("Functions", "Blocklist hangup", f"127.0.0.1:{port}")
+
+
+def assert_restored(screen: str) -> None:
+    assert "Functions" not in screen  # the alternate screen is gone
+    modes = screen.rsplit("KFN-EXIT=", 1)[1].split()
+    assert "icanon" in modes and "echo" in modes  # the terminal is back in cooked mode
+    assert "-icanon" not in modes and "-echo" not in modes
+
+
+def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    port = free_port(start=18400)
+    launch(tmux, tmp_path, port)
+
+    tmux.keys("C-n")
+    tmux.wait_for("Name of the new function")
+    tmux.type("tmux fn")
+    tmux.keys("Enter")
+    tmux.wait_for("tmux fn", "Created tmux fn")
+
+    tmux.keys("F7")  # select the template body, then type over it
+    tmux.type("return {module: 'tts', data: {text: 'hi from tmux'}};")
+    tmux.wait_for("tmux fn ●")
+    tmux.keys("F5")
+    screen = tmux.wait_for("valid flow", '"hi from tmux"')
+    assert "KAZOO would branch into it" in screen
+
+    tmux.keys("C-s")
+    tmux.wait_for("Saved tmux fn")
+    tmux.keys("C-q")
+    assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
+
+    backend = Backend.open(
+        tmp_path / "data"
+    )  # the app released the data dir and the save is on disk
+    try:
+        saved = [doc for _, doc in backend.store.all("functions") if doc.get("name") == "tmux fn"]
+        assert saved and "hi from tmux" in saved[0]["function_js"]
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("signal_name", ["TERM", "INT"])
+def test_a_signal_stops_the_server_and_restores_the_terminal(
+    tmux: Tmux, tmp_path: Path, signal_name: str
+) -> None:
+    port = free_port(start=18450)
+    launch(tmux, tmp_path, port)
+    found = subprocess.run(
+        ["pgrep", "-f", f"tui.cli --port {port}"], capture_output=True, text=True, check=True
+    )
+    for pid in found.stdout.split():
+        os.kill(int(pid), getattr(signal, f"SIG{signal_name}"))
+    assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
+    with socket.socket() as probe:  # nothing listens on the API port any more
+        assert probe.connect_ex(("127.0.0.1", port)) != 0

@@ -1,0 +1,312 @@
+"""Each flow of the app, driven with Pilot against the embedded server it really starts."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.tui.conftest import Harness, main_screen, ready, wait_for
+from tui.screens.conflict import ConflictScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.help import HelpScreen
+from widgets.call_editor import CallEditor
+from widgets.callflow_view import CallflowView
+from widgets.diagnostics import Diagnostics
+from widgets.flow_tree import FlowTree
+from widgets.function_list import FunctionList
+from widgets.result_view import ResultView
+
+
+async def test_fresh_start_serves_the_api_and_lists_the_samples(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        entries = screen.query_one(FunctionList).entries
+        assert {"business_hours", "vip_to_user", "greeting_by_name"} <= entries.keys()
+        assert app.embedded is not None and screen.status.server == app.embedded.url
+        key_file = harness.backend.store.data_dir / "local-api-key"
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        api_key = key_file.read_text().strip()
+        assert harness.backend.accounts.account_for_api_key(api_key) == screen.account_id
+        # The embedded API is really served: a curl-style client sees the same functions.
+        token, _ = harness.backend.accounts.issue_token(screen.account_id, None, "test")
+        async with httpx.AsyncClient() as client:
+            reply = await client.get(
+                f"{app.embedded.url}/v2/accounts/{screen.account_id}/functions",
+                headers={"X-Auth-Token": token},
+            )
+        assert {item["id"] for item in reply.json()["data"]} == set(entries)
+        await pilot.press("ctrl+q")
+    assert app.embedded.server is None  # quitting stopped the server
+
+
+async def test_create_edit_save_run_and_see_the_tree(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press(*"routing", "enter")
+        await wait_for(pilot, lambda: harness.stored_by_name("routing") is not None, what="create")
+        function_id, _ = harness.stored_by_name("routing")  # type: ignore[misc]
+        await wait_for(
+            pilot, lambda: screen.current is not None and screen.current.id == function_id
+        )
+        editor = screen.editor
+        editor.text = ""
+        editor.focus()
+        await pilot.press(*"return ")
+        editor.insert(
+            "{module: 'play', data: {id: 'hello'}, children: {_: {module: 'hangup', data: {}}}};"
+        )
+        await wait_for(
+            pilot, lambda: screen.functions.entries[function_id].dirty, what="dirty mark"
+        )
+        assert "●" in str(editor.border_title)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not editor.dirty, what="save")
+        stored = harness.stored(function_id)
+        assert stored is not None and stored["function_js"].startswith("return {module: 'play'")
+        assert stored["_rev"].startswith("2-")
+        assert not screen.functions.entries[function_id].dirty
+        await pilot.press("f5")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None, what="the run")
+        assert result.report["valid"] is True
+        assert result.report["result"]["data"] == {"id": "hello"}
+        tree = screen.query_one(FlowTree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert labels and labels[0].startswith("play")
+        assert str(tree.root.children[0].children[0].label).startswith("_ ▸ hangup")
+
+
+async def test_invalid_flow_is_explained(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "return {'action': 'tts', data: {text: 'hi'}};"
+        await pilot.press("ctrl+r")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None)
+        assert result.report["valid"] is False
+        assert "module" in str(result.report["errors"])
+
+
+async def test_es5_findings_show_on_pause(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "let x = () => 1;\nreturn {module: 'hangup', data: {}};"
+        problems = screen.query_one(Diagnostics)
+        await wait_for(pilot, lambda: len(problems.items) >= 2, what="ES5 findings")
+        messages = " ".join(item.message for item in problems.items)
+        assert "let" in messages and "arrow" in messages
+        assert screen.editor.diagnostic_columns == {0: 0}
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await wait_for(pilot, lambda: not problems.items, what="problems to clear")
+
+
+async def test_filter_narrows_the_list(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.options.focus()
+        await pilot.press("slash", *"vip")
+        await wait_for(pilot, lambda: screen.functions.visible_ids() == ["vip_to_user"])
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: screen.current is not None and screen.current.id == "vip_to_user"
+        )
+
+
+async def test_delete_asks_first(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.select("day_of_week")
+        screen.functions.options.focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert not harness.stored("day_of_week").get("pvt_deleted")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "day_of_week" not in screen.functions.entries)
+        assert harness.stored("day_of_week")["pvt_deleted"] is True
+
+
+async def test_toggle_and_rename(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.select("menu_by_digits")
+        screen.functions.options.focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: harness.stored("menu_by_digits")["enabled"] is False)
+        await wait_for(pilot, lambda: not screen.functions.entries["menu_by_digits"].enabled)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        pilot.app.screen.query_one("Input").value = "Digits menu"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: harness.stored("menu_by_digits")["name"] == "Digits menu")
+        assert harness.stored("menu_by_digits")["enabled"] is False  # rename kept the other fields
+
+
+async def _edit_then_change_on_server(pilot, harness: Harness):  # type: ignore[no-untyped-def]
+    screen = await ready(pilot)
+    current = screen.current
+    assert current is not None
+    screen.editor.text = "return {module: 'hangup', data: {}}; // mine"
+    app = pilot.app
+    token, _ = harness.backend.accounts.issue_token(screen.account_id, None, "test")
+    async with httpx.AsyncClient() as client:
+        reply = await client.patch(
+            f"{app.embedded.url}/v2/accounts/{screen.account_id}/functions/{current.id}",
+            json={"data": {"function_js": "return {module: 'hangup', data: {}}; // theirs"}},
+            headers={"X-Auth-Token": token},
+        )
+    assert reply.status_code == 200
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen), what="conflict dialog")
+    dialog = app.screen
+    assert "// theirs" in dialog.theirs and "// mine" in dialog.mine
+    return screen, current.id
+
+
+async def test_conflict_keep_mine(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen, function_id = await _edit_then_change_on_server(pilot, harness)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "// mine" in harness.stored(function_id)["function_js"])
+        assert harness.stored(function_id)["_rev"].startswith("3-")
+        await wait_for(pilot, lambda: not screen.editor.dirty)
+
+
+async def test_conflict_take_theirs(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen, function_id = await _edit_then_change_on_server(pilot, harness)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "// theirs" in screen.editor.text)
+        assert not screen.editor.dirty
+        assert "// theirs" in harness.stored(function_id)["function_js"]
+
+
+async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "while (true) {}"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.run_cancel is not None)
+        await pilot.pause(0.2)
+        assert "running" in screen.status.activity
+        await pilot.press("escape")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None, timeout=5)
+        assert result.report["error"]["kind"] == "cancelled"
+        assert screen.run_cancel is None
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await pilot.press("f5")  # the sandbox is healthy afterwards
+        await wait_for(pilot, lambda: result.report is not None and result.report["valid"])
+
+
+async def test_callflow_mode_walks_the_path(harness: Harness) -> None:
+    async with harness.app().run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one(CallEditor).choose("sample:known_caller")
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        view.choose("main_number")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: bool(view.steps), what="the simulation")
+        assert view.steps[0]["module"] == "function" and view.steps[0]["outcome"] == "branched"
+        assert len(view.steps) >= 2
+        steps = view.query_one("#callflow-steps")
+        steps.focus()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: view.shown_step == 1, what="the second step's detail")
+
+
+async def test_unsaved_edits_survive_a_restart(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text = "return {module: 'hangup', data: {}}; // draft"
+        await wait_for(pilot, lambda: screen.local.draft(function_id) is not None, what="draft")
+        await pilot.press("ctrl+q")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.current.id == function_id
+        assert screen.editor.text.endswith("// draft") and screen.editor.dirty
+        assert screen.functions.entries[function_id].dirty
+        assert "// draft" not in harness.stored(function_id)["function_js"]
+
+
+async def test_saved_test_calls_per_function(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        calls = screen.query_one(CallEditor)
+        calls.text_area.text = '{"Caller-ID-Name": "Zed", "Caller-ID-Number": "+15550001"}'
+        calls.text_area.focus()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press(*"zed", "enter")
+        await wait_for(pilot, lambda: "zed" in calls.saved)
+        assert screen.local.calls(screen.current.id)["zed"]["Caller-ID-Name"] == "Zed"
+        assert calls.selected_key == "saved:zed"
+
+
+async def test_bad_call_json_is_reported_not_run(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        calls = screen.query_one(CallEditor)
+        calls.text_area.text = '{"Caller-ID-Name": '
+        await pilot.pause(0.1)
+        assert calls.payload is None and "line 1" in calls.error
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        assert screen.run_cancel is None and screen.test_pane.active == "call"
+
+
+async def test_help_is_for_the_focused_pane(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.focus()
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        assert "## Editor" in pilot.app.screen.pane_help
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, HelpScreen))
+
+
+async def test_next_pane_cycles_focus(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.options.focus()
+        seen = []
+        for _ in range(4):
+            await pilot.press("ctrl+o")
+            seen.append(type(pilot.app.focused).__name__)
+        assert seen[:2] == ["JsEditor", "Diagnostics"]
+        assert seen[3] == "FunctionOptions"
+
+
+async def test_a_dead_server_keeps_the_edit(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text = "return {module: 'hangup', data: {}}; // unsaved"
+        await pilot.app.embedded.stop()
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: any("connection refused" in n.message for n in pilot.app._notifications),
+            what="the error notification",
+        )
+        assert screen.editor.dirty and screen.editor.text.endswith("// unsaved")
+        assert screen.local.draft(function_id)["text"].endswith("// unsaved")
+
+
+async def test_no_api_mode_serves_only_a_private_socket(harness: Harness) -> None:
+    app = harness.app(serve_tcp=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert "--no-api" in screen.status.server
+        assert app.embedded.server.unix_path.exists()
+        assert main_screen(pilot).functions.entries
+        await pilot.press("ctrl+q")
+    assert not (harness.backend.store.data_dir / "kfn-app.sock").exists()
