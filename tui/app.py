@@ -19,7 +19,7 @@ from backend.api.server import PortInUse
 from backend.client import ApiError, KazooClient
 from tui.commands import KfnCommands
 from tui.config import Config
-from tui.embedded import Embedded, seed_samples, write_local_api_key
+from tui.embedded import Embedded, seed_samples
 from tui.local_state import LocalState
 from tui.screens.main import MainScreen
 
@@ -55,6 +55,12 @@ class KfnApp(App[int]):
             self.set_keymap(self.config.keymap)
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
+        else:
+            self.notify(
+                f"Unknown theme {self.config.theme!r} in {self.config.path}; "
+                f"try one of: {', '.join(sorted(self.available_themes))}",
+                severity="warning",
+            )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -74,12 +80,9 @@ class KfnApp(App[int]):
                 self.embedded.url if self.embedded.serve_tcp else "embedded (--no-api: not served)"
             )
         assert self.client is not None
-        if fresh:
-            created = self.embedded.backend.created_local if self.embedded else None
-            if created is not None:
-                key_file = write_local_api_key(
-                    self.embedded.backend.store.data_dir, created.api_key
-                )
+        if fresh and self.embedded is not None:
+            key_file = self.embedded.backend.remember_local_api_key()
+            if key_file is not None:
                 self.notify(
                     f"Its API key, for curl and scripts, is in {key_file} (readable by you only).",
                     title="Created the local account",

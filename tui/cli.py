@@ -93,9 +93,10 @@ def _open_backend(args: argparse.Namespace, **kwargs: object):
 def _announce_local(backend, out=sys.stderr) -> None:
     created = backend.created_local
     if created is not None:
+        key_file = backend.remember_local_api_key()
         print(
             f"kfn: created the local account {created.account_id} "
-            f"(api key, shown once: {created.api_key})",
+            f"(api key, also in {key_file}: {created.api_key})",
             file=out,
         )
 

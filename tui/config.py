@@ -1,7 +1,7 @@
 """The app's TOML config in the user config dir: theme, keymap, default server and account.
 
 ```toml
-theme = "textual-dark"          # any Textual theme; "textual-ansi" suits 16-colour terminals
+theme = "textual-dark"          # any Textual theme; "ansi-dark" suits 16-colour terminals
 server = "local"                # "local" (embedded) or a profile name
 account = ""                    # account id to open (default: the login's own account)
 

@@ -8,17 +8,14 @@ With `--no-api` the server listens on a private Unix socket in the data dir inst
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
 from backend.api.server import ApiServer, Backend, PortInUse, free_port
 from backend.client import ConflictError, IssuedCredentials, KazooClient, Login
-from backend.paths import write_atomically
 from backend.samples import sample_functions
 
 SOCKET_NAME = "kfn-app.sock"
-API_KEY_FILE = "local-api-key"
 
 
 @dataclass
@@ -81,11 +78,3 @@ async def seed_samples(client: KazooClient, account_id: str) -> int:
             continue
         made += 1
     return made
-
-
-def write_local_api_key(data_dir: Path, api_key: str) -> Path:
-    """Keep the local account's API key where only its owner can read it (the store keeps only
-    a hash, so this file is the one place it can be found again)."""
-    path = data_dir / API_KEY_FILE
-    write_atomically(path, api_key + "\n", mode=0o600)
-    return path

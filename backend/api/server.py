@@ -16,8 +16,10 @@ from aiohttp import web
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
 from backend.api.routes import ApiHandlers
 from backend.functions import FunctionService
+from backend.paths import write_atomically
 from backend.store import DocumentStore
 
+LOCAL_API_KEY_FILE = "local-api-key"
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 
 
@@ -50,6 +52,15 @@ class Backend:
 
     def close(self) -> None:
         self.store.close()
+
+    def remember_local_api_key(self) -> Path | None:
+        """On first start, keep the new local account's API key in a file only its owner can
+        read: the store has only its hash, so this is the one place it can be found again."""
+        if self.created_local is None:
+            return None
+        path = self.store.data_dir / LOCAL_API_KEY_FILE
+        write_atomically(path, self.created_local.api_key + "\n", mode=0o600)
+        return path
 
 
 def create_app(backend: Backend) -> web.Application:

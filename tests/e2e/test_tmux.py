@@ -67,13 +67,14 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         subprocess.run(["tmux", "-L", session.socket_name, "kill-server"], capture_output=True)
 
 
-def launch(tmux: Tmux, tmp_path: Path, port: int) -> None:
+def launch(tmux: Tmux, tmp_path: Path, port: int, **extra_env: str) -> None:
     """Type the `kfn` command into the tmux shell; after it exits, print its status and tty modes."""
     data_dir = tmp_path / "data"
     env = {
         "KFN_DATA_DIR": str(data_dir),
         "KFN_CONFIG_DIR": str(tmp_path / "config"),
         "TERM": "xterm-256color",
+        **extra_env,
     }
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (
@@ -92,9 +93,18 @@ def assert_restored(screen: str) -> None:
     assert "-icanon" not in modes and "-echo" not in modes
 
 
-def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "terminal",
+    [
+        {},
+        # A 16-colour terminal: everything must still be there and readable.
+        {"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard"},
+    ],
+    ids=["256-colours", "16-colours"],
+)
+def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path, terminal: dict[str, str]) -> None:
     port = free_port(start=18400)
-    launch(tmux, tmp_path, port)
+    launch(tmux, tmp_path, port, **terminal)
 
     tmux.keys("C-n")
     tmux.wait_for("Name of the new function")

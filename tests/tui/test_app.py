@@ -310,3 +310,79 @@ async def test_no_api_mode_serves_only_a_private_socket(harness: Harness) -> Non
         assert main_screen(pilot).functions.entries
         await pilot.press("ctrl+q")
     assert not (harness.backend.store.data_dir / "kfn-app.sock").exists()
+
+
+async def test_command_palette_opens_a_function(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Open function: Day of")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: screen.current is not None and screen.current.id == "day_of_week"
+        )
+
+
+async def test_find_and_go_to_line(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "var a = 1;\nvar b = 2;\nreturn {module: 'hangup', data: {}};"
+        screen.editor.focus()
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: screen.editor.cursor_location[0] == 2)
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press(*"var", "enter")
+        await wait_for(pilot, lambda: screen.editor.selected_text == "var")
+        first = screen.editor.selection
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen.editor.selection != first)
+        assert screen.editor.selected_text == "var"
+
+
+async def test_copy_result_uses_the_terminal_clipboard(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await pilot.press("f5")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None)
+        result.focus()
+        await pilot.press("c")
+        assert '"module": "hangup"' in pilot.app.clipboard
+
+
+async def test_config_keymap_theme_and_account(harness: Harness) -> None:
+    from tui.config import Config
+
+    config = Config.load(harness.config_dir)
+    config.keymap = {"app.run": "f9"}
+    config.theme = "ansi-dark"  # the terminal's own 16 colours
+    config.save()
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert app.theme == "ansi-dark"
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await pilot.press("f9")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None, what="run via the remapped key")
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+    assert Config.load(harness.config_dir).theme == "textual-light"  # the choice is kept
+
+
+async def test_deleting_a_saved_call(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.local.save_call(screen.current.id, "mine", {"Caller-ID-Name": "Me"})
+        calls = screen.query_one(CallEditor)
+        calls.set_calls(screen.sample_calls, screen.local.calls(screen.current.id), "saved:mine")
+        calls.text_area.focus()
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "mine" not in calls.saved)
+        assert screen.local.calls(screen.current.id) == {}
