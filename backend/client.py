@@ -212,9 +212,14 @@ class ApiKeyCredentials(Credentials):
     description: str = "API key"
 
     async def login(self, client: KazooClient) -> Login:
-        body = await client.put_json(
-            "/v2/api_auth", {"api_key": self.api_key}, "log in", auth=False
-        )
+        try:
+            body = await client.put_json(
+                "/v2/api_auth", {"api_key": self.api_key}, "log in", auth=False
+            )
+        except NotFoundError as exc:  # KAZOO answers an unknown key with 404 bad identifier
+            raise AuthError(
+                "log in failed: the server does not know this API key", status=exc.status
+            ) from exc
         return _login_from(body)
 
 

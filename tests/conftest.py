@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 
 from backend.api.server import ApiServer, Backend
+from tests.fakes.kazoo_quirks import FakeKazoo
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -94,7 +96,7 @@ def kfn(
     )
 
 
-def start_serve(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
+def start_serve(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen, list[str]]:
     """Start `kfn serve` as a process; return it with its stderr lines up to "serving" (or failure)."""
     process = subprocess.Popen(
         [
@@ -106,6 +108,7 @@ def start_serve(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]
             str(data_dir),
             "--port",
             str(port),
+            *extra,
         ],
         cwd=REPO,
         stderr=subprocess.PIPE,
@@ -118,3 +121,41 @@ def start_serve(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]
         if "serving" in line or "already taken" in line or "in use" in line:
             break
     return process, lines
+
+
+@dataclass
+class FakeServer:
+    fake: FakeKazoo
+    url: str
+
+
+@pytest.fixture
+def fake_kazoo() -> Iterator[FakeServer]:
+    """The KAZOO stand-in of tests/fakes/kazoo_quirks.py, served on a free port in a thread."""
+    fake = FakeKazoo()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(fake.app(), access_log=None)
+    started = threading.Event()
+    port: list[int] = []
+
+    async def start() -> None:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10), "the fake KAZOO did not start"
+    try:
+        yield FakeServer(fake, f"http://127.0.0.1:{port[0]}")
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

@@ -124,7 +124,7 @@ async def test_user_credentials_and_wrong_password(live_server: LiveServer) -> N
 async def test_unknown_api_key_says_so(live_server: LiveServer) -> None:
     client = KazooClient(live_server.url, ApiKeyCredentials("0" * 64))
     try:
-        with pytest.raises(NotFoundError, match="bad identifier 0000"):
+        with pytest.raises(AuthError, match="does not know this API key"):
             await client.account_id()
     finally:
         await client.aclose()

@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from backend.api.server import Backend, free_port
-from tests.conftest import REPO
+from tests.conftest import REPO, start_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -67,11 +68,10 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         subprocess.run(["tmux", "-L", session.socket_name, "kill-server"], capture_output=True)
 
 
-def launch(tmux: Tmux, tmp_path: Path, port: int, **extra_env: str) -> None:
+def launch(tmux: Tmux, tmp_path: Path, args: list[str], *expect: str, **extra_env: str) -> None:
     """Type the `kfn` command into the tmux shell; after it exits, print its status and tty modes."""
-    data_dir = tmp_path / "data"
     env = {
-        "KFN_DATA_DIR": str(data_dir),
+        "KFN_DATA_DIR": str(tmp_path / "data"),
         "KFN_CONFIG_DIR": str(tmp_path / "config"),
         "TERM": "xterm-256color",
         **extra_env,
@@ -79,11 +79,12 @@ def launch(tmux: Tmux, tmp_path: Path, port: int, **extra_env: str) -> None:
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (
         f"cd {shlex.quote(str(REPO))} && env {assignments} {shlex.quote(sys.executable)} "
-        f"-m tui.cli --port {port}; echo KFN-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo"
+        f"-m tui.cli {shlex.join(args)}; echo KFN-EXIT=$?; "
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo"
     )
     tmux.type(command)
     tmux.keys("Enter")
-    tmux.wait_for("Functions", "Blocklist hangup", f"127.0.0.1:{port}")
+    tmux.wait_for("Functions", *expect)
 
 
 def assert_restored(screen: str) -> None:
@@ -93,19 +94,8 @@ def assert_restored(screen: str) -> None:
     assert "-icanon" not in modes and "-echo" not in modes
 
 
-@pytest.mark.parametrize(
-    "terminal",
-    [
-        {},
-        # A 16-colour terminal: everything must still be there and readable.
-        {"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard"},
-    ],
-    ids=["256-colours", "16-colours"],
-)
-def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path, terminal: dict[str, str]) -> None:
-    port = free_port(start=18400)
-    launch(tmux, tmp_path, port, **terminal)
-
+def create_run_save_quit(tmux: Tmux) -> None:
+    """The new user's first minutes: a function, a body, a run, a save, and out."""
     tmux.keys("C-n")
     tmux.wait_for("Name of the new function")
     tmux.type("tmux fn")
@@ -124,9 +114,23 @@ def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path, terminal: dict[str, 
     tmux.keys("C-q")
     assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
 
-    backend = Backend.open(
-        tmp_path / "data"
-    )  # the app released the data dir and the save is on disk
+
+@pytest.mark.parametrize(
+    "terminal",
+    [
+        {},
+        # A 16-colour terminal: everything must still be there and readable.
+        {"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "standard"},
+    ],
+    ids=["256-colours", "16-colours"],
+)
+def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path, terminal: dict[str, str]) -> None:
+    port = free_port(start=18400)
+    launch(
+        tmux, tmp_path, ["--port", str(port)], "Blocklist hangup", f"127.0.0.1:{port}", **terminal
+    )
+    create_run_save_quit(tmux)
+    backend = Backend.open(tmp_path / "data")  # the app released the data dir; the save is on disk
     try:
         saved = [doc for _, doc in backend.store.all("functions") if doc.get("name") == "tmux fn"]
         assert saved and "hi from tmux" in saved[0]["function_js"]
@@ -134,12 +138,37 @@ def test_kfn_in_a_real_terminal(tmux: Tmux, tmp_path: Path, terminal: dict[str, 
         backend.close()
 
 
+def test_kfn_in_a_real_terminal_against_a_remote_server(tmux: Tmux, tmp_path: Path) -> None:
+    port = free_port(start=18500)
+    server, lines = start_serve(tmp_path / "server", port, "--quiet")
+    try:
+        created = next(line for line in lines if "created the local account" in line)
+        api_key = created.rsplit(" ", 1)[-1].strip(" )\n")
+        url = f"http://127.0.0.1:{port}"
+        token = httpx.put(f"{url}/v2/api_auth", json={"data": {"api_key": api_key}}).json()
+        account_id = token["data"]["account_id"]
+        headers = {"X-Auth-Token": token["auth_token"]}
+        functions = f"{url}/v2/accounts/{account_id}/functions"
+        seed = {
+            "data": {"name": "Remote seed", "function_js": "return {module: 'hangup', data: {}};"}
+        }
+        assert httpx.put(functions, json=seed, headers=headers).status_code == 201
+        launch(tmux, tmp_path, ["--server", url, "--api-key", api_key], "Remote seed", url)
+        create_run_save_quit(tmux)
+        listed = httpx.get(functions, headers=headers).json()["data"]
+        saved = [item for item in listed if item["name"] == "tmux fn"]
+        assert saved and "hi from tmux" in saved[0]["function_js"]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 @pytest.mark.parametrize("signal_name", ["TERM", "INT"])
 def test_a_signal_stops_the_server_and_restores_the_terminal(
     tmux: Tmux, tmp_path: Path, signal_name: str
 ) -> None:
     port = free_port(start=18450)
-    launch(tmux, tmp_path, port)
+    launch(tmux, tmp_path, ["--port", str(port)], "Blocklist hangup", f"127.0.0.1:{port}")
     found = subprocess.run(
         ["pgrep", "-f", f"tui.cli --port {port}"], capture_output=True, text=True, check=True
     )

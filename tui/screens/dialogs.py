@@ -15,16 +15,21 @@ class PromptScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self, question: str, value: str = "", placeholder: str = "", *, password: bool = False
+    ) -> None:
         super().__init__(classes="dialog")
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Input(
+                self.value, placeholder=self.placeholder, password=self.password, id="prompt-input"
+            )
             yield Label("enter: OK · esc: cancel", classes="dialog-hint")
 
     @on(Input.Submitted)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,7 +23,18 @@ from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent
 
 from backend.callflow.simulate import FunctionDoc, MappingSource, Simulation, simulate
-from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
+from backend.client import (
+    ApiError,
+    ApiKeyCredentials,
+    AuthError,
+    ConflictError,
+    IssuedCredentials,
+    KazooClient,
+    NotFoundError,
+    Revisioned,
+    TokenCredentials,
+    UserCredentials,
+)
 from backend.runtime import es5
 from backend.runtime.evaluate import Evaluation, evaluate
 from backend.samples import sample_callflows, sample_calls
@@ -39,6 +52,8 @@ from widgets.js_editor import Diagnostic, JsEditor
 from widgets.result_view import ResultView
 from widgets.status_bar import StatusBar
 from widgets.test_pane import TestPane
+
+T = TypeVar("T")
 
 NEW_FUNCTION_BODY = """\
 // `call` holds the call's parameters, every value a string, e.g. call['Caller-ID-Number'].
@@ -135,12 +150,50 @@ class MainScreen(Screen[None]):
         self.functions.options.focus()
         self.connect()
 
+    # -- requests -----------------------------------------------------------------------------------
+    async def api(self, request: Callable[[], Awaitable[T]]) -> T:
+        """Run one client request; when the session cannot be renewed on its own (a given token
+        expired, a password changed), ask the user for new credentials and try again. Edits are
+        never touched: the editor keeps its text whatever happens here."""
+        while True:
+            try:
+                return await request()
+            except AuthError as exc:
+                if not await self.ask_credentials(exc):
+                    raise
+
+    async def ask_credentials(self, error: AuthError) -> bool:
+        credentials = self.client.credentials
+        if isinstance(credentials, IssuedCredentials):
+            return False  # the embedded server mints its own; nothing to ask
+        kind = {
+            TokenCredentials: "a new auth token",
+            UserCredentials: "the password",
+            ApiKeyCredentials: "a valid API key",
+        }.get(type(credentials), "new credentials")
+        answer = await self.app.push_screen_wait(
+            PromptScreen(
+                f"{error}\nEnter {kind} for {self.client.base_url} (your edits are kept):",
+                password=True,
+            )
+        )
+        if not answer:
+            return False
+        if isinstance(credentials, UserCredentials):
+            self.client.credentials = replace(credentials, password=answer)
+        elif isinstance(credentials, ApiKeyCredentials):
+            self.client.credentials = ApiKeyCredentials(answer.strip())
+        else:
+            self.client.credentials = TokenCredentials(answer.strip())
+        self.client.login_info = None
+        return True
+
     # -- loading -----------------------------------------------------------------------------------
     @work(exclusive=True, group="load")
     async def connect(self, account_id: str | None = None) -> None:
         self.status.activity = "connecting…"
         try:
-            login = self.client.login_info or await self.client.login()
+            login = self.client.login_info or await self.api(lambda: self.client.login())
         except ApiError as exc:
             self.status.activity = "not connected"
             self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
@@ -156,7 +209,7 @@ class MainScreen(Screen[None]):
         self.functions.loading = True
         self.status.activity = "loading functions…"
         try:
-            items = await self.client.list_functions(self.account_id, page_size=500)
+            items = await self.api(lambda: self.client.list_functions(self.account_id, page_size=500))
         except ApiError as exc:
             self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
             return
@@ -178,7 +231,7 @@ class MainScreen(Screen[None]):
     async def load_function(self, function_id: str) -> None:
         self.editor.loading = True
         try:
-            loaded = await self.client.get_function(self.account_id, function_id)
+            loaded = await self.api(lambda: self.client.get_function(self.account_id, function_id))
         except ApiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -303,9 +356,9 @@ class MainScreen(Screen[None]):
         data = {**current.data, "function_js": text}
         self.status.activity = "saving…"
         try:
-            saved = await self.client.save_function(
+            saved = await self.api(lambda: self.client.save_function(
                 self.account_id, current.id, data, current.revision
-            )
+            ))
         except ConflictError:
             await self.resolve_conflict(current, text)
             return
@@ -332,7 +385,7 @@ class MainScreen(Screen[None]):
 
     async def resolve_conflict(self, current: Revisioned, text: str) -> None:
         try:
-            theirs = await self.client.get_function(self.account_id, current.id)
+            theirs = await self.api(lambda: self.client.get_function(self.account_id, current.id))
         except NotFoundError:
             self.notify(
                 "This function was deleted on the server. Your text is kept; copy it into a new function (ctrl+n).",
@@ -349,12 +402,12 @@ class MainScreen(Screen[None]):
         )
         if answer == KEEP_MINE:
             try:
-                saved = await self.client.save_function(
+                saved = await self.api(lambda: self.client.save_function(
                     self.account_id,
                     current.id,
                     {**theirs.data, "function_js": text},
                     theirs.revision,
-                )
+                ))
             except ApiError as exc:
                 self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
                 return
@@ -393,7 +446,7 @@ class MainScreen(Screen[None]):
     async def _create_function(self, data: dict[str, Any]) -> None:
         self.status.activity = "creating…"
         try:
-            created = await self.client.create_function(self.account_id, data)
+            created = await self.api(lambda: self.client.create_function(self.account_id, data))
         except ApiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -407,7 +460,7 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="write")
     async def list_action(self, action: str, function_id: str) -> None:
         try:
-            loaded = await self.client.get_function(self.account_id, function_id)
+            loaded = await self.api(lambda: self.client.get_function(self.account_id, function_id))
         except ApiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -432,7 +485,7 @@ class MainScreen(Screen[None]):
             ):
                 return
             try:
-                await self.client.delete_function(self.account_id, function_id)
+                await self.api(lambda: self.client.delete_function(self.account_id, function_id))
             except ApiError as exc:
                 self.notify(str(exc), severity="error", timeout=10)
                 return
@@ -447,9 +500,9 @@ class MainScreen(Screen[None]):
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
         try:
-            saved = await self.client.save_function(
+            saved = await self.api(lambda: self.client.save_function(
                 self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
-            )
+            ))
         except ApiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -540,7 +593,7 @@ class MainScreen(Screen[None]):
             return
         self._begin_run(f"callflow {name}")
         try:
-            items = await self.client.list_functions(self.account_id, page_size=500)
+            items = await self.api(lambda: self.client.list_functions(self.account_id, page_size=500))
         except ApiError as exc:
             self._end_run()
             self.query_one(ResultView).show_message(str(exc), "red")

@@ -1,0 +1,241 @@
+"""Remote mode: the app (Pilot) against a separately started `kfn serve` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.api.server import free_port
+from backend.client import (
+    ApiKeyCredentials,
+    Credentials,
+    KazooClient,
+    TokenCredentials,
+    UserCredentials,
+)
+from tests.conftest import kfn, start_serve
+from tests.tui.conftest import ready, wait_for
+from tui.app import KfnApp
+from tui.config import Config
+from tui.screens.conflict import ConflictScreen
+from tui.screens.dialogs import PromptScreen
+
+pytestmark = pytest.mark.e2e
+TOKEN_TTL_S = 3
+
+
+@dataclass
+class Remote:
+    data_dir: Path
+    port: int
+    account_id: str
+    api_key: str
+    child_id: str
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process, lines = start_serve(
+            self.data_dir, self.port, "--token-ttl", str(TOKEN_TTL_S), "--quiet"
+        )
+        assert any("serving" in line for line in lines), lines
+
+    def stop(self, signum: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signum)
+            self.process.wait(10)
+        self.process = None
+
+    def token(self) -> str:
+        reply = httpx.put(f"{self.url}/v2/api_auth", json={"data": {"api_key": self.api_key}})
+        return reply.json()["auth_token"]
+
+    def functions_url(self, account_id: str | None = None) -> str:
+        return f"{self.url}/v2/accounts/{account_id or self.account_id}/functions"
+
+    def create(self, name: str, body: str, account_id: str | None = None) -> str:
+        reply = httpx.put(
+            self.functions_url(account_id),
+            json={"data": {"name": name, "function_js": body}},
+            headers={"X-Auth-Token": self.token()},
+        )
+        assert reply.status_code == 201, reply.text
+        return reply.json()["data"]["id"]
+
+    def get(self, function_id: str) -> dict:
+        reply = httpx.get(
+            f"{self.functions_url()}/{function_id}", headers={"X-Auth-Token": self.token()}
+        )
+        return reply.json()["data"]
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Iterator[Remote]:
+    data_dir = tmp_path / "server"
+    made = kfn(
+        "accounts",
+        "create",
+        "Acme",
+        "--username",
+        "alice",
+        "--password",
+        "s3cret",
+        "--json",
+        "--data-dir",
+        str(data_dir),
+    )
+    assert made.returncode == 0, made.stderr
+    acme = json.loads(made.stdout)
+    child = kfn(
+        "accounts",
+        "create",
+        "Acme Child",
+        "--parent",
+        acme["account_id"],
+        "--json",
+        "--data-dir",
+        str(data_dir),
+    )
+    assert child.returncode == 0, child.stderr
+    server = Remote(
+        data_dir,
+        free_port(start=18600),
+        acme["account_id"],
+        acme["api_key"],
+        json.loads(child.stdout)["account_id"],
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def remote_app(tmp_path: Path, remote: Remote, credentials: Credentials) -> KfnApp:
+    return KfnApp(
+        config=Config.load(tmp_path / "config"),
+        state_dir=tmp_path / "state",
+        client=KazooClient(remote.url, credentials, timeout=3),
+        server_label=remote.url,
+    )
+
+
+@pytest.mark.parametrize("method", ["api_key", "user", "token"])
+async def test_each_auth_method_lists_and_saves(
+    tmp_path: Path, remote: Remote, method: str
+) -> None:
+    function_id = remote.create("remote one", "return {module: 'hangup', data: {}};")
+    credentials: Credentials = {
+        "api_key": lambda: ApiKeyCredentials(remote.api_key),
+        "user": lambda: UserCredentials("alice", "s3cret", "acme"),
+        "token": lambda: TokenCredentials(remote.token()),
+    }[method]()
+    async with remote_app(tmp_path, remote, credentials).run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.current.id == function_id and screen.status.server == remote.url
+        assert screen.status.account == "Acme"
+        screen.editor.text = "return {module: 'hangup', data: {}}; // edited remotely"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.editor.dirty, what="save")
+    assert remote.get(function_id)["function_js"].endswith("// edited remotely")
+
+
+async def test_expired_token_is_renewed_with_the_api_key(tmp_path: Path, remote: Remote) -> None:
+    function_id = remote.create("renew", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        first = app.client.login_info.token
+        await pilot.pause(TOKEN_TTL_S + 0.5)  # the server's token has expired
+        screen.editor.text = "return {module: 'hangup', data: {}}; // after expiry"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.editor.dirty, what="save after renewal")
+        assert app.client.login_info.token != first
+        assert not isinstance(app.screen, PromptScreen)  # nobody was asked
+    assert remote.get(function_id)["function_js"].endswith("// after expiry")
+
+
+async def test_an_expired_given_token_asks_and_keeps_the_edit(
+    tmp_path: Path, remote: Remote
+) -> None:
+    function_id = remote.create("ask", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, TokenCredentials(remote.token()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.pause(TOKEN_TTL_S + 0.5)
+        screen.editor.text = "return {module: 'hangup', data: {}}; // kept"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the question")
+        assert "new auth token" in app.screen.question
+        assert screen.editor.text.endswith("// kept")
+        app.screen.query_one("Input").value = remote.token()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not screen.editor.dirty, what="save with the new token")
+    assert remote.get(function_id)["function_js"].endswith("// kept")
+
+
+async def test_switching_account(tmp_path: Path, remote: Remote) -> None:
+    remote.create("parent fn", "return {module: 'hangup', data: {}};")
+    child_fn = remote.create("child fn", "return {module: 'hangup', data: {}};", remote.child_id)
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        accounts = await app.client.accounts()
+        assert [account.name for account in accounts] == ["Acme", "Acme Child"]
+        screen.connect(remote.child_id)
+        await wait_for(pilot, lambda: screen.account_id == remote.child_id)
+        await wait_for(pilot, lambda: set(screen.functions.entries) == {child_fn})
+
+
+async def test_conflict_against_a_remote_server(tmp_path: Path, remote: Remote) -> None:
+    function_id = remote.create("shared", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "return {module: 'hangup', data: {}}; // mine"
+        reply = httpx.patch(
+            f"{remote.functions_url()}/{function_id}",
+            json={"data": {"function_js": "return {module: 'hangup', data: {}}; // theirs"}},
+            headers={"X-Auth-Token": remote.token()},
+        )
+        assert reply.status_code == 200
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: not screen.editor.dirty)
+    assert remote.get(function_id)["function_js"].endswith("// mine")
+
+
+async def test_server_killed_mid_save_then_restarted(tmp_path: Path, remote: Remote) -> None:
+    function_id = remote.create("fragile", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "return {module: 'hangup', data: {}}; // survives"
+        assert remote.process is not None
+        os.kill(remote.process.pid, signal.SIGSTOP)  # the save will hang on a frozen server...
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.status.activity == "saving…")
+        remote.stop(signal.SIGKILL)  # ...which then dies under it
+        await wait_for(
+            pilot,
+            lambda: any("Not saved" in (n.title or "") for n in app._notifications),
+            what="the failure notice",
+        )
+        assert screen.editor.dirty and screen.editor.text.endswith("// survives")
+        assert screen.local.draft(function_id)["text"].endswith("// survives")
+        remote.start()  # same port, same data dir
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.editor.dirty, timeout=15, what="the retried save")
+    assert remote.get(function_id)["function_js"].endswith("// survives")
