@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,10 +131,9 @@ class FakeServer:
     url: str
 
 
-@pytest.fixture
-def fake_kazoo() -> Iterator[FakeServer]:
-    """The KAZOO stand-in of tests/fakes/kazoo_quirks.py, served on a free port in a thread."""
-    fake = FakeKazoo()
+@contextmanager
+def serve_fake(fake: FakeKazoo, ssl_context: ssl.SSLContext | None = None) -> Iterator[FakeServer]:
+    """Serve the KAZOO stand-in on a free loopback port in a thread (over TLS if given a context)."""
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(fake.app(), access_log=None)
     started = threading.Event()
@@ -140,7 +141,7 @@ def fake_kazoo() -> Iterator[FakeServer]:
 
     async def start() -> None:
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()
         port.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
@@ -153,9 +154,17 @@ def fake_kazoo() -> Iterator[FakeServer]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     assert started.wait(10), "the fake KAZOO did not start"
+    scheme = "https" if ssl_context else "http"
     try:
-        yield FakeServer(fake, f"http://127.0.0.1:{port[0]}")
+        yield FakeServer(fake, f"{scheme}://127.0.0.1:{port[0]}")
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+@pytest.fixture
+def fake_kazoo() -> Iterator[FakeServer]:
+    """The KAZOO stand-in of tests/fakes/kazoo_quirks.py."""
+    with serve_fake(FakeKazoo()) as served:
+        yield served

@@ -16,11 +16,13 @@ from textual.app import App
 from textual.binding import Binding
 
 from backend.api.server import PortInUse
-from backend.client import ApiError, KazooClient
+from backend.client import ApiError, ApiKeyCredentials, KazooClient
 from tui.commands import KfnCommands
 from tui.config import Config
 from tui.embedded import Embedded, seed_samples
 from tui.local_state import LocalState
+from tui.profiles import Profile, ProfileError, save_api_key
+from tui.screens.connect import Connection, ConnectScreen
 from tui.screens.main import MainScreen
 
 STYLES = Path(__file__).parent / "styles"
@@ -105,6 +107,46 @@ class KfnApp(App[int]):
                 self.notify(
                     f"Could not save the theme to {self.config.path}: {exc}", severity="warning"
                 )
+
+    # -- switching servers --------------------------------------------------------------------------
+    @property
+    def config_dir(self) -> Path:
+        return self.config.path.parent if self.config.path else self.state_dir
+
+    def open_connect(self, profile_name: str | None = None) -> None:
+        profile = None
+        if profile_name:
+            try:
+                profile = Profile.from_config(profile_name, self.config.profiles[profile_name])
+            except (KeyError, ProfileError) as exc:
+                self.notify(f"Profile {profile_name!r}: {exc}", severity="error")
+                return
+        self.push_screen(ConnectScreen(self.config_dir, profile), self._connected)
+
+    async def _connected(self, connection: Connection | None) -> None:
+        if connection is None:
+            return
+        profile, client = connection.profile, connection.client
+        self.config.profiles[profile.name] = profile.to_config()
+        try:
+            if isinstance(client.credentials, ApiKeyCredentials):
+                save_api_key(self.config_dir, profile.name, client.credentials.api_key)
+            self.config.save()
+        except OSError as exc:
+            self.notify(f"Connected, but the profile was not saved: {exc}", severity="warning")
+        await self.use_client(client, profile.url)
+        self.notify(f"Connected to {profile.url} (profile {profile.name!r})")
+
+    async def use_client(self, client: KazooClient, label: str) -> None:
+        """Point the app at another server: a new main screen over the new client."""
+        old = self.client
+        self.client = client
+        self.server_label = label
+        await self.switch_screen(
+            MainScreen(client, LocalState(self.state_dir, client.base_url), label)
+        )
+        if old is not None and old is not client:
+            await old.aclose()
 
     async def action_quit(self) -> None:
         await self.shutdown_backend()

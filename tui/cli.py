@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remote = parser.add_argument_group("remote mode (instead of the embedded backend)")
     remote.add_argument("--server", help="URL of a KAZOO or kfn v2 API, e.g. https://kazoo:8443")
+    remote.add_argument("--profile", help="a server saved in the config (see the connect screen)")
     remote.add_argument("--api-key", default=os.environ.get("KFN_API_KEY"), help="$KFN_API_KEY")
     remote.add_argument("--token", default=os.environ.get("KFN_TOKEN"), help="$KFN_TOKEN")
     remote.add_argument("--username", default=os.environ.get("KFN_USERNAME"))
@@ -205,7 +206,7 @@ def _remote_client(args: argparse.Namespace):
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from backend.paths import data_dir
+    from backend.paths import config_dir, data_dir
     from tui.config import Config, ConfigError
 
     try:
@@ -217,9 +218,26 @@ def cmd_app(args: argparse.Namespace) -> int:
     from tui.embedded import Embedded
 
     state_dir = data_dir(args.data_dir) / "app"
-    if args.server:
-        client = _remote_client(args)
-        app = KfnApp(config=config, state_dir=state_dir, client=client, server_label=args.server)
+    profile_name = args.profile or (config.server if config.server != "local" else None)
+    if args.server or profile_name:
+        if args.server:
+            client = _remote_client(args)
+            label = args.server
+        else:
+            from tui.profiles import Profile, ProfileError, client_for, credentials_for
+
+            try:
+                profile = Profile.from_config(profile_name, config.profiles[profile_name])
+                secret = args.password or args.token or args.api_key
+                client = client_for(profile, credentials_for(profile, config_dir(), secret=secret))
+            except KeyError:
+                print(f"kfn: no profile {profile_name!r} in {config.path}", file=sys.stderr)
+                return EXIT_USAGE
+            except ProfileError as exc:
+                print(f"kfn: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            label = profile.url
+        app = KfnApp(config=config, state_dir=state_dir, client=client, server_label=label)
         app.run()
         return app.return_code or 0
     backend = _open_backend(args)

@@ -58,7 +58,20 @@ class KfnCommands(Provider):
                 "copy kfn's samples into this account",
             ),
             ("Reload functions", self.reload, "list the account's functions again"),
+            (
+                "Connect to a server…",
+                self.app.open_connect,
+                "a KAZOO or another kfn, saved as a profile",
+            ),  # type: ignore[attr-defined]
         ]
+        for name in sorted(self.app.config.profiles):  # type: ignore[attr-defined]
+            found.append(
+                (
+                    f"Connect to profile: {name}",
+                    partial(self.app.open_connect, name),
+                    "a saved server",
+                )
+            )  # type: ignore[attr-defined]
         for entry in screen.functions.entries.values():
             found.append(
                 (

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +15,11 @@ from backend.client import (
     AuthError,
     ConflictError,
     KazooClient,
+    NetworkError,
     UserCredentials,
 )
-from tests.conftest import FakeServer
-from tests.fakes.kazoo_quirks import etf_decode, etf_encode
+from tests.conftest import FakeServer, serve_fake
+from tests.fakes.kazoo_quirks import FakeKazoo, etf_decode, etf_encode
 
 
 @pytest.fixture
@@ -109,3 +113,49 @@ async def test_unknown_api_key_is_an_auth_error(fake_kazoo: FakeServer) -> None:
             await client.account_id()
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+def tls_fake(tmp_path: Path) -> Iterator[FakeServer]:
+    """The stand-in over HTTPS with a self-signed certificate (made with the openssl CLI)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with serve_fake(FakeKazoo(), context) as served:
+        yield served
+
+
+async def test_tls_errors_are_named_and_insecure_only_when_asked(tls_fake: FakeServer) -> None:
+    strict = KazooClient(tls_fake.url, ApiKeyCredentials(tls_fake.fake.api_key), timeout=5)
+    loose = KazooClient(tls_fake.url, ApiKeyCredentials(tls_fake.fake.api_key), verify=False)
+    try:
+        with pytest.raises(
+            NetworkError, match=r"certificate .* could not be verified .*--insecure"
+        ):
+            await strict.account_id()
+        assert await loose.account_id() == tls_fake.fake.account_id
+    finally:
+        await strict.aclose()
+        await loose.aclose()

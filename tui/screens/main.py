@@ -40,6 +40,7 @@ from backend.runtime.evaluate import Evaluation, evaluate
 from backend.samples import sample_callflows, sample_calls
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
+from tui.profiles import missing_secret
 from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.screens.help import HelpScreen
@@ -159,10 +160,10 @@ class MainScreen(Screen[None]):
             try:
                 return await request()
             except AuthError as exc:
-                if not await self.ask_credentials(exc):
+                if not await self.ask_credentials(str(exc)):
                     raise
 
-    async def ask_credentials(self, error: AuthError) -> bool:
+    async def ask_credentials(self, reason: str) -> bool:
         credentials = self.client.credentials
         if isinstance(credentials, IssuedCredentials):
             return False  # the embedded server mints its own; nothing to ask
@@ -173,7 +174,7 @@ class MainScreen(Screen[None]):
         }.get(type(credentials), "new credentials")
         answer = await self.app.push_screen_wait(
             PromptScreen(
-                f"{error}\nEnter {kind} for {self.client.base_url} (your edits are kept):",
+                f"{reason}\nEnter {kind} for {self.client.base_url} (your edits are kept):",
                 password=True,
             )
         )
@@ -192,6 +193,8 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="load")
     async def connect(self, account_id: str | None = None) -> None:
         self.status.activity = "connecting…"
+        if self.client.login_info is None and missing_secret(self.client.credentials):
+            await self.ask_credentials("kfn never stores passwords or tokens.")
         try:
             login = self.client.login_info or await self.api(lambda: self.client.login())
         except ApiError as exc:
@@ -209,7 +212,9 @@ class MainScreen(Screen[None]):
         self.functions.loading = True
         self.status.activity = "loading functions…"
         try:
-            items = await self.api(lambda: self.client.list_functions(self.account_id, page_size=500))
+            items = await self.api(
+                lambda: self.client.list_functions(self.account_id, page_size=500)
+            )
         except ApiError as exc:
             self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
             return
@@ -356,9 +361,11 @@ class MainScreen(Screen[None]):
         data = {**current.data, "function_js": text}
         self.status.activity = "saving…"
         try:
-            saved = await self.api(lambda: self.client.save_function(
-                self.account_id, current.id, data, current.revision
-            ))
+            saved = await self.api(
+                lambda: self.client.save_function(
+                    self.account_id, current.id, data, current.revision
+                )
+            )
         except ConflictError:
             await self.resolve_conflict(current, text)
             return
@@ -402,12 +409,14 @@ class MainScreen(Screen[None]):
         )
         if answer == KEEP_MINE:
             try:
-                saved = await self.api(lambda: self.client.save_function(
-                    self.account_id,
-                    current.id,
-                    {**theirs.data, "function_js": text},
-                    theirs.revision,
-                ))
+                saved = await self.api(
+                    lambda: self.client.save_function(
+                        self.account_id,
+                        current.id,
+                        {**theirs.data, "function_js": text},
+                        theirs.revision,
+                    )
+                )
             except ApiError as exc:
                 self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
                 return
@@ -500,9 +509,11 @@ class MainScreen(Screen[None]):
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
         try:
-            saved = await self.api(lambda: self.client.save_function(
-                self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
-            ))
+            saved = await self.api(
+                lambda: self.client.save_function(
+                    self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
+                )
+            )
         except ApiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
@@ -593,7 +604,9 @@ class MainScreen(Screen[None]):
             return
         self._begin_run(f"callflow {name}")
         try:
-            items = await self.api(lambda: self.client.list_functions(self.account_id, page_size=500))
+            items = await self.api(
+                lambda: self.client.list_functions(self.account_id, page_size=500)
+            )
         except ApiError as exc:
             self._end_run()
             self.query_one(ResultView).show_message(str(exc), "red")

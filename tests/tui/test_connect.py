@@ -1,0 +1,80 @@
+"""The connect screen and saved profiles: test before saving, no secrets in clear."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.api.server import free_port
+from tests.conftest import FakeServer
+from tests.tui.conftest import Harness, main_screen, ready, wait_for
+from tui.app import KfnApp
+from tui.config import Config
+from tui.profiles import Profile, client_for, credentials_for, key_file
+from tui.screens.connect import ConnectScreen
+from tui.screens.dialogs import PromptScreen
+
+
+def all_text(directory: Path) -> str:
+    return "\n".join(p.read_text() for p in directory.rglob("*") if p.is_file())
+
+
+async def test_connect_tests_saves_a_profile_and_switches(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    app = harness.app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await ready(pilot)
+        app.open_connect()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        dialog = app.screen
+        await wait_for(pilot, lambda: bool(dialog.query("#connect-status")), what="the form")
+        dialog.query_one("#connect-name").value = "prod"
+        dialog.query_one("#connect-url").value = f"http://127.0.0.1:{free_port(start=21000)}"
+        dialog.query_one("#connect-api-key").value = fake.api_key
+        dialog.test(save=False)
+        status = dialog.query_one("#connect-status")
+        await wait_for(pilot, lambda: "✗" in str(status.render()), what="refused")
+        assert "connection refused" in str(status.render())
+        dialog.query_one("#connect-url").value = fake_kazoo.url
+        dialog.test(save=True)
+        await wait_for(pilot, lambda: main_screen(pilot).server_label == fake_kazoo.url)
+        screen = main_screen(pilot)
+        await wait_for(pilot, lambda: "f1" in screen.functions.entries)
+        assert screen.status.account == "acme"
+    config = Config.load(harness.config_dir)
+    assert config.profiles["prod"] == {"url": fake_kazoo.url, "auth": "api_key"}
+    saved_key = key_file(harness.config_dir, "prod")
+    assert saved_key.read_text().strip() == fake.api_key
+    assert saved_key.stat().st_mode & 0o777 == 0o600
+    assert fake.api_key not in (harness.config_dir / "config.toml").read_text()
+
+
+async def test_a_user_profile_asks_for_the_password_and_never_stores_it(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    profile = Profile("ops", fake_kazoo.url, "user", fake.account_name, fake.username)
+    config = Config.load(harness.config_dir)
+    config.profiles["ops"] = profile.to_config()
+    config.save()
+    client = client_for(profile, credentials_for(profile, harness.config_dir))
+    app = KfnApp(
+        config=Config.load(harness.config_dir),
+        state_dir=harness.state_dir,
+        client=client,
+        server_label=profile.url,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PromptScreen), what="password question"
+        )
+        assert "the password" in app.screen.question
+        app.screen.query_one("Input").value = fake.password
+        await pilot.press("enter")
+        screen = await ready(pilot)
+        assert screen.current.id == "f1"
+    assert fake.password not in all_text(harness.config_dir)
+    assert fake.password not in all_text(harness.state_dir)
