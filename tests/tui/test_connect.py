@@ -78,3 +78,25 @@ async def test_a_user_profile_asks_for_the_password_and_never_stores_it(
         assert screen.current.id == "f1"
     assert fake.password not in all_text(harness.config_dir)
     assert fake.password not in all_text(harness.state_dir)
+
+
+async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    from backend.client import ApiKeyCredentials, KazooClient
+
+    fake = fake_kazoo.fake
+    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    app = KfnApp(
+        config=Config.load(harness.config_dir),
+        state_dir=harness.state_dir,
+        client=KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)),
+        server_label=fake_kazoo.url,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.editor.dirty)
+    assert fake.functions["f1"]["function_js"] == "return {module: 'hangup', data: {}};"
+    assert [m for m, *_ in fake.requests if m in ("POST", "PATCH")] == ["PATCH"]

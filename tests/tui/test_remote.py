@@ -239,3 +239,23 @@ async def test_server_killed_mid_save_then_restarted(tmp_path: Path, remote: Rem
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.editor.dirty, timeout=15, what="the retried save")
     assert remote.get(function_id)["function_js"].endswith("// survives")
+
+
+async def test_toggle_and_delete_remotely(tmp_path: Path, remote: Remote) -> None:
+    keep = remote.create("keep", "return {module: 'hangup', data: {}};")
+    gone = remote.create("gone", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.select(keep)
+        screen.functions.options.focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: not screen.functions.entries[keep].enabled)
+        screen.functions.select(gone)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: gone not in screen.functions.entries)
+    assert remote.get(keep)["enabled"] is False
+    reply = httpx.get(f"{remote.functions_url()}/{gone}", headers={"X-Auth-Token": remote.token()})
+    assert reply.status_code == 404
