@@ -386,3 +386,16 @@ async def test_deleting_a_saved_call(harness: Harness) -> None:
         await pilot.press("f8")
         await wait_for(pilot, lambda: "mine" not in calls.saved)
         assert screen.local.calls(screen.current.id) == {}
+
+
+async def test_duplicate_keeps_the_list_focused(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.select("day_of_week")
+        screen.functions.options.focus()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: harness.stored_by_name("Day of week copy") is not None)
+        copy_id, copy = harness.stored_by_name("Day of week copy")  # type: ignore[misc]
+        assert copy["function_js"] == harness.stored("day_of_week")["function_js"]
+        await wait_for(pilot, lambda: screen.current is not None and screen.current.id == copy_id)
+        assert type(pilot.app.focused).__name__ == "FunctionOptions"

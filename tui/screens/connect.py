@@ -43,38 +43,45 @@ class ConnectScreen(ModalScreen[Connection | None]):
         profile = self.profile
         with Vertical(classes="dialog-box wide", id="connect-box"):
             yield Label("Connect to a KAZOO (or kfn) v2 API", classes="dialog-title")
-            with VerticalScroll():
-                yield Input(profile.name, placeholder="profile name, e.g. prod", id="connect-name")
+            with VerticalScroll(id="connect-form"):
+                yield Label("Profile name")
+                yield Input(profile.name, placeholder="e.g. prod", id="connect-name", compact=True)
+                yield Label("Server URL")
                 yield Input(
-                    profile.url, placeholder="https://kazoo.example.com:8443", id="connect-url"
+                    profile.url,
+                    placeholder="https://kazoo.example.com:8443",
+                    id="connect-url",
+                    compact=True,
                 )
+                yield Label("Sign in with")
                 yield Select(
                     [(AUTH_LABELS[m], m) for m in AUTH_METHODS],
                     value=profile.auth,
                     allow_blank=False,
+                    compact=True,
                     id="connect-auth",
                 )
-                yield Input(
-                    password=True, placeholder="API key (saved owner-only)", id="connect-api-key"
-                )
-                yield Input(profile.username, placeholder="username", id="connect-username")
-                yield Input(
-                    password=True, placeholder="password (never saved)", id="connect-password"
-                )
-                yield Input(profile.account_name, placeholder="account name", id="connect-account")
-                yield Input(
-                    password=True, placeholder="auth token (never saved)", id="connect-token"
-                )
+                for field_id, value, placeholder, secret in (
+                    ("connect-api-key", "", "API key (saved owner-only)", True),
+                    ("connect-username", profile.username, "username", False),
+                    ("connect-password", "", "password (never saved)", True),
+                    ("connect-account", profile.account_name, "account name", False),
+                    ("connect-token", "", "auth token (never saved)", True),
+                ):
+                    yield Input(
+                        value, placeholder=placeholder, password=secret, id=field_id, compact=True
+                    )
                 yield Checkbox(
                     "Skip TLS certificate checks (only for a server you trust)",
                     profile.insecure,
                     id="connect-insecure",
+                    compact=True,
                 )
             yield Label("", id="connect-status")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Test", id="connect-test")
-                yield Button("Save and connect", variant="primary", id="connect-save")
-                yield Button("Cancel (esc)", id="connect-cancel")
+                yield Button("Test", id="connect-test", compact=True)
+                yield Button("Save and connect", variant="primary", id="connect-save", compact=True)
+                yield Button("Cancel (esc)", id="connect-cancel", compact=True)
 
     def on_mount(self) -> None:
         self._show_fields(self.profile.auth)

@@ -452,7 +452,7 @@ class MainScreen(Screen[None]):
     async def create_function(self, data: dict[str, Any]) -> None:
         await self._create_function(data)
 
-    async def _create_function(self, data: dict[str, Any]) -> None:
+    async def _create_function(self, data: dict[str, Any], *, focus_editor: bool = True) -> None:
         self.status.activity = "creating…"
         try:
             created = await self.api(lambda: self.client.create_function(self.account_id, data))
@@ -463,7 +463,8 @@ class MainScreen(Screen[None]):
             self.status.activity = ""
         self.functions.upsert(FunctionEntry.from_summary(created.data))
         self.show_function(created)
-        self.editor.focus()
+        if focus_editor:
+            self.editor.focus()
         self.notify(f"Created {created.data.get('name')}")
 
     @work(exclusive=True, group="write")
@@ -487,7 +488,7 @@ class MainScreen(Screen[None]):
         elif action == "duplicate":
             copy = {key: value for key, value in loaded.data.items() if key != "id"}
             copy["name"] = f"{name} copy"
-            await self._create_function(copy)
+            await self._create_function(copy, focus_editor=False)  # stay in the list
         elif action == "delete":
             if not await self.app.push_screen_wait(
                 ConfirmScreen(f"Delete {name}? This cannot be undone here.", "Delete")
