@@ -149,6 +149,9 @@ class KfnApp(App[int]):
             await old.aclose()
 
     async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.keep_draft()  # keystrokes typed since the last pause
         await self.shutdown_backend()
         self.exit(0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from backend.runtime.sandbox import Limits
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -189,11 +190,12 @@ async def test_conflict_take_theirs(harness: Harness) -> None:
 async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
+        screen.run_limits = Limits(time_s=30)  # only the cancel may stop it
         screen.editor.text = "while (true) {}"
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.run_cancel is not None)
         await pilot.pause(0.2)
-        assert "running" in screen.status.activity
+        assert "running" in screen.status.activity, screen.query_one(ResultView).report
         await pilot.press("escape")
         result = screen.query_one(ResultView)
         await wait_for(pilot, lambda: result.report is not None, timeout=5)
@@ -399,3 +401,34 @@ async def test_duplicate_keeps_the_list_focused(harness: Harness) -> None:
         assert copy["function_js"] == harness.stored("day_of_week")["function_js"]
         await wait_for(pilot, lambda: screen.current is not None and screen.current.id == copy_id)
         assert type(pilot.app.focused).__name__ == "FunctionOptions"
+
+
+async def test_typing_then_switching_or_quitting_at_once_keeps_every_keystroke(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        first = screen.current.id
+        screen.editor.text = "return {module: 'hangup', data: {}}; // one"
+        await pilot.pause(0.05)  # the dirty mark is handled: the draft on disk says "one"
+        screen.editor.text += " two"  # and no typing pause follows before the switch
+        screen.open_function("vip_to_user")
+        await wait_for(pilot, lambda: screen.current.id == "vip_to_user")
+        assert screen.local.draft(first)["text"].endswith("// one two")
+        screen.editor.text = "return {module: 'hangup', data: {}}; // two"
+        await pilot.pause(0.05)
+        screen.editor.text += " three"
+        await pilot.press("ctrl+q")
+    assert LocalStateView(harness).draft("vip_to_user")["text"].endswith("// two three")
+
+
+class LocalStateView:
+    """Read the drafts file the way a fresh app would."""
+
+    def __init__(self, harness: Harness) -> None:
+        from tui.local_state import LocalState
+
+        self.state = LocalState(harness.state_dir, "local")
+
+    def draft(self, function_id: str) -> dict:
+        return self.state.draft(function_id)

@@ -37,6 +37,7 @@ from backend.client import (
 )
 from backend.runtime import es5
 from backend.runtime.evaluate import Evaluation, evaluate
+from backend.runtime.sandbox import Limits
 from backend.samples import sample_callflows, sample_calls
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
@@ -112,6 +113,7 @@ class MainScreen(Screen[None]):
         self.run_cancel: threading.Event | None = None
         self.run_started = 0.0
         self.run_timer: Timer | None = None
+        self.run_limits: Limits | None = None  # None: the sandbox's defaults (1 s, 32 MiB)
         self.sample_calls = sample_calls()
 
     # -- layout -------------------------------------------------------------------------------------
@@ -245,6 +247,8 @@ class MainScreen(Screen[None]):
         self.show_function(loaded)
 
     def show_function(self, loaded: Revisioned, *, use_draft: bool = True) -> None:
+        if self.current is not None and self.current.id != loaded.id:
+            self.keep_draft()  # the last keystrokes before switching, not only the last pause
         self.current = loaded
         body = str(loaded.data.get("function_js", ""))
         draft = self.local.draft(loaded.id) if use_draft else None
@@ -291,15 +295,16 @@ class MainScreen(Screen[None]):
     def _dirty(self, event: JsEditor.DirtyChanged) -> None:
         if self.current is not None:
             self.functions.set_dirty(self.current.id, event.dirty)
-            self._keep_draft()
+            self.keep_draft()
         self._title()
 
     @on(JsEditor.Paused)
     def _paused(self, event: JsEditor.Paused) -> None:
-        self._keep_draft()
+        self.keep_draft()
         self.check_body(self.current.id if self.current else None, event.text)
 
-    def _keep_draft(self) -> None:
+    def keep_draft(self) -> None:
+        """Write the editor's unsaved text to disk now (or drop the draft when it is clean)."""
         if self.current is None:
             return
         if self.editor.dirty:
@@ -382,10 +387,16 @@ class MainScreen(Screen[None]):
         self._saved(saved, text)
 
     def _saved(self, saved: Revisioned, text: str) -> None:
+        self.functions.upsert(FunctionEntry.from_summary(saved.data))
+        if self.current is None or self.current.id != saved.id:
+            # Another function was opened while this one was saving; its editor is not ours.
+            self.local.drop_draft(saved.id)
+            self.functions.set_dirty(saved.id, False)
+            self.notify(f"Saved {saved.data.get('name', saved.id)}")
+            return
         self.current = saved
         self.editor.mark_saved(text)
-        self.local.drop_draft(saved.id)
-        self.functions.upsert(FunctionEntry.from_summary(saved.data))
+        self.keep_draft()  # drops the draft, or keeps what was typed during the save
         self.functions.set_dirty(saved.id, self.editor.dirty)
         self._title()
         self.notify(f"Saved {saved.data.get('name', saved.id)}")
@@ -578,7 +589,9 @@ class MainScreen(Screen[None]):
     def run_function(
         self, body: str, payload: dict[str, Any], cancel: threading.Event | None
     ) -> None:
-        self.post_message(self.RunDone(evaluate(body, payload, cancel=cancel)))
+        self.post_message(
+            self.RunDone(evaluate(body, payload, cancel=cancel, limits=self.run_limits))
+        )
 
     @on(RunDone)
     def _run_done(self, event: RunDone) -> None:
