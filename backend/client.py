@@ -484,11 +484,14 @@ class KazooClient:
         return [item for item in body.get("data") or [] if isinstance(item, dict)]
 
     # -- accounts ---------------------------------------------------------------------------------
+    async def account(self, account_id: str) -> Account:
+        body = await self.request_json("GET", f"/v2/accounts/{account_id}", "load the account")
+        return Account(account_id, str((body.get("data") or {}).get("name", account_id)))
+
     async def accounts(self) -> list[Account]:
         """The account the credentials belong to, then the ones below it."""
         own_id = await self.account_id()
-        own = await self.request_json("GET", f"/v2/accounts/{own_id}", "load the account")
-        found = [Account(own_id, str((own.get("data") or {}).get("name", own_id)))]
+        found = [await self.account(own_id)]
         body = await self.request_json(
             "GET",
             f"/v2/accounts/{own_id}/descendants",

@@ -96,7 +96,9 @@ class KfnApp(App[int]):
                 self.notify(f"Could not add the sample functions: {exc}", severity="warning")
         scope = "local" if self.embedded is not None else self.client.base_url
         local = LocalState(self.state_dir, scope)
-        await self.push_screen(MainScreen(self.client, local, self.server_label))
+        await self.push_screen(
+            MainScreen(self.client, local, self.server_label, default_account=self.config.account)
+        )
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.config.theme and self.config.path is not None:
@@ -140,6 +142,9 @@ class KfnApp(App[int]):
     async def use_client(self, client: KazooClient, label: str) -> None:
         """Point the app at another server: a new main screen over the new client."""
         old = self.client
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.keep_draft()
         self.client = client
         self.server_label = label
         await self.switch_screen(

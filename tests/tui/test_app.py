@@ -432,3 +432,18 @@ class LocalStateView:
 
     def draft(self, function_id: str) -> dict:
         return self.state.draft(function_id)
+
+
+async def test_config_default_account(harness: Harness) -> None:
+    from tui.config import Config
+
+    other = harness.backend.accounts.create_account("Branch office")
+    harness.backend.functions.create(other.account_id, {"name": "branch fn", "function_js": ""})
+    config = Config.load(harness.config_dir)
+    config.account = other.account_id
+    config.save()
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.account_id == other.account_id
+        assert screen.status.account == "Branch office"
+        assert [entry.name for entry in screen.functions.entries.values()] == ["branch fn"]

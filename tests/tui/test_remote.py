@@ -196,6 +196,7 @@ async def test_switching_account(tmp_path: Path, remote: Remote) -> None:
         screen.connect(remote.child_id)
         await wait_for(pilot, lambda: screen.account_id == remote.child_id)
         await wait_for(pilot, lambda: set(screen.functions.entries) == {child_fn})
+        assert screen.status.account == "Acme Child"
 
 
 async def test_conflict_against_a_remote_server(tmp_path: Path, remote: Remote) -> None:

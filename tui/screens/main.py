@@ -102,9 +102,17 @@ class MainScreen(Screen[None]):
             super().__init__()
             self.simulation = simulation
 
-    def __init__(self, client: KazooClient, local: LocalState, server_label: str) -> None:
+    def __init__(
+        self,
+        client: KazooClient,
+        local: LocalState,
+        server_label: str,
+        *,
+        default_account: str = "",
+    ) -> None:
         super().__init__()
         self.client = client
+        self.default_account = default_account  # from the config; else the login's own account
         self.local = local
         self.server_label = server_label
         self.account_id = ""
@@ -203,10 +211,19 @@ class MainScreen(Screen[None]):
             self.status.activity = "not connected"
             self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
             return
-        self.account_id = account_id or self.app.config.account or login.account_id  # type: ignore[attr-defined]
-        self.account_name = (
-            login.account_name if self.account_id == login.account_id else self.account_id
-        )
+        self.account_id = account_id or self.default_account or login.account_id
+        self.account_name = login.account_name
+        if self.account_id != login.account_id:
+            try:
+                self.account_name = (
+                    await self.api(lambda: self.client.account(self.account_id))
+                ).name
+            except ApiError as exc:
+                self.status.activity = "not connected"
+                self.notify(
+                    str(exc), title="Cannot open that account", severity="error", timeout=15
+                )
+                return
         self.status.account = self.account_name
         await self.reload_functions()
 
