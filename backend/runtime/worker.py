@@ -57,10 +57,19 @@ PRELUDE = r"""
     return stringify({ error: { kind: kind, name: err.name || '', message: '' + (err.message === undefined ? text(e) : err.message),
                                 stack: '' + (err.stack || '') }, logs: logs });
   }
+  // The worker compiles the previous run's body into the next fresh context while it waits
+  // (compiling runs no user code, so nothing of the previous run carries over); a repeated run
+  // of the same body then skips the parse.
+  var preparedBody = null, preparedFn = null;
+  function prepare(body) {
+    try { preparedFn = new Function('call', body); preparedBody = body; } catch (e) { preparedFn = null; }
+  }
   function run(body, callJson, nowMs) {
     if (nowMs !== null) pinClock(nowMs);
-    var fn;
-    try { fn = new Function('call', body); } catch (e) { return fail('syntax', e); }
+    var fn = body === null ? preparedFn : null;
+    if (fn === null) {
+      try { fn = new Function('call', body === null ? preparedBody : body); } catch (e) { return fail('syntax', e); }
+    }
     var result;
     try { result = fn(parse(callJson)); } catch (e) {
       if (e instanceof InternalError && /stack overflow/.test(e.message)) return fail('stack_overflow', e);
@@ -86,14 +95,31 @@ PRELUDE = r"""
     return stringify({ result: out, logs: logs });
   }
   Object.defineProperty(globalThis, '__kfn_run__', { value: run, writable: false, configurable: false, enumerable: false });
+  Object.defineProperty(globalThis, '__kfn_prepare__', { value: prepare, writable: false, configurable: false, enumerable: false });
 })();
 """
 
 
-def fresh_context() -> quickjs.Context:
+def apply_limits(context: quickjs.Context, request: dict) -> None:
+    context.set_memory_limit(int(request["memory_limit"]))
+    context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
+    context.set_time_limit(float(request["time_limit"]))
+
+
+def fresh_context(previous: dict | None = None) -> quickjs.Context:
+    """A new context with the prelude; with `previous` (a request that ran cleanly), its body is
+    compiled into it too, under that request's limits, for a repeat run to skip the parse."""
     context = quickjs.Context()
     context.eval(PRELUDE)
+    if previous is not None:
+        apply_limits(context, previous)
+        context.set("__kfn_body__", previous["body"])
+        context.eval("__kfn_prepare__(__kfn_body__)")
     return context
+
+
+# After these the body is not worth compiling ahead: it does not compile, or it blew a limit.
+NOT_PREPARED_AFTER = {"syntax", "timeout", "out_of_memory", "stack_overflow"}
 
 
 def stack_ceiling() -> int:
@@ -103,15 +129,18 @@ def stack_ceiling() -> int:
     return max(64 * 1024, real // 4)
 
 
-def run_one(context: quickjs.Context, request: dict) -> dict:
-    context.set_memory_limit(int(request["memory_limit"]))
-    context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
-    context.set_time_limit(float(request["time_limit"]))
+def run_one(context: quickjs.Context, request: dict, prepared: str | None = None) -> dict:
+    """Run one request in `context`; `prepared` is the body already compiled into it, if any."""
+    apply_limits(context, request)
     # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed.
-    context.set("__kfn_body__", request["body"])
+    same = prepared is not None and request["body"] == prepared
+    if not same:
+        context.set("__kfn_body__", request["body"])
     context.set("__kfn_call__", json.dumps(request["call"]))
     now_ms = request.get("now_ms")
-    call = f"__kfn_run__(__kfn_body__, __kfn_call__, {'null' if now_ms is None else int(now_ms)})"
+    body_arg = "null" if same else "__kfn_body__"
+    now_arg = "null" if now_ms is None else int(now_ms)
+    call = f"__kfn_run__({body_arg}, __kfn_call__, {now_arg})"
     started = time.perf_counter()
     try:
         outcome = json.loads(context.eval(call))
@@ -168,11 +197,15 @@ def main() -> None:
     time.tzset()
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    context = fresh_context()
+    context, prepared = fresh_context(), None
     write_message(stdout, {"ready": True})
     while (request := read_message(stdin)) is not None:
-        write_message(stdout, run_one(context, request))
-        context = fresh_context()  # the next run's, made after the reply: off the critical path
+        outcome = run_one(context, request, prepared)
+        write_message(stdout, outcome)
+        # The next run's context, made after the reply: off the critical path.
+        clean = (outcome.get("error") or {}).get("kind") not in NOT_PREPARED_AFTER
+        context = fresh_context(request if clean else None)
+        prepared = request["body"] if clean else None
 
 
 if __name__ == "__main__":

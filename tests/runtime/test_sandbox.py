@@ -128,3 +128,21 @@ def test_a_crashed_worker_is_reported_and_replaced() -> None:
 def test_a_thrown_null_is_reported_as_what_quickjs_means_by_it(sandbox: Sandbox) -> None:
     outcome = sandbox.run("throw null;", {})
     assert outcome.error.kind == "out_of_memory" and "(or threw null)" in outcome.error.message
+
+
+def test_a_repeated_body_runs_in_a_fresh_context_each_time() -> None:
+    # The worker compiles the last body into the next context ahead of time; that must not let
+    # any state through: each run still starts from a context no run has touched.
+    body = (
+        "globalThis.count = (globalThis.count || 0) + 1;"
+        "Object.prototype.leak = 'x';"
+        "return {module: 'hangup', data: {count: count, leaked: ({}).leak === 'x' && count > 1}};"
+    )
+    with Sandbox(workers=1) as sandbox:
+        results = [sandbox.run(body, {}).result["data"] for _ in range(3)]
+        assert results == [{"count": 1, "leaked": False}] * 3
+        broken = sandbox.run("return {", {})
+        assert broken.error is not None and broken.error.kind == "syntax"
+        again = sandbox.run("return {", {})  # not prepared after a syntax error: same answer
+        assert again.error is not None and again.error.kind == "syntax"
+        assert sandbox.run(body, {}).result["data"]["count"] == 1
