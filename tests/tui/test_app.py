@@ -447,3 +447,18 @@ async def test_config_default_account(harness: Harness) -> None:
         assert screen.account_id == other.account_id
         assert screen.status.account == "Branch office"
         assert [entry.name for entry in screen.functions.entries.values()] == ["branch fn"]
+
+
+async def test_undo_and_redo_in_the_editor(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        original = screen.editor.text
+        screen.editor.focus()
+        screen.editor.move_cursor((0, 0))
+        await pilot.press(*"xyz")
+        assert screen.editor.text.startswith("xyz") and screen.editor.dirty
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: screen.editor.text == original)
+        await wait_for(pilot, lambda: not screen.editor.dirty, what="clean again after undo")
+        await pilot.press("ctrl+y")
+        assert screen.editor.text.startswith("xyz")
