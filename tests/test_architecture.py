@@ -48,3 +48,39 @@ def test_cli_subcommands_do_not_load_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_widgets_never_do_io() -> None:
+    # Widgets post messages; the screen talks to the server and runs functions, in workers.
+    forbidden = ("httpx", "aiohttp", "backend.client", "backend.api", "backend.runtime", "tui")
+    offenders = [
+        f"{path.relative_to(REPO)}: {name}"
+        for path in (REPO / "widgets").rglob("*.py")
+        for name in _imported_modules(path)
+        if any(name == bad or name.startswith(f"{bad}.") for bad in forbidden)
+    ]
+    assert offenders == []
+
+
+def test_the_app_reaches_its_data_only_through_the_client() -> None:
+    # Both modes use backend/client.py; only the embedded starter may touch the services.
+    direct = ("backend.functions", "backend.accounts", "backend.store")
+    offenders = [
+        f"{path.relative_to(REPO)}: {name}"
+        for path in (REPO / "tui").rglob("*.py")
+        if path.name not in ("cli.py", "runtime_cli.py")
+        for name in _imported_modules(path)
+        if name in direct
+    ]
+    assert offenders == []
+
+
+def test_styles_live_in_tcss_files() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for folder in ("widgets", "tui")
+        for path in (REPO / folder).rglob("*.py")
+        if "DEFAULT_CSS" in path.read_text(encoding="utf-8")
+        or "\n    CSS =" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
