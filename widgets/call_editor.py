@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Label, Select, TextArea
 
+from widgets.inline_bindings import InlineBindingsTextArea
+
 SAMPLE_PREFIX = "sample:"
 SAVED_PREFIX = "saved:"
 
@@ -75,7 +77,7 @@ clock for time-of-day functions.
     def compose(self) -> ComposeResult:
         with Horizontal(id="call-picker-row"):
             yield Select[str]([], prompt="call", allow_blank=True, compact=True, id="call-picker")
-        yield TextArea("{}", soft_wrap=False, tab_behavior="indent", id="call-json")
+        yield InlineBindingsTextArea("{}", soft_wrap=False, tab_behavior="indent", id="call-json")
         yield Label("", id="call-status")
 
     @property

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
+from widgets.inline_bindings import InlineBindingsTextArea
 from widgets.js_highlight import IncrementalHighlighter, LineHighlights
 
 PAUSE_S = 0.4
@@ -59,7 +60,7 @@ class EditorHighlights(LineHighlights):
         return [*spans, (start, None, DIAGNOSTIC_STYLE)]
 
 
-class JsEditor(TextArea):
+class JsEditor(InlineBindingsTextArea):
     """A JavaScript TextArea highlighted by Pygments."""
 
     HELP = """\
