@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from widgets.inline_bindings import InlineBindingsInput
+
 
 @dataclass
 class FunctionEntry:
@@ -99,7 +101,7 @@ The functions of the account. **Enter** opens one in the editor.
         self.current_id: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter", id="function-filter")
+        yield InlineBindingsInput(placeholder="/ filter", id="function-filter")
         yield FunctionOptions(id="function-options")
 
     @property

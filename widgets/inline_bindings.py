@@ -11,25 +11,42 @@ run their own bindings inline, exactly as the app would, and stop the event so i
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import TextArea
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+
+async def run_own_binding(widget: Widget, key: str) -> bool:
+    """Run `widget`'s own non-priority binding for `key`, as the app would; True if one ran."""
+    # The screen's binding chain starts with the focused widget and carries the keymap.
+    for namespace, bindings in widget.screen._modal_binding_chain:
+        if namespace is not widget:
+            continue
+        for binding in bindings.key_to_bindings.get(key, ()):
+            if not binding.priority and await widget.app.run_action(binding.action, widget):
+                return True
+    return False
+
+
+async def handled_inline(widget: Widget, event: events.Key) -> bool:
+    """Run the widget's own binding for this key now; stop the event so it runs only once."""
+    if getattr(widget, "read_only", False) or not await run_own_binding(widget, event.key):
+        return False
+    event.stop()
+    event.prevent_default()
+    return True
 
 
 class InlineBindingsTextArea(TextArea):
-    """A TextArea whose own bindings run in key order (see the module docstring)."""
+    """A TextArea whose own bindings run in key order."""
 
     async def _on_key(self, event: events.Key) -> None:
-        if not self.read_only and await self._run_own_binding(event.key):
-            event.stop()
-            event.prevent_default()
-            return
-        await super()._on_key(event)
+        if not await handled_inline(self, event):
+            await super()._on_key(event)
 
-    async def _run_own_binding(self, key: str) -> bool:
-        # The screen's binding chain starts with the focused widget and carries the keymap.
-        for namespace, bindings in self.screen._modal_binding_chain:
-            if namespace is not self:
-                continue
-            for binding in bindings.key_to_bindings.get(key, ()):
-                if not binding.priority and await self.app.run_action(binding.action, self):
-                    return True
-        return False
+
+class InlineBindingsInput(Input):
+    """An Input whose own bindings run in key order."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await handled_inline(self, event):
+            await super()._on_key(event)

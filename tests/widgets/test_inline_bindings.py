@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
-from widgets.inline_bindings import InlineBindingsTextArea
+from widgets.inline_bindings import InlineBindingsInput, InlineBindingsTextArea
 from widgets.js_editor import JsEditor
 
 
 class Burst(App[None]):
-    def __init__(self, editor: TextArea) -> None:
+    def __init__(self, editor: TextArea | Input) -> None:
         super().__init__()
         self.editor = editor
 
@@ -26,14 +26,14 @@ def burst(app: App[None], keys: list[str]) -> None:
         app.post_message(events.Key(key, character))
 
 
-async def _typed(editor: TextArea, keys: list[str]) -> str:
+async def _typed(editor: TextArea | Input, keys: list[str]) -> str:
     app = Burst(editor)
     async with app.run_test() as pilot:
         editor.focus()
         await pilot.pause()
         burst(app, keys)
         await pilot.pause(0.3)
-        return editor.text
+        return editor.text if isinstance(editor, TextArea) else editor.value
 
 
 async def test_a_burst_with_backspace_and_select_all_stays_in_order() -> None:
@@ -47,3 +47,8 @@ async def test_textual_alone_reorders_the_same_burst() -> None:
     # pass, Textual has fixed #6605 and widgets/inline_bindings.py can go.
     keys = ["f7", *"abcdefghij", "backspace", "backspace", "X", "Y", "home", "Z"]
     assert await _typed(TextArea("template"), keys) != "ZabcdefghXY"
+
+
+async def test_inputs_keep_the_order_too() -> None:
+    keys = [*"abc", "backspace", "d", "home", "X"]
+    assert await _typed(InlineBindingsInput(), keys) == "Xabd"

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from backend.client import ApiError, KazooClient
 from tui.profiles import AUTH_METHODS, Profile, client_for, credentials_for
+from widgets.inline_bindings import InlineBindingsInput
 
 AUTH_LABELS = {"api_key": "API key", "user": "Username and password", "token": "Auth token"}
 SECRET_FIELDS = {
@@ -45,9 +46,11 @@ class ConnectScreen(ModalScreen[Connection | None]):
             yield Label("Connect to a KAZOO (or kfn) v2 API", classes="dialog-title")
             with VerticalScroll(id="connect-form"):
                 yield Label("Profile name")
-                yield Input(profile.name, placeholder="e.g. prod", id="connect-name", compact=True)
+                yield InlineBindingsInput(
+                    profile.name, placeholder="e.g. prod", id="connect-name", compact=True
+                )
                 yield Label("Server URL")
-                yield Input(
+                yield InlineBindingsInput(
                     profile.url,
                     placeholder="https://kazoo.example.com:8443",
                     id="connect-url",
@@ -68,7 +71,7 @@ class ConnectScreen(ModalScreen[Connection | None]):
                     ("connect-account", profile.account_name, "account name", False),
                     ("connect-token", "", "auth token (never saved)", True),
                 ):
-                    yield Input(
+                    yield InlineBindingsInput(
                         value, placeholder=placeholder, password=secret, id=field_id, compact=True
                     )
                 yield Checkbox(

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from widgets.inline_bindings import InlineBindingsInput
+
 
 class PromptScreen(ModalScreen[str | None]):
     """One line of input; Enter answers it, Esc cancels (None)."""
@@ -27,7 +29,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title")
-            yield Input(
+            yield InlineBindingsInput(
                 self.value, placeholder=self.placeholder, password=self.password, id="prompt-input"
             )
             yield Label("enter: OK · esc: cancel", classes="dialog-hint")
