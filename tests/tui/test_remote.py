@@ -27,6 +27,7 @@ from tui.app import KfnApp
 from tui.config import Config
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import PromptScreen
+from widgets.callflow_view import CallflowView
 
 pytestmark = pytest.mark.e2e
 TOKEN_TTL_S = 3
@@ -260,3 +261,32 @@ async def test_toggle_and_delete_remotely(tmp_path: Path, remote: Remote) -> Non
     assert remote.get(keep)["enabled"] is False
     reply = httpx.get(f"{remote.functions_url()}/{gone}", headers={"X-Auth-Token": remote.token()})
     assert reply.status_code == 404
+
+
+async def test_callflow_simulation_uses_the_servers_functions(
+    tmp_path: Path, remote: Remote
+) -> None:
+    # The sample callflow "main_number" starts with the function "business_hours".
+    reply = httpx.put(
+        remote.functions_url(),
+        json={
+            "data": {
+                "id": "business_hours",
+                "name": "remote hours",
+                "function_js": "return {module: 'play', data: {id: 'from-remote'}};",
+            }
+        },
+        headers={"X-Auth-Token": remote.token()},
+    )
+    assert reply.status_code == 201, reply.text
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        await wait_for(pilot, lambda: "main_number" in view.callflows)
+        view.choose("main_number")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: bool(view.steps), what="the simulation")
+        assert view.steps[0]["outcome"] == "branched"
+        assert view.steps[1]["module"] == "play" and view.steps[1]["data"]["id"] == "from-remote"
