@@ -70,7 +70,7 @@ so end with `return { module: ..., data: {...} };`.
 
 - **ctrl+s** save · **ctrl+r** / **F5** run against the selected call
 - **ctrl+f** find · **F3** find next · **ctrl+g** go to line
-- **ctrl+z** undo · **ctrl+y** redo · **tab** indents
+- **ctrl+z** undo · **ctrl+y** redo · **tab** indents · **esc** leaves the editor
 - Syntax errors and constructs KAZOO's ES5 engine rejects are underlined
   and listed under the editor a moment after you stop typing.
 """

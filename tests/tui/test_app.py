@@ -462,3 +462,12 @@ async def test_undo_and_redo_in_the_editor(harness: Harness) -> None:
         await wait_for(pilot, lambda: not screen.editor.dirty, what="clean again after undo")
         await pilot.press("ctrl+y")
         assert screen.editor.text.startswith("xyz")
+
+
+async def test_escape_leaves_the_editor_when_nothing_runs(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.focus()
+        await pilot.press("escape")
+        assert pilot.app.focused is not screen.editor
+        assert screen.run_cancel is None
