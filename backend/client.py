@@ -26,8 +26,6 @@ import httpx
 from backend.accounts import kazoo_credentials
 
 DEFAULT_TIMEOUT_S = 10.0
-# Fields the editor owns. Everything else a document carries is sent back unchanged.
-EDITABLE_FIELDS = ("name", "function_js", "enabled", "language_pack")
 
 EMPTY_BODY_REASONS = {
     304: "not modified",
@@ -478,10 +476,6 @@ class KazooClient:
             f"delete function {function_id}",
             headers=headers,
         )
-
-    async def samples(self) -> list[dict[str, Any]]:
-        body = await self.request_json("GET", "/v2/functions/samples", "load samples", auth=False)
-        return [item for item in body.get("data") or [] if isinstance(item, dict)]
 
     # -- accounts ---------------------------------------------------------------------------------
     async def account(self, account_id: str) -> Account:

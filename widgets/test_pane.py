@@ -8,14 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.lazy import Lazy
 from textual.widgets import TabbedContent, TabPane
-from textual.widgets._tabbed_content import ContentTabs
 
 from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.flow_tree import FlowTree
 from widgets.result_view import ResultView
-
-TABS = ("call", "result", "flow", "callflow")
 
 
 class TestPane(Vertical):
@@ -60,6 +57,3 @@ function, or the callflow when the Callflow tab is open.
     @property
     def callflow_mode(self) -> bool:
         return self.active == "callflow"
-
-    def focus_tabs(self) -> None:
-        self.tabs.query_one(ContentTabs).focus()
