@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from backend.accounts import kazoo_credentials
+from backend.schema import error_messages
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -44,16 +45,12 @@ class ApiError(Exception):
         summary: str,
         *,
         status: int | None = None,
-        code: str = "",
         details: dict[str, str] | None = None,
-        body: Any = None,
     ) -> None:
         super().__init__(summary)
         self.summary = summary
         self.status = status
-        self.code = code
         self.details = details or {}
-        self.body = body
 
     def __str__(self) -> str:
         if not self.details:
@@ -80,19 +77,6 @@ class NotFoundError(ApiError):
     """The function (or account) does not exist there."""
 
 
-def _validation_details(data: Any) -> dict[str, str]:
-    """`{"name": {"required": {"message": ...}}}` -> `{"name": "Field is required but missing"}`."""
-    details: dict[str, str] = {}
-    if not isinstance(data, dict):
-        return details
-    for path, codes in data.items():
-        if isinstance(codes, dict):
-            for code, info in codes.items():
-                text = info.get("message", code) if isinstance(info, dict) else str(info)
-                details[str(path)] = str(text)
-    return details
-
-
 def error_from_response(response: httpx.Response, action: str) -> ApiError:
     """Turn a non-2xx answer of either KAZOO error shape (or an empty one) into an ApiError."""
     status = response.status_code
@@ -112,16 +96,14 @@ def error_from_response(response: httpx.Response, action: str) -> ApiError:
         if reason is None:
             text = response.text.strip()[:200] if response.content else ""
             reason = f"HTTP {status}" + (f": {text}" if text else "")
-        return kind(f"{action} failed: {reason}", status=status, body=response.text)
+        return kind(f"{action} failed: {reason}", status=status)
     message = str(body.get("message") or "")
     data = body.get("data")
     if message == "validation error":
         return kind(
             f"{action} failed: the server rejected the data",
             status=status,
-            code=message,
-            details=_validation_details(data),
-            body=body,
+            details=dict(error_messages(data)),
         )
     human = ""
     if isinstance(data, dict):
@@ -138,7 +120,7 @@ def error_from_response(response: httpx.Response, action: str) -> ApiError:
         human = "these credentials may not access that account (403 forbidden)"
     elif status >= 500:
         human = f"the server failed (HTTP {status}: {human})"
-    return kind(f"{action} failed: {human}", status=status, code=message, body=body)
+    return kind(f"{action} failed: {human}", status=status)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -208,6 +208,20 @@ class SchemaValidator:
         return working, errors_to_map(errors)
 
 
+def error_messages(errors: Any) -> list[tuple[str, str]]:
+    """`(path, message)` for each entry of a KAZOO validation-error map (from kfn's own
+    validator or from a server's 400 body); tolerant of malformed input from the wire."""
+    found: list[tuple[str, str]] = []
+    if not isinstance(errors, Mapping):
+        return found
+    for path, codes in errors.items():
+        if isinstance(codes, Mapping):
+            for code, info in codes.items():
+                text = info.get("message", code) if isinstance(info, Mapping) else info
+                found.append((str(path), str(text)))
+    return found
+
+
 def errors_to_map(errors: Iterable[ValidationError], prefix: Iterable[Any] = ()) -> ErrorMap:
     result: ErrorMap = {}
     for error in errors:

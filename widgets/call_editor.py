@@ -48,12 +48,6 @@ clock for time-of-day functions.
         Binding("f8", "delete_call", "Delete call", id="call.delete"),
     ]
 
-    class Chosen(Message):
-        def __init__(self, editor: CallEditor, key: str) -> None:
-            super().__init__()
-            self.editor = editor
-            self.key = key
-
     class SaveRequested(Message):
         def __init__(self, editor: CallEditor, payload: dict[str, Any], name: str) -> None:
             super().__init__()
@@ -142,7 +136,6 @@ clock for time-of-day functions.
         event.stop()
         if isinstance(event.value, str):
             self._load(event.value)
-            self.post_message(self.Chosen(self, event.value))
 
     @on(TextArea.Changed, "#call-json")
     def _edited(self, event: TextArea.Changed) -> None:

@@ -11,7 +11,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -35,12 +34,6 @@ runs with your unsaved edits.
 - Pick a callflow, then **ctrl+r** / **F5**.
 - **Up/down** walks the path; the step's detail shows below it.
 """
-
-    class Chosen(Message):
-        def __init__(self, view: CallflowView, name: str) -> None:
-            super().__init__()
-            self.view = view
-            self.name = name
 
     def __init__(
         self, callflows: dict[str, dict[str, Any]] | None = None, **kwargs: object
@@ -140,9 +133,3 @@ runs with your unsaved edits.
         event.stop()
         if event.option.id is not None:
             self._detail(int(event.option.id))
-
-    @on(Select.Changed, "#callflow-picker")
-    def _picked(self, event: Select.Changed) -> None:
-        event.stop()
-        if isinstance(event.value, str):
-            self.post_message(self.Chosen(self, event.value))

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from jsonschema import FormatChecker
 
 from backend.callflow.modules import URL_FIELDS, data_schema
-from backend.schema import ErrorMap, SchemaValidator, dotted_path, join_path
+from backend.schema import ErrorMap, SchemaValidator, dotted_path, error_messages, join_path
 
 BLOCKED_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0")
 MAX_DEPTH = 64
@@ -40,11 +40,7 @@ class FlowVerdict:
 
     def messages(self) -> list[str]:
         """One readable line per error: `path: message`."""
-        lines = []
-        for path, detail in self.errors.items():
-            for code, info in detail.items():
-                lines.append(f"{path or '(root)'}: {info.get('message', code)}")
-        return lines
+        return [f"{path or '(root)'}: {message}" for path, message in error_messages(self.errors)]
 
 
 @cache

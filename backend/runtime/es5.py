@@ -137,7 +137,7 @@ def check(body: str) -> CheckReport:
             )
 
     # esprima builds its Unicode tables at import (~0.6 s of CPU): import it on first use, so the
-    # app and the CLI start without paying for it (the app warms it up in the background).
+    # app and the CLI start without paying for it (the app's first check, in a thread, pays it).
     import esprima
 
     source = WRAP_PREFIX + body + WRAP_SUFFIX
@@ -162,8 +162,3 @@ def check(body: str) -> CheckReport:
         return CheckReport(Finding(line, column, message, "error", "syntax"), [])
     findings.sort(key=lambda f: (f.line, f.column))
     return CheckReport(None, findings)
-
-
-def warm_up() -> None:
-    """Import the parser now (call from a background thread) so the first check is quick."""
-    import esprima  # noqa: F401

@@ -86,9 +86,8 @@ class MainScreen(Screen[None]):
     ]
 
     class Checked(Message):
-        def __init__(self, function_id: str | None, text: str, report: es5.CheckReport) -> None:
+        def __init__(self, text: str, report: es5.CheckReport) -> None:
             super().__init__()
-            self.function_id = function_id
             self.text = text
             self.report = report
 
@@ -318,7 +317,7 @@ class MainScreen(Screen[None]):
     @on(JsEditor.Paused)
     def _paused(self, event: JsEditor.Paused) -> None:
         self.keep_draft()
-        self.check_body(self.current.id if self.current else None, event.text)
+        self.check_body(event.text)
 
     def keep_draft(self) -> None:
         """Write the editor's unsaved text to disk now (or drop the draft when it is clean)."""
@@ -332,8 +331,8 @@ class MainScreen(Screen[None]):
             self.local.drop_draft(self.current.id)
 
     @work(thread=True, exclusive=True, group="check")
-    def check_body(self, function_id: str | None, text: str) -> None:
-        self.post_message(self.Checked(function_id, text, es5.check(text)))
+    def check_body(self, text: str) -> None:
+        self.post_message(self.Checked(text, es5.check(text)))
 
     @on(Checked)
     def _checked(self, event: Checked) -> None:

@@ -1,0 +1,35 @@
+"""The function list on its own: filtering, and marks updated without rebuilding the list."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from widgets.function_list import FunctionEntry, FunctionList
+
+
+class ListApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FunctionList()
+
+
+async def test_marks_update_in_place_and_the_filter_still_applies() -> None:
+    app = ListApp()
+    async with app.run_test() as pilot:
+        functions = app.query_one(FunctionList)
+        functions.set_entries([FunctionEntry(f"id{i}", f"fn {i:03}") for i in range(300)])
+        await pilot.pause()
+        options = functions.options
+        first = options.get_option_at_index(0)
+        functions.set_dirty("id0", True)
+        assert options.get_option_at_index(0) is first  # the row was redrawn, not rebuilt
+        assert str(first.prompt).startswith("●")
+        functions.upsert(FunctionEntry("id1", "fn 001", enabled=False))
+        assert "off" in str(options.get_option("id1").prompt)
+        functions.query_one("Input").value = "fn 29"
+        await pilot.pause()
+        visible = functions.visible_ids()
+        assert "id295" in visible and "id5" not in visible
+        functions.set_dirty("id5", True)  # filtered out: no error, and shown once visible
+        functions.query_one("Input").value = ""
+        await pilot.pause()
+        assert str(options.get_option("id5").prompt).startswith("●")
