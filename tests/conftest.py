@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,9 @@ SHARED = REPO.parent / "shared"
 
 
 @dataclass
-class LiveServer:
-    backend: Backend
+class ServerAccess:
+    """A v2 API reached over HTTP with an account's API key: kfn in a thread, or `kfn serve`."""
+
     url: str
     account_id: str
     api_key: str
@@ -42,23 +43,34 @@ class LiveServer:
         return f"{self.url}/v2/accounts/{account_id or self.account_id}/functions"
 
 
-def _serve_in_thread(
-    backend: Backend,
-) -> tuple[ApiServer, asyncio.AbstractEventLoop, threading.Thread]:
+@dataclass
+class LiveServer(ServerAccess):
+    backend: Backend
+
+
+@contextmanager
+def in_loop_thread(
+    start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]
+) -> Iterator[None]:
+    """Run `start()` in a new event loop on a thread, keep the loop serving, `stop()` at exit."""
     loop = asyncio.new_event_loop()
-    server = ApiServer(backend, "127.0.0.1", 0, access_log=False)
     started = threading.Event()
 
     def run() -> None:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
+        loop.run_until_complete(start())
         started.set()
         loop.run_forever()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    assert started.wait(10), "the API server did not start"
-    return server, loop, thread
+    assert started.wait(10), "the server did not start"
+    try:
+        yield
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
 
 
 @pytest.fixture
@@ -66,13 +78,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The real aiohttp server over a real store, on a free port; an ordinary account to use."""
     backend = Backend.open(tmp_path / "data")
     account = backend.accounts.create_account("Acme", username="alice", password="s3cret")
-    server, loop, thread = _serve_in_thread(backend)
+    server = ApiServer(backend, "127.0.0.1", 0, access_log=False)
     try:
-        yield LiveServer(backend, server.url, account.account_id, account.api_key)
+        with in_loop_thread(server.start, server.stop):
+            yield LiveServer(server.url, account.account_id, account.api_key, backend)
     finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
         backend.close()
 
 
@@ -134,9 +144,7 @@ class FakeServer:
 @contextmanager
 def serve_fake(fake: FakeKazoo, ssl_context: ssl.SSLContext | None = None) -> Iterator[FakeServer]:
     """Serve the KAZOO stand-in on a free loopback port in a thread (over TLS if given a context)."""
-    loop = asyncio.new_event_loop()
     runner = web.AppRunner(fake.app(), access_log=None)
-    started = threading.Event()
     port: list[int] = []
 
     async def start() -> None:
@@ -145,22 +153,9 @@ def serve_fake(fake: FakeKazoo, ssl_context: ssl.SSLContext | None = None) -> It
         await site.start()
         port.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10), "the fake KAZOO did not start"
-    scheme = "https" if ssl_context else "http"
-    try:
+    with in_loop_thread(start, runner.cleanup):
+        scheme = "https" if ssl_context else "http"
         yield FakeServer(fake, f"{scheme}://127.0.0.1:{port[0]}")
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 @pytest.fixture

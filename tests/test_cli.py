@@ -125,3 +125,32 @@ def test_a_bad_test_clock_is_explained(kfn_env, tmp_path) -> None:
     call.write_text(json.dumps({"Caller-ID-Number": "1", "kfn": {"now": "next tuesday"}}))
     out = kfn("run", str(SAMPLES / "functions/day_of_week.js"), "--call", str(call), env=kfn_env)
     assert out.returncode == 1 and "ISO 8601" in out.stdout
+
+
+def test_the_app_refuses_a_broken_config_before_taking_the_terminal(kfn_env, tmp_path) -> None:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text("theme = [unclosed\n")
+    out = kfn(env={**kfn_env, "KFN_CONFIG_DIR": str(config_dir)})
+    assert out.returncode == 2
+    assert "config.toml" in out.stderr and "fix or delete it" in out.stderr
+
+
+def test_the_app_names_a_missing_profile(kfn_env, tmp_path) -> None:
+    out = kfn("--profile", "prod", env={**kfn_env, "KFN_CONFIG_DIR": str(tmp_path / "config")})
+    assert out.returncode == 2 and "no profile 'prod'" in out.stderr
+
+
+def test_the_app_says_when_kfn_serve_holds_its_data_dir(kfn_env, tmp_path) -> None:
+    from backend.api.server import free_port
+    from tests.conftest import start_serve
+
+    data_dir = tmp_path / "data"
+    server, _ = start_serve(data_dir, free_port(start=18700), "--quiet")
+    try:
+        out = kfn("--data-dir", str(data_dir), env=kfn_env)
+        assert out.returncode == 1
+        assert f"pid {server.pid}" in out.stderr and "in use by another kfn" in out.stderr
+    finally:
+        server.terminate()
+        server.wait(10)

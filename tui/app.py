@@ -142,9 +142,6 @@ class KfnApp(App[int]):
     async def use_client(self, client: KazooClient, label: str) -> None:
         """Point the app at another server: a new main screen over the new client."""
         old = self.client
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.keep_draft()
         self.client = client
         self.server_label = label
         await self.switch_screen(
@@ -154,9 +151,6 @@ class KfnApp(App[int]):
             await old.aclose()
 
     async def action_quit(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.keep_draft()  # keystrokes typed since the last pause
         await self.shutdown_backend()
         self.exit(0)
 

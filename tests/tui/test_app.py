@@ -471,3 +471,18 @@ async def test_escape_leaves_the_editor_when_nothing_runs(harness: Harness) -> N
         await pilot.press("escape")
         assert pilot.app.focused is not screen.editor
         assert screen.run_cancel is None
+
+
+async def test_saving_a_function_deleted_on_the_server_keeps_the_text(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text = "return {module: 'hangup', data: {}}; // orphan"
+        harness.backend.functions.delete(screen.account_id, function_id)
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: any("deleted on the server" in n.message for n in pilot.app._notifications),
+            what="the explanation",
+        )
+        assert screen.editor.text.endswith("// orphan") and screen.editor.dirty

@@ -100,3 +100,15 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
         await wait_for(pilot, lambda: not screen.editor.dirty)
     assert fake.functions["f1"]["function_js"] == "return {module: 'hangup', data: {}};"
     assert [m for m, *_ in fake.requests if m in ("POST", "PATCH")] == ["PATCH"]
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from tui.profiles import ProfileError, load_api_key, save_api_key
+
+    path = save_api_key(tmp_path, "prod", "k" * 64)
+    assert load_api_key(tmp_path, "prod") == "k" * 64
+    path.chmod(0o644)
+    with pytest.raises(ProfileError, match="chmod 600"):
+        load_api_key(tmp_path, "prod")

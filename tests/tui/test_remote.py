@@ -21,7 +21,7 @@ from backend.client import (
     TokenCredentials,
     UserCredentials,
 )
-from tests.conftest import kfn, start_serve
+from tests.conftest import ServerAccess, kfn, start_serve
 from tests.tui.conftest import ready, wait_for
 from tui.app import KfnApp
 from tui.config import Config
@@ -34,17 +34,11 @@ TOKEN_TTL_S = 3
 
 
 @dataclass
-class Remote:
+class Remote(ServerAccess):
     data_dir: Path
     port: int
-    account_id: str
-    api_key: str
     child_id: str
     process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self.process, lines = start_serve(
@@ -57,13 +51,6 @@ class Remote:
             os.kill(self.process.pid, signum)
             self.process.wait(10)
         self.process = None
-
-    def token(self) -> str:
-        reply = httpx.put(f"{self.url}/v2/api_auth", json={"data": {"api_key": self.api_key}})
-        return reply.json()["auth_token"]
-
-    def functions_url(self, account_id: str | None = None) -> str:
-        return f"{self.url}/v2/accounts/{account_id or self.account_id}/functions"
 
     def create(self, name: str, body: str, account_id: str | None = None) -> str:
         reply = httpx.put(
@@ -109,12 +96,14 @@ def remote(tmp_path: Path) -> Iterator[Remote]:
         str(data_dir),
     )
     assert child.returncode == 0, child.stderr
+    port = free_port(start=18600)
     server = Remote(
-        data_dir,
-        free_port(start=18600),
-        acme["account_id"],
-        acme["api_key"],
-        json.loads(child.stdout)["account_id"],
+        url=f"http://127.0.0.1:{port}",
+        account_id=acme["account_id"],
+        api_key=acme["api_key"],
+        data_dir=data_dir,
+        port=port,
+        child_id=json.loads(child.stdout)["account_id"],
     )
     server.start()
     try:

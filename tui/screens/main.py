@@ -122,6 +122,7 @@ class MainScreen(Screen[None]):
         self.run_timer: Timer | None = None
         self.run_limits: Limits | None = None  # None: the sandbox's defaults (1 s, 32 MiB)
         self.sample_calls = sample_calls()
+        self._editor = JsEditor(id="editor")
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -129,7 +130,7 @@ class MainScreen(Screen[None]):
             yield FunctionList(id="functions")
             with Vertical(id="work"):
                 with Vertical(id="editing"):
-                    yield JsEditor(id="editor")
+                    yield self._editor
                     yield Diagnostics(id="diagnostics")
                 yield TestPane(sample_callflows(), id="test-pane")
         yield StatusBar(id="status")
@@ -137,7 +138,9 @@ class MainScreen(Screen[None]):
 
     @property
     def editor(self) -> JsEditor:
-        return self.query_one(JsEditor)
+        # Held, not queried: it is used on every keystroke message, and still readable at
+        # unmount (when the DOM is already gone) to write the last draft.
+        return self._editor
 
     @property
     def functions(self) -> FunctionList:
@@ -319,6 +322,10 @@ class MainScreen(Screen[None]):
         self.keep_draft()
         self.check_body(event.text)
 
+    def on_unmount(self) -> None:
+        # Quitting, a signal, or switching server: keystrokes since the last pause go to disk.
+        self.keep_draft()
+
     def keep_draft(self) -> None:
         """Write the editor's unsaved text to disk now (or drop the draft when it is clean)."""
         if self.current is None:
@@ -390,6 +397,9 @@ class MainScreen(Screen[None]):
         except ConflictError:
             await self.resolve_conflict(current, text)
             return
+        except NotFoundError:
+            self._deleted_on_server()
+            return
         except ApiError as exc:
             self.notify(
                 f"{exc}. Your edit is kept; ctrl+s to try again.",
@@ -417,15 +427,20 @@ class MainScreen(Screen[None]):
         self._title()
         self.notify(f"Saved {saved.data.get('name', saved.id)}")
 
+    def _deleted_on_server(self) -> None:
+        self.notify(
+            "This function was deleted on the server. Your text is kept (also as a draft); "
+            "copy it into a new function (ctrl+n).",
+            title="Not saved",
+            severity="error",
+            timeout=15,
+        )
+
     async def resolve_conflict(self, current: Revisioned, text: str) -> None:
         try:
             theirs = await self.api(lambda: self.client.get_function(self.account_id, current.id))
         except NotFoundError:
-            self.notify(
-                "This function was deleted on the server. Your text is kept; copy it into a new function (ctrl+n).",
-                severity="error",
-                timeout=15,
-            )
+            self._deleted_on_server()
             return
         except ApiError as exc:
             self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
