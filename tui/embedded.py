@@ -68,13 +68,18 @@ class Embedded:
 
 
 async def seed_samples(client: KazooClient, account_id: str) -> int:
-    """Copy the sample functions into an account under their file names as ids (the sample
-    callflows refer to them so); ids that already exist are left alone. Returns how many."""
+    """Copy the sample functions the account does not have yet (by name) into it; returns how
+    many. Each gets its file name as id when that id is free (the sample callflows refer to
+    those ids); function ids are global, so a second account gets generated ones."""
+    have = {item.get("name") for item in await client.list_functions(account_id, page_size=500)}
     made = 0
     for sample in sample_functions():
-        try:
-            await client.create_function(account_id, {"id": sample.slug, **sample.as_document()})
-        except ConflictError:
+        document = sample.as_document()
+        if document["name"] in have:
             continue
+        try:
+            await client.create_function(account_id, {"id": sample.slug, **document})
+        except ConflictError:
+            await client.create_function(account_id, document)
         made += 1
     return made

@@ -486,3 +486,30 @@ async def test_saving_a_function_deleted_on_the_server_keeps_the_text(harness: H
             what="the explanation",
         )
         assert screen.editor.text.endswith("// orphan") and screen.editor.dirty
+
+
+async def test_import_samples_into_another_account_and_a_bad_account_switch(
+    harness: Harness,
+) -> None:
+    other = harness.backend.accounts.create_account("Branch office")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        home = screen.account_id
+        screen.connect("f" * 32)  # no such account: an error, and we stay where we were
+        await wait_for(
+            pilot,
+            lambda: any("Cannot open" in (n.title or "") for n in pilot.app._notifications),
+        )
+        assert screen.account_id == home and screen.status.account == "local"
+        screen.connect(other.account_id)
+        await wait_for(pilot, lambda: screen.account_id == other.account_id)
+        await wait_for(pilot, lambda: not screen.functions.entries, what="an empty account")
+        screen.import_samples()
+        await wait_for(pilot, lambda: len(screen.functions.entries) == 8, what="the samples")
+        stored = harness.backend.functions.list(other.account_id, {}).items
+        assert {item["id"] for item in stored} == set(screen.functions.entries)
+        screen.import_samples()  # again: nothing is duplicated
+        await wait_for(
+            pilot, lambda: any("Imported 0" in n.message for n in pilot.app._notifications)
+        )
+        assert len(harness.backend.functions.list(other.account_id, {}).items) == 8

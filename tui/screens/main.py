@@ -115,7 +115,6 @@ class MainScreen(Screen[None]):
         self.local = local
         self.server_label = server_label
         self.account_id = ""
-        self.account_name = ""
         self.current: Revisioned | None = None
         self.run_cancel: threading.Event | None = None
         self.run_started = 0.0
@@ -213,20 +212,19 @@ class MainScreen(Screen[None]):
             self.status.activity = "not connected"
             self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
             return
-        self.account_id = account_id or self.default_account or login.account_id
-        self.account_name = login.account_name
-        if self.account_id != login.account_id:
+        wanted = account_id or self.default_account or login.account_id
+        name = login.account_name
+        if wanted != login.account_id:
             try:
-                self.account_name = (
-                    await self.api(lambda: self.client.account(self.account_id))
-                ).name
-            except ApiError as exc:
-                self.status.activity = "not connected"
+                name = (await self.api(lambda: self.client.account(wanted))).name
+            except ApiError as exc:  # stay in the account we had
+                self.status.activity = ""
                 self.notify(
                     str(exc), title="Cannot open that account", severity="error", timeout=15
                 )
                 return
-        self.status.account = self.account_name
+        self.account_id = wanted
+        self.status.account = name
         await self.reload_functions()
 
     async def reload_functions(self, open_id: str | None = None) -> None:
