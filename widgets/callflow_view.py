@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
+
+from widgets.result_view import json_syntax
 
 OUTCOME_STYLES = {
     "branched": "bold green",
@@ -102,28 +102,12 @@ runs with your unsaved edits.
         parts: list[Any] = [Text.assemble(("at ", "dim"), step["where"])]
         if step.get("note"):
             parts.append(Text(step["note"], style=OUTCOME_STYLES.get(step["outcome"], "")))
-        parts.append(
-            Syntax(
-                json.dumps(step.get("data", {}), ensure_ascii=False),
-                "json",
-                theme="ansi_dark",
-                background_color="default",
-                word_wrap=True,
-            )
-        )
+        parts.append(json_syntax(step.get("data", {})))
         run = step.get("run")
         if run:
             parts.append(Text(f"function ran in {run.get('duration_ms', 0):.2f} ms", style="dim"))
             if run.get("result") is not None:
-                parts.append(
-                    Syntax(
-                        json.dumps(run["result"], ensure_ascii=False),
-                        "json",
-                        theme="ansi_dark",
-                        background_color="default",
-                        word_wrap=True,
-                    )
-                )
+                parts.append(json_syntax(run["result"]))
             for entry in run.get("logs") or []:
                 parts.append(Text(f"console.{entry['level']}: {entry['text']}", style="cyan"))
         self.query_one("#callflow-detail", Static).update(Group(*parts))

@@ -13,6 +13,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+
+def json_syntax(value: Any, *, indent: int | None = None) -> Syntax:
+    """JSON highlighted with the terminal's own 16 colours (ansi theme), on its background."""
+    text = value if isinstance(value, str) else json.dumps(value, indent=indent, ensure_ascii=False)
+    return Syntax(text, "json", theme="ansi_dark", background_color="default", word_wrap=True)
+
+
 LOG_STYLES = {"error": "bold red", "warn": "yellow", "info": "cyan", "log": ""}
 
 
@@ -79,11 +86,7 @@ What the function returned for the test call, and whether KAZOO would branch int
         result = self.result_json
         if result is not None:
             parts.append(Text("returned:", style="bold"))
-            parts.append(
-                Syntax(
-                    result, "json", theme="ansi_dark", background_color="default", word_wrap=True
-                )
-            )
+            parts.append(json_syntax(result))
         logs = report.get("logs") or []
         if logs:
             parts.append(Text(f"console ({len(logs)}):", style="bold"))
