@@ -28,7 +28,8 @@ class ResultView(VerticalScroll, can_focus=True):
 ## Result
 What the function returned for the test call, and whether KAZOO would branch into it.
 
-- ✓ means KAZOO would accept the flow; ✗ lists each reason, with the JSON path.
+- ✓ means KAZOO would accept the flow; ✗ lists each reason, with the JSON path;
+  ! means the flow is valid but the code uses syntax KAZOO's ES5 engine rejects.
 - **c** copies the returned JSON to your clipboard (OSC 52: works over SSH,
   if your terminal allows it).
 """
@@ -61,7 +62,18 @@ What the function returned for the test call, and whether KAZOO would branch int
         self.report = report
         parts: list[Any] = []
         duration = f"{report.get('duration_ms', 0):.2f} ms"
-        if report.get("valid"):
+        if report.get("valid") and report.get("es5"):
+            # It ran here (QuickJS is newer), but KAZOO's ES5 engine would not even compile it.
+            parts.append(
+                Text.assemble(
+                    (
+                        "! valid flow here, but KAZOO's ES5 engine would reject the code",
+                        "bold yellow",
+                    ),
+                    f" · {duration}",
+                )
+            )
+        elif report.get("valid"):
             parts.append(
                 Text.assemble(
                     ("✓ valid flow", "bold green"), f" · KAZOO would branch into it · {duration}"

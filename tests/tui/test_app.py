@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
+from rich.console import Console
 
 from backend.runtime.sandbox import Limits
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
@@ -513,3 +516,16 @@ async def test_import_samples_into_another_account_and_a_bad_account_switch(
             pilot, lambda: any("Imported 0" in n.message for n in pilot.app._notifications)
         )
         assert len(harness.backend.functions.list(other.account_id, {}).items) == 8
+
+
+async def test_a_valid_flow_from_non_es5_code_is_not_called_fine(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "let x = 1; return {module: 'hangup', data: {}};"
+        await pilot.press("f5")
+        result = screen.query_one(ResultView)
+        await wait_for(pilot, lambda: result.report is not None)
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(result.query_one("#result-body").content)
+        shown = console.export_text()
+        assert "ES5 engine would reject" in shown and "would branch" not in shown
