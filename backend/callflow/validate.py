@@ -8,11 +8,13 @@ use KAZOO's codes and messages, keyed by dotted path from the root of the return
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 
+import fastjsonschema
 from jsonschema import FormatChecker
 
 from backend.callflow.modules import URL_FIELDS, data_schema
@@ -59,6 +61,94 @@ def _node_validator_for(module: str | None) -> SchemaValidator | None:
     return SchemaValidator(schema, format_checker=FormatChecker())
 
 
+COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
+
+
+def _contains_default(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return "default" in schema or any(_contains_default(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_contains_default(item) for item in schema)
+    return False
+
+
+def _compiles_alike(schema: Any, under_combinator: bool = False) -> bool:
+    """True when fastjsonschema accepts and fills exactly as the jsonschema path would.
+
+    Conservative, read off the schema: no default below a combinator (jsonschema fills those
+    in while trying each branch), no default that itself gets defaults (jsonschema descends
+    into an inserted default, fastjsonschema inserts the literal), enums of strings only and
+    uniqueItems on strings only (fastjsonschema compares with `in` and `str()`, where 1 == True
+    and "1" == str(1))."""
+    if isinstance(schema, list):
+        return all(_compiles_alike(item, under_combinator) for item in schema)
+    if not isinstance(schema, dict):
+        return True
+    if under_combinator and "default" in schema:
+        return False
+    if "enum" in schema and not all(isinstance(v, str) for v in schema["enum"]):
+        return False
+    if schema.get("uniqueItems") and (schema.get("items") or {}).get("type") != "string":
+        return False
+    required = set(schema.get("required", []))
+    for name, sub in (schema.get("properties") or {}).items():
+        # fastjsonschema checks `required` before it fills: a required key's default is
+        # never inserted by it, so only optional ones must be literal.
+        literal = {k: v for k, v in sub.items() if k != "default"} if isinstance(sub, dict) else {}
+        if literal != sub and name not in required and _contains_default(literal):
+            return False
+    for key, value in schema.items():
+        if key in COMBINATORS:
+            if not _compiles_alike(value, True):
+                return False
+        elif key in ("properties", "patternProperties"):
+            if not all(_compiles_alike(sub, under_combinator) for sub in value.values()):
+                return False
+        elif key in ("items", "additionalProperties") and not _compiles_alike(
+            value, under_combinator
+        ):
+            return False
+    return True
+
+
+@cache
+def _fast_check_for(module: str) -> Callable[[Any], Any] | None:
+    """A compiled check of a whole `module` node that fills defaults in place, or None when
+    it could disagree with the jsonschema path (see `_compiles_alike`).
+
+    It is only ever trusted to accept: a node it rejects goes to the jsonschema path, which
+    explains the errors KAZOO's way. It is ~20x faster, and most returned flows are valid."""
+    data = data_schema(module)
+    if data is None:
+        return None
+    schema = copy.deepcopy(NODE_SCHEMA)
+    schema["properties"]["data"] = {**data, "default": {}}
+    if not _compiles_alike(schema):
+        return None
+    schema["$schema"] = "http://json-schema.org/draft-04/schema#"
+    checker = FormatChecker()  # the same format checks as the jsonschema path
+    formats = {
+        name: (lambda value, name=name: checker.conforms(value, name)) for name in checker.checkers
+    }
+    return fastjsonschema.compile(schema, formats=formats, use_default=True)
+
+
+def _check_node(node: Any, module: str | None, fast_path: bool) -> tuple[Any, ErrorMap]:
+    """(node with defaults filled, errors), validated in place."""
+    fast = _fast_check_for(module) if fast_path and module else None
+    if fast is not None:
+        try:
+            # Below the node's own keys fastjsonschema fills only what the jsonschema path
+            # would also fill, so a partial fill before a rejection changes nothing.
+            return fast(node), {}
+        except fastjsonschema.JsonSchemaException:
+            pass
+    validator = _node_validator_for(module)
+    assert validator is not None
+    # Flows are validated strictly (KAZOO's flow check does not coerce).
+    return validator.validate(node, coerce=False, copy=False)
+
+
 def _url_problem(url: Any) -> str | None:
     if not isinstance(url, str):
         return None
@@ -70,14 +160,12 @@ def _url_problem(url: Any) -> str | None:
     return None
 
 
-def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> Any:
+def _validate_node(
+    node: Any, path: list[Any], errors: ErrorMap, depth: int, fast_path: bool = True
+) -> Any:
     module = node.get("module") if isinstance(node, dict) else None
     known = isinstance(module, str) and module and _node_validator_for(module) is not None
-    validator = _node_validator_for(module if known else None)
-    assert validator is not None
-    # Flows are validated strictly (KAZOO's flow check does not coerce), and in place:
-    # validate_flow copied the tree once.
-    checked, problems = validator.validate(node, coerce=False, copy=False)
+    checked, problems = _check_node(node, module if known else None, fast_path)
     prefix = dotted_path(path)
     for key, detail in problems.items():
         errors[join_path(prefix, key)] = detail
@@ -108,14 +196,16 @@ def _validate_node(node: Any, path: list[Any], errors: ErrorMap, depth: int) -> 
             for key, child in children.items():
                 if key:  # KAZOO's patternProperties ".+" leaves an empty key unchecked
                     children[key] = _validate_node(
-                        child, [*path, "children", key], errors, depth + 1
+                        child, [*path, "children", key], errors, depth + 1, fast_path
                     )
     return checked
 
 
-def validate_flow(flow: Any) -> FlowVerdict:
-    """Check a returned flow; the verdict's `flow` has every schema default filled in."""
+def validate_flow(flow: Any, *, fast_path: bool = True) -> FlowVerdict:
+    """Check a returned flow; the verdict's `flow` has every schema default filled in.
+
+    `fast_path=False` uses only the jsonschema path (tests compare the two)."""
     errors: ErrorMap = {}
     # One copy of the whole tree; below it, every node is validated in place.
-    checked = _validate_node(copy.deepcopy(flow), [], errors, 0)
+    checked = _validate_node(copy.deepcopy(flow), [], errors, 0, fast_path)
     return FlowVerdict(not errors, checked, errors)

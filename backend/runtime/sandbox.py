@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from backend.runtime import worker as worker_module
 
@@ -76,7 +76,6 @@ KIND_TITLES = {
 @dataclass
 class RunOutcome:
     result: Any = None
-    result_json: str | None = None
     duration_ms: float = 0.0
     logs: list[tuple[str, str]] = field(default_factory=list)
     error: RunError | None = None
@@ -84,6 +83,50 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+BAD_RETURN = "the function returned {}; it must return a callflow object like {{module: ..., data: {{...}}}}"
+RETURNED = {"array": "an array", "undefined": "undefined (no return statement?)", "null": "null"}
+
+
+def _explain(error: dict[str, Any], limits: Limits) -> tuple[str, str]:
+    """(kind, message) for an error the worker's prelude classified."""
+    kind, name = error.get("kind", "thrown"), error.get("name", "")
+    message = str(error.get("message", ""))
+    if kind == "thrown" and name == "InternalError":
+        for marker, engine_kind in ENGINE_LIMITS.items():
+            if marker in message:
+                kind = engine_kind
+    if kind == "timeout":
+        return kind, f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
+    if kind in ("out_of_memory", "null_thrown"):
+        # When QuickJS cannot even allocate its "out of memory" error it throws null; a
+        # function that throws null itself is reported the same way (the message says so).
+        suffix = " (or threw null)" if kind == "null_thrown" else ""
+        mib = limits.memory_bytes // (1024 * 1024)
+        return "out_of_memory", f"the function used more than {mib} MiB of memory{suffix}"
+    if kind == "stack_overflow":
+        return kind, "recursion went too deep (stack limit reached)"
+    if kind == "bad_return":
+        return kind, BAD_RETURN.format(RETURNED.get(message, f"a {message}"))
+    if kind == "not_json":
+        return "bad_return", f"the returned value cannot be turned into JSON: {message}"
+    if kind == "too_big":
+        return (
+            "bad_return",
+            f"the returned value is {message} characters of JSON, over the 1 MiB limit",
+        )
+    if kind == "thrown" and name and not message.startswith(name):
+        message = f"{name}: {message}"
+    return kind, message
+
+
+# QuickJS reports its limits as an InternalError with these messages.
+ENGINE_LIMITS = {
+    "stack overflow": "stack_overflow",
+    "interrupted": "timeout",
+    "out of memory": "out_of_memory",
+}
 
 
 def _line_from_stack(stack: str) -> int | None:
@@ -102,23 +145,21 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,
+            bufsize=0,
         )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.request_fd = self.process.stdin.fileno()
+        self.reply_fd = self.process.stdout.fileno()
         self.ready = False
 
-    @property
-    def stdout(self) -> IO[bytes]:
-        assert self.process.stdout is not None
-        return self.process.stdout
+    def send(self, settings: dict[str, Any], body: str, call_json: str) -> None:
+        parts = (json.dumps(settings).encode(), body.encode(), call_json.encode())
+        header = worker_module.REQUEST.pack(*(len(part) for part in parts))
+        worker_module.write_all(self.request_fd, header + b"".join(parts))
 
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        payload = json.dumps(message).encode()
-        self.process.stdin.write(worker_module.HEADER.pack(len(payload)) + payload)
-        self.process.stdin.flush()
-
-    def receive(self, deadline: float | None, cancel: threading.Event | None) -> dict[str, Any]:
-        """Wait for one message; raise TimeoutError at the deadline, InterruptedError on cancel."""
-        fd = self.stdout.fileno()
+    def wait_readable(self, deadline: float | None, cancel: threading.Event | None) -> None:
+        """Return once the worker has written; raise TimeoutError at the deadline,
+        InterruptedError on cancel."""
         while True:
             wait = 0.05 if cancel is not None else None
             if deadline is not None:
@@ -126,14 +167,30 @@ class _Worker:
                 if remaining <= 0:
                     raise TimeoutError
                 wait = remaining if wait is None else min(wait, remaining)
-            readable, _, _ = select.select([fd], [], [], wait)
+            readable, _, _ = select.select([self.reply_fd], [], [], wait)
             if readable:
-                message = worker_module.read_message(self.stdout)
-                if message is None:
-                    raise EOFError("the worker exited")
-                return message
+                return
             if cancel is not None and cancel.is_set():
                 raise InterruptedError
+
+    def wait_ready(self, cancel: threading.Event | None) -> None:
+        self.wait_readable(time.monotonic() + 30, cancel)
+        line = worker_module.read_exactly(self.reply_fd, len(worker_module.READY))
+        if line != worker_module.READY:
+            raise EOFError("the worker did not start")
+        self.ready = True
+
+    def receive(self, deadline: float, cancel: threading.Event | None) -> tuple[bytes, float]:
+        """The reply's JSON and the run's duration in ms."""
+        self.wait_readable(deadline, cancel)
+        header = worker_module.read_exactly(self.reply_fd, worker_module.REPLY.size)
+        if header is None:
+            raise EOFError("the worker exited")
+        size, duration_ms = worker_module.REPLY.unpack(header)
+        reply = worker_module.read_exactly(self.reply_fd, size)
+        if reply is None:
+            raise EOFError("the worker exited mid-reply")
+        return reply, duration_ms
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -171,18 +228,17 @@ class Sandbox:
         worker = self._idle.get()
         try:
             if not worker.ready:
-                worker.receive(time.monotonic() + 30, cancel)  # its "ready" line
-                worker.ready = True
-            request = {
-                "body": body,
-                "call": call,
+                worker.wait_ready(cancel)
+            settings = {
                 "time_limit": limits.time_s,
                 "memory_limit": limits.memory_bytes,
                 "stack_limit": limits.stack_bytes,
                 "now_ms": now_ms,
             }
-            worker.send(request)
-            reply = worker.receive(time.monotonic() + limits.time_s + limits.kill_grace_s, cancel)
+            worker.send(settings, body, json.dumps(call))
+            reply, duration_ms = worker.receive(
+                time.monotonic() + limits.time_s + limits.kill_grace_s, cancel
+            )
         except TimeoutError:
             self._replace(worker)
             return RunOutcome(
@@ -205,7 +261,7 @@ class Sandbox:
             self._replace(worker)
             raise
         self._idle.put(worker)
-        return self._outcome(reply, limits)
+        return self._outcome(json.loads(reply), duration_ms, limits)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
@@ -214,32 +270,16 @@ class Sandbox:
             self._idle.put(_Worker())
 
     @staticmethod
-    def _outcome(reply: dict[str, Any], limits: Limits) -> RunOutcome:
+    def _outcome(reply: dict[str, Any], duration_ms: float, limits: Limits) -> RunOutcome:
         logs = [(str(level), str(text)) for level, text in reply.get("logs", [])]
-        outcome = RunOutcome(duration_ms=float(reply.get("duration_ms", 0.0)), logs=logs)
+        outcome = RunOutcome(duration_ms=duration_ms, logs=logs)
         error = reply.get("error")
         if error:
-            kind = error.get("kind", "thrown")
-            message = error.get("message", "")
-            name = error.get("name", "")
-            if kind == "thrown" and name and not message.startswith(name):
-                message = f"{name}: {message}"
-            if kind == "timeout":
-                message = (
-                    f"the function used more than {limits.time_s:g} s of CPU time and was stopped"
-                )
-            elif kind == "out_of_memory":
-                message = (
-                    f"the function used more than {limits.memory_bytes // (1024 * 1024)} MiB "
-                    "of memory" + (" (or threw null)" if message == "null thrown" else "")
-                )
-            elif kind == "stack_overflow":
-                message = "recursion went too deep (stack limit reached)"
+            kind, message = _explain(error, limits)
             stack = error.get("stack", "")
             outcome.error = RunError(kind, message, _line_from_stack(stack), None, stack)
             return outcome
-        outcome.result_json = reply["result"]
-        outcome.result = json.loads(reply["result"])
+        outcome.result = reply["result"]
         return outcome
 
     def close(self) -> None:

@@ -1,9 +1,15 @@
 """A sandbox worker process: runs one function body per request in a fresh QuickJS context.
 
-Started by `sandbox.py` as `python -I worker.py`; speaks length-prefixed JSON on stdin/stdout.
-It imports nothing of kfn, so a worker starts fast and carries no host objects. The next run's
-context is created right after a reply is sent, so isolation costs nothing on the critical path.
-A run the engine cannot interrupt (a catastrophic regex) is ended by the parent killing us.
+Started by `sandbox.py` as `python -I worker.py`; it imports nothing of kfn, so it starts fast
+and carries no host objects. The next run's context is created right after a reply is sent, so
+isolation costs nothing on the critical path. A run the engine cannot interrupt (a catastrophic
+regex, a built-in looping over a huge sparse array) is ended by the parent killing us.
+
+Wire format, chosen so neither side re-encodes what the other already encoded:
+- request: REQUEST header (lengths of settings JSON, body, call JSON), then those three byte
+  strings. The call arrives as the JSON text the sandbox will parse inside JS.
+- reply: REPLY header (length, run time in ms), then the JSON text the prelude's `run` produced:
+  `{"logs": [[level, text], ...], "result": <the value>}` or `{"logs": ..., "error": {...}}`.
 """
 
 from __future__ import annotations
@@ -12,20 +18,23 @@ import json
 import os
 import resource
 import struct
-import sys
 import time
 
 import quickjs
 
-HEADER = struct.Struct(">I")
+REQUEST = struct.Struct(">III")
+REPLY = struct.Struct(">Id")
+READY = b"kfn-worker-ready\n"
 ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit acts first
 
-# Installed in every fresh context. Captures console output, can pin the clock for tests, and
-# serialises the result inside JS (as CouchDB does) with references taken before user code runs.
+# Installed in every fresh context, so it is parsed on every rebuild: keep it short (QuickJS
+# parses about 50 us per KiB). It captures console output, can pin the clock for tests, and
+# serialises the result inside JS with references taken before user code runs. Error texts are
+# written in Python (sandbox.py); this only classifies.
 PRELUDE = r"""
 (function () {
-  var stringify = JSON.stringify, parse = JSON.parse, RealDate = Date;
-  var logs = [], logBytes = 0, MAX_LOG_BYTES = 262144, MAX_RESULT = 1048576;
+  var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray, RealDate = Date;
+  var logs = [], logged = 0, prepared = null, preparedFn = null;
   function text(v) {
     if (typeof v === 'string') return v;
     try { var s = stringify(v); return s === undefined ? '' + v : s; } catch (e) { return '' + v; }
@@ -33,10 +42,10 @@ PRELUDE = r"""
   function logger(level) {
     return function () {
       var parts = [];
-      for (var i = 0; i < arguments.length; i++) parts[parts.length] = text(arguments[i]);
+      for (var i = 0; i < arguments.length; i++) parts[i] = text(arguments[i]);
       var line = parts.join(' ');
-      if (logBytes < MAX_LOG_BYTES) { logs[logs.length] = [level, line]; logBytes += line.length; }
-      else if (logBytes !== Infinity) { logs[logs.length] = ['warn', '(further output dropped)']; logBytes = Infinity; }
+      if (logged < 262144) { logs[logs.length] = [level, line]; logged += line.length; }
+      else if (logged !== Infinity) { logs[logs.length] = ['warn', '(further output dropped)']; logged = Infinity; }
     };
   }
   globalThis.console = { log: logger('log'), info: logger('info'), warn: logger('warn'),
@@ -44,82 +53,70 @@ PRELUDE = r"""
   function pinClock(ms) {
     var Fixed = new Proxy(RealDate, {
       construct: function (target, args, newTarget) {
-        return args.length ? Reflect.construct(target, args, newTarget)
-                           : Reflect.construct(target, [ms], newTarget);
+        return Reflect.construct(target, args.length ? args : [ms], newTarget);
       },
       apply: function () { return new RealDate(ms).toString(); }
     });
     Fixed.now = function () { return ms; };
     globalThis.Date = Fixed;
   }
+  function reply(key, value) { return '{"logs":' + stringify(logs) + ',"' + key + '":' + value + '}'; }
   function fail(kind, e) {
     var err = (e !== null && typeof e === 'object') ? e : { message: text(e) };
-    return stringify({ error: { kind: kind, name: err.name || '', message: '' + (err.message === undefined ? text(e) : err.message),
-                                stack: '' + (err.stack || '') }, logs: logs });
+    return reply('error', stringify({ kind: kind, name: '' + (err.name || ''),
+      message: '' + (err.message === undefined ? text(e) : err.message), stack: '' + (err.stack || '') }));
   }
-  // The worker compiles the previous run's body into the next fresh context while it waits
-  // (compiling runs no user code, so nothing of the previous run carries over); a repeated run
-  // of the same body then skips the parse.
-  var preparedBody = null, preparedFn = null;
+  // Compiling runs no user code, so a body compiled ahead into this fresh context (the
+  // previous run's, by the worker) carries nothing of that run over.
   function prepare(body) {
-    try { preparedFn = new Function('call', body); preparedBody = body; } catch (e) { preparedFn = null; }
+    try { preparedFn = new Function('call', body); prepared = body; } catch (e) { preparedFn = null; }
   }
   function run(body, callJson, nowMs) {
     if (nowMs !== null) pinClock(nowMs);
-    var fn = body === null ? preparedFn : null;
+    var fn = body === null ? preparedFn : null, result, out;
     if (fn === null) {
-      try { fn = new Function('call', body === null ? preparedBody : body); } catch (e) { return fail('syntax', e); }
+      try { fn = new Function('call', body === null ? prepared : body); } catch (e) { return fail('syntax', e); }
     }
-    var result;
-    try { result = fn(parse(callJson)); } catch (e) {
-      if (e instanceof InternalError && /stack overflow/.test(e.message)) return fail('stack_overflow', e);
-      if (e instanceof InternalError && /interrupted/.test(e.message)) return fail('timeout', e);
-      if (e instanceof InternalError && /out of memory/.test(e.message)) return fail('out_of_memory', e);
-      // When QuickJS cannot even allocate its "out of memory" error it throws null; a function
-      // that throws null itself is reported the same way (the message says so).
-      if (e === null) return fail('out_of_memory', { name: 'InternalError', message: 'null thrown' });
-      return fail('thrown', e);
-    }
-    var kind = result === null ? 'null' : typeof result;
-    if (kind !== 'object' || Array.isArray(result)) {
-      var what = Array.isArray(result) ? 'an array' : kind === 'undefined' ? 'undefined (no return statement?)' : kind === 'null' ? 'null' : 'a ' + kind;
-      return fail('bad_return', { name: 'BadReturn', message: 'the function returned ' + what + '; it must return a callflow object like {module: ..., data: {...}}' });
-    }
-    var out;
-    try { out = stringify(result); } catch (e) {
-      return fail('bad_return', { name: 'BadReturn', message: 'the returned value cannot be turned into JSON: ' + e.message });
-    }
-    if (out.length > MAX_RESULT) {
-      return fail('bad_return', { name: 'BadReturn', message: 'the returned value is ' + out.length + ' characters of JSON, over the 1 MiB limit' });
-    }
-    return stringify({ result: out, logs: logs });
+    try { result = fn(parse(callJson)); } catch (e) { return fail(e === null ? 'null_thrown' : 'thrown', e); }
+    var kind = result === null ? 'null' : isArray(result) ? 'array' : typeof result;
+    if (kind !== 'object') return fail('bad_return', { name: 'BadReturn', message: kind });
+    try { out = stringify(result); } catch (e) { return fail('not_json', e); }
+    if (typeof out !== 'string') return fail('bad_return', { name: 'BadReturn', message: 'undefined' });
+    if (out.length > 1048576) return fail('too_big', { name: 'BadReturn', message: '' + out.length });
+    return reply('result', out);
   }
-  Object.defineProperty(globalThis, '__kfn_run__', { value: run, writable: false, configurable: false, enumerable: false });
-  Object.defineProperty(globalThis, '__kfn_prepare__', { value: prepare, writable: false, configurable: false, enumerable: false });
+  Object.defineProperty(globalThis, '__kfn_run__', { value: run });
+  Object.defineProperty(globalThis, '__kfn_prepare__', { value: prepare });
 })();
 """
 
 
-def apply_limits(context: quickjs.Context, request: dict) -> None:
-    context.set_memory_limit(int(request["memory_limit"]))
-    context.set_max_stack_size(min(int(request["stack_limit"]), stack_ceiling()))
-    context.set_time_limit(float(request["time_limit"]))
+def apply_limits(context: quickjs.Context, settings: dict) -> None:
+    context.set_memory_limit(int(settings["memory_limit"]))
+    context.set_max_stack_size(min(int(settings["stack_limit"]), stack_ceiling()))
+    context.set_time_limit(float(settings["time_limit"]))
 
 
-def fresh_context(previous: dict | None = None) -> quickjs.Context:
-    """A new context with the prelude; with `previous` (a request that ran cleanly), its body is
-    compiled into it too, under that request's limits, for a repeat run to skip the parse."""
+def fresh_context(previous: tuple[dict, str] | None = None) -> quickjs.Context:
+    """A new context with the prelude; with `previous` (settings and body of a run that ended
+    cleanly), that body is compiled into it too, under those limits, so a repeat run skips
+    the parse."""
     context = quickjs.Context()
     context.eval(PRELUDE)
     if previous is not None:
-        apply_limits(context, previous)
-        context.set("__kfn_body__", previous["body"])
+        settings, body = previous
+        apply_limits(context, settings)
+        context.set("__kfn_body__", body)
         context.eval("__kfn_prepare__(__kfn_body__)")
     return context
 
 
-# After these the body is not worth compiling ahead: it does not compile, or it blew a limit.
-NOT_PREPARED_AFTER = {"syntax", "timeout", "out_of_memory", "stack_overflow"}
+def _blew_a_limit(reply: str) -> bool:
+    """After these the body is not worth compiling ahead: it does not compile, or it hit an
+    engine limit (QuickJS reports those as InternalError, or as a thrown null)."""
+    error = json.loads(reply).get("error") or {}
+    return error.get("kind") in ("syntax", "null_thrown", "stack_overflow", "timeout",
+                                 "out_of_memory") or error.get("name") == "InternalError"
 
 
 def stack_ceiling() -> int:
@@ -129,83 +126,95 @@ def stack_ceiling() -> int:
     return max(64 * 1024, real // 4)
 
 
-def run_one(context: quickjs.Context, request: dict, prepared: str | None = None) -> dict:
-    """Run one request in `context`; `prepared` is the body already compiled into it, if any."""
-    apply_limits(context, request)
+def engine_error(kind: str, message: str, stack: str = "") -> str:
+    error = {"kind": kind, "name": "InternalError", "message": message, "stack": stack}
+    return json.dumps({"logs": [], "error": error})
+
+
+def run_one(
+    context: quickjs.Context, settings: dict, body: str, call_json: str, prepared: str | None
+) -> tuple[str, float]:
+    """Run one request in `context` (`prepared` is the body already compiled into it, if any).
+
+    Returns the reply's JSON text and the run's duration in ms.
+    """
+    apply_limits(context, settings)
     # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed.
-    same = prepared is not None and request["body"] == prepared
+    same = prepared is not None and body == prepared
     if not same:
-        context.set("__kfn_body__", request["body"])
-    context.set("__kfn_call__", json.dumps(request["call"]))
-    now_ms = request.get("now_ms")
-    body_arg = "null" if same else "__kfn_body__"
-    now_arg = "null" if now_ms is None else int(now_ms)
-    call = f"__kfn_run__({body_arg}, __kfn_call__, {now_arg})"
+        context.set("__kfn_body__", body)
+    context.set("__kfn_call__", call_json)
+    now_ms = settings.get("now_ms")
+    call = (
+        f"__kfn_run__({'null' if same else '__kfn_body__'}, __kfn_call__, "
+        f"{'null' if now_ms is None else int(now_ms)})"
+    )
     started = time.perf_counter()
     try:
-        outcome = json.loads(context.eval(call))
+        reply = context.eval(call)
     except quickjs.StackOverflow as exc:
-        outcome = {
-            "error": {
-                "kind": "stack_overflow",
-                "name": "InternalError",
-                "message": "stack overflow",
-                "stack": str(exc),
-            }
-        }
+        reply = engine_error("stack_overflow", "stack overflow", str(exc))
     except quickjs.JSException as exc:
+        # Raised when the prelude itself could not finish: the engine stopped it.
         text = str(exc)
         if "interrupted" in text:
-            kind, message = "timeout", "interrupted"
+            reply = engine_error("timeout", "interrupted", text)
         elif text.strip() in ("", "null") or "out of memory" in text:
-            kind, message = "out_of_memory", "out of memory"
+            reply = engine_error("out_of_memory", "out of memory", text)
         else:
-            kind, message = "thrown", text.split("\n", 1)[0]
-        outcome = {
-            "error": {"kind": kind, "name": "InternalError", "message": message, "stack": text}
-        }
+            reply = engine_error("thrown", text.split("\n", 1)[0], text)
     except MemoryError:
-        outcome = {
-            "error": {
-                "kind": "out_of_memory",
-                "name": "InternalError",
-                "message": "out of memory",
-                "stack": "",
-            }
-        }
-    outcome["duration_ms"] = (time.perf_counter() - started) * 1000
-    outcome.setdefault("logs", [])
-    return outcome
+        reply = engine_error("out_of_memory", "out of memory")
+    return reply, (time.perf_counter() - started) * 1000
 
 
-def read_message(stream) -> dict | None:
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
+def read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from `fd`, or None at end of file."""
+    chunks, missing = [], size
+    while missing:
+        chunk = os.read(fd, missing)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_request(fd: int) -> tuple[dict, str, str] | None:
+    header = read_exactly(fd, REQUEST.size)
+    if header is None:
         return None
-    (size,) = HEADER.unpack(header)
-    return json.loads(stream.read(size))
-
-
-def write_message(stream, message: dict) -> None:
-    payload = json.dumps(message).encode()
-    stream.write(HEADER.pack(len(payload)) + payload)
-    stream.flush()
+    sizes = REQUEST.unpack(header)
+    payload = read_exactly(fd, sum(sizes))
+    if payload is None:
+        return None
+    settings_end, body_end = sizes[0], sizes[0] + sizes[1]
+    settings = json.loads(payload[:settings_end])
+    return settings, payload[settings_end:body_end].decode(), payload[body_end:].decode()
 
 
 def main() -> None:
     os.environ["TZ"] = "UTC"  # a function's local time is UTC, whatever the host's zone
     time.tzset()
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = 0, 1
     context, prepared = fresh_context(), None
-    write_message(stdout, {"ready": True})
-    while (request := read_message(stdin)) is not None:
-        outcome = run_one(context, request, prepared)
-        write_message(stdout, outcome)
+    write_all(stdout, READY)
+    while (request := read_request(stdin)) is not None:
+        settings, body, call_json = request
+        reply, duration_ms = run_one(context, settings, body, call_json, prepared)
+        data = reply.encode()
+        write_all(stdout, REPLY.pack(len(data), duration_ms) + data)
         # The next run's context, made after the reply: off the critical path.
-        clean = (outcome.get("error") or {}).get("kind") not in NOT_PREPARED_AFTER
-        context = fresh_context(request if clean else None)
-        prepared = request["body"] if clean else None
+        clean = not _blew_a_limit(reply)
+        context = fresh_context((settings, body) if clean else None)
+        prepared = body if clean else None
 
 
 if __name__ == "__main__":
