@@ -201,11 +201,21 @@ def _validate_node(
     return checked
 
 
+def _json_copy(value: Any) -> Any:
+    """A deep copy of parsed JSON, several times faster than copy.deepcopy (results are
+    refused deeper than 200 levels, so the recursion is bounded)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
+
+
 def validate_flow(flow: Any, *, fast_path: bool = True) -> FlowVerdict:
     """Check a returned flow; the verdict's `flow` has every schema default filled in.
 
     `fast_path=False` uses only the jsonschema path (tests compare the two)."""
     errors: ErrorMap = {}
     # One copy of the whole tree; below it, every node is validated in place.
-    checked = _validate_node(copy.deepcopy(flow), [], errors, 0, fast_path)
+    checked = _validate_node(_json_copy(flow), [], errors, 0, fast_path)
     return FlowVerdict(not errors, checked, errors)

@@ -12,11 +12,14 @@ settings (`description`, `now`) and never reaches the function.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 SETTINGS_KEY = "kfn"
+# Text that percent-encoding leaves as it is: quoting and unquoting it can be skipped.
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 class CallEncodingError(ValueError):
@@ -26,7 +29,7 @@ class CallEncodingError(ValueError):
 def _quote(value: str) -> str:
     # KAZOO keeps letters, digits and .-~_, writes a space as +, and %XX (uppercase) for every
     # other UTF-8 byte: exactly quote_plus with nothing else marked safe.
-    return quote_plus(value, safe="")
+    return value if _UNRESERVED.fullmatch(value) else quote_plus(value, safe="")
 
 
 def _scalar(value: Any, where: str) -> str:
@@ -70,12 +73,16 @@ def encode_query(params: Mapping[str, Any]) -> str:
     return "&".join(parts)
 
 
+def _unquote(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
+
+
 def decode_query(query: str) -> dict[str, str]:
     """mochiweb's parse_qs as CouchDB uses it: split on & and ;, + is a space, last key wins."""
     result: dict[str, str] = {}
     for part in query.replace(";", "&").split("&"):
         key, _, value = part.partition("=")
-        result[unquote_plus(key)] = unquote_plus(value)
+        result[_unquote(key)] = _unquote(value)
     return result
 
 

@@ -85,6 +85,29 @@ class RunOutcome:
         return self.error is None
 
 
+# Deeper values are refused: parsing, validating and drawing them would exhaust Python's
+# recursion limit, and no flow needs it (the validator stops children at 64 levels).
+MAX_NESTING = 200
+TOO_DEEP = f"the returned value is nested more than {MAX_NESTING} levels deep"
+
+
+def _nested_deeper_than(value: Any, limit: int, text: bytes) -> bool:
+    """Whether a parsed reply nests deeper than `limit`; `text` is its JSON, which cannot
+    nest deeper than it has brackets, so the walk is skipped for all ordinary replies."""
+    if text.count(b"[") + text.count(b"{") <= limit:
+        return False
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return False
+
+
 BAD_RETURN = "the function returned {}; it must return a callflow object like {{module: ..., data: {{...}}}}"
 RETURNED = {"array": "an array", "undefined": "undefined (no return statement?)", "null": "null"}
 
@@ -153,9 +176,8 @@ class _Worker:
         self.ready = False
 
     def send(self, settings: dict[str, Any], body: str, call_json: str) -> None:
-        parts = (json.dumps(settings).encode(), body.encode(), call_json.encode())
-        header = worker_module.REQUEST.pack(*(len(part) for part in parts))
-        worker_module.write_all(self.request_fd, header + b"".join(parts))
+        request = worker_module.pack_request(settings, body.encode(), call_json.encode())
+        worker_module.write_all(self.request_fd, request)
 
     def wait_readable(self, deadline: float | None, cancel: threading.Event | None) -> None:
         """Return once the worker has written; raise TimeoutError at the deadline,
@@ -255,13 +277,23 @@ class Sandbox:
         except (EOFError, OSError, ValueError) as exc:
             self._replace(worker)
             return RunOutcome(
-                error=RunError("crashed", f"the worker process died ({exc}); it was restarted")
+                error=RunError(
+                    "crashed",
+                    f"the worker process died ({exc}); it was restarted. QuickJS itself fails "
+                    "on some inputs, such as a value nested tens of thousands of levels deep",
+                )
             )
         except BaseException:
             self._replace(worker)
             raise
         self._idle.put(worker)
-        return self._outcome(json.loads(reply), duration_ms, limits)
+        try:
+            parsed = json.loads(reply)
+        except RecursionError:
+            parsed = None
+        if parsed is None or _nested_deeper_than(parsed, MAX_NESTING, reply):
+            return RunOutcome(duration_ms=duration_ms, error=RunError("bad_return", TOO_DEEP))
+        return self._outcome(parsed, duration_ms, limits)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

@@ -6,10 +6,10 @@ isolation costs nothing on the critical path. A run the engine cannot interrupt 
 regex, a built-in looping over a huge sparse array) is ended by the parent killing us.
 
 Wire format, chosen so neither side re-encodes what the other already encoded:
-- request: REQUEST header (lengths of settings JSON, body, call JSON), then those three byte
-  strings. The call arrives as the JSON text the sandbox will parse inside JS.
+- request: REQUEST header (limits, the pinned clock if any, lengths of body and call JSON), then
+  those two byte strings. The call arrives as the JSON text the sandbox will parse inside JS.
 - reply: REPLY header (length, run time in ms), then the JSON text the prelude's `run` produced:
-  `{"logs": [[level, text], ...], "result": <the value>}` or `{"logs": ..., "error": {...}}`.
+  `{"result": <the value>, "logs": [[level, text], ...]}` or `{"error": {...}, "logs": ...}`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import time
 
 import quickjs
 
-REQUEST = struct.Struct(">III")
+# time limit (s), memory limit, stack limit, clock pinned?, pinned clock (ms), body and call sizes
+REQUEST = struct.Struct(">dQQ?qII")
 REPLY = struct.Struct(">Id")
 READY = b"kfn-worker-ready\n"
 ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit acts first
@@ -60,7 +61,7 @@ PRELUDE = r"""
     Fixed.now = function () { return ms; };
     globalThis.Date = Fixed;
   }
-  function reply(key, value) { return '{"logs":' + stringify(logs) + ',"' + key + '":' + value + '}'; }
+  function reply(key, value) { return '{"' + key + '":' + value + ',"logs":' + stringify(logs) + '}'; }
   function fail(kind, e) {
     var err = (e !== null && typeof e === 'object') ? e : { message: text(e) };
     return reply('error', stringify({ kind: kind, name: '' + (err.name || ''),
@@ -111,12 +112,27 @@ def fresh_context(previous: tuple[dict, str] | None = None) -> quickjs.Context:
     return context
 
 
+ERROR_PREFIX = '{"error":'
+_DECODER = json.JSONDecoder()
+
+
 def _blew_a_limit(reply: str) -> bool:
     """After these the body is not worth compiling ahead: it does not compile, or it hit an
-    engine limit (QuickJS reports those as InternalError, or as a thrown null)."""
-    error = json.loads(reply).get("error") or {}
-    return error.get("kind") in ("syntax", "null_thrown", "stack_overflow", "timeout",
-                                 "out_of_memory") or error.get("name") == "InternalError"
+    engine limit (QuickJS reports those as InternalError, or as a thrown null). Only the
+    error object is parsed: a result may nest deeper than Python's recursion limit."""
+    if not reply.startswith(ERROR_PREFIX):
+        return False
+    try:
+        error, _ = _DECODER.raw_decode(reply, len(ERROR_PREFIX))
+    except ValueError:
+        return True
+    return error.get("kind") in (
+        "syntax",
+        "null_thrown",
+        "stack_overflow",
+        "timeout",
+        "out_of_memory",
+    ) or error.get("name") == "InternalError"
 
 
 def stack_ceiling() -> int:
@@ -128,7 +144,7 @@ def stack_ceiling() -> int:
 
 def engine_error(kind: str, message: str, stack: str = "") -> str:
     error = {"kind": kind, "name": "InternalError", "message": message, "stack": stack}
-    return json.dumps({"logs": [], "error": error})
+    return json.dumps({"error": error, "logs": []}, separators=(",", ":"))
 
 
 def run_one(
@@ -186,23 +202,44 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def pack_request(settings: dict, body: bytes, call_json: bytes) -> bytes:
+    now_ms = settings.get("now_ms")
+    header = REQUEST.pack(
+        float(settings["time_limit"]),
+        int(settings["memory_limit"]),
+        int(settings["stack_limit"]),
+        now_ms is not None,
+        int(now_ms or 0),
+        len(body),
+        len(call_json),
+    )
+    return header + body + call_json
+
+
 def read_request(fd: int) -> tuple[dict, str, str] | None:
     header = read_exactly(fd, REQUEST.size)
     if header is None:
         return None
-    sizes = REQUEST.unpack(header)
-    payload = read_exactly(fd, sum(sizes))
+    time_limit, memory, stack, pinned, now_ms, body_size, call_size = REQUEST.unpack(header)
+    payload = read_exactly(fd, body_size + call_size)
     if payload is None:
         return None
-    settings_end, body_end = sizes[0], sizes[0] + sizes[1]
-    settings = json.loads(payload[:settings_end])
-    return settings, payload[settings_end:body_end].decode(), payload[body_end:].decode()
+    settings = {
+        "time_limit": time_limit,
+        "memory_limit": memory,
+        "stack_limit": stack,
+        "now_ms": now_ms if pinned else None,
+    }
+    return settings, payload[:body_size].decode(), payload[body_size:].decode()
 
 
 def main() -> None:
     os.environ["TZ"] = "UTC"  # a function's local time is UTC, whatever the host's zone
     time.tzset()
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+    # A crash (QuickJS overflowing its C stack) must end the process at once, not after
+    # writing a core file of up to 2 GiB while the parent waits.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     stdin, stdout = 0, 1
     context, prepared = fresh_context(), None
     write_all(stdout, READY)

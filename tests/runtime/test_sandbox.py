@@ -38,6 +38,9 @@ def _assert_healthy(sandbox: Sandbox) -> None:
         ("", "bad_return"),
         ("throw new Error('boom');", "thrown"),
         ("return {a:", "syntax"),
+        # Built-ins that loop without checking the time limit: only killing the worker stops them.
+        ("var a = []; a.length = 4e9; return {i: a.indexOf(1)};", "timeout"),
+        ("var a = []; for (var i = 0; i < 30000; i++) a = [a]; return {a: a};", "timeout"),
     ],
 )
 def test_hostile_code_is_stopped_with_a_clear_error(sandbox: Sandbox, body: str, kind: str) -> None:
@@ -146,3 +149,16 @@ def test_a_repeated_body_runs_in_a_fresh_context_each_time() -> None:
         again = sandbox.run("return {", {})  # not prepared after a syntax error: same answer
         assert again.error is not None and again.error.kind == "syntax"
         assert sandbox.run(body, {}).result["data"]["count"] == 1
+
+
+@pytest.mark.parametrize("depth", [300, 900, 5000])
+def test_a_deeply_nested_return_value_is_refused_without_harm(depth: int) -> None:
+    # Python's JSON parser and everything after it recurse: such a value must stop here, and
+    # the worker (which parses the reply's error part only) must survive it.
+    with Sandbox(workers=1) as pool:
+        body = f"var a = []; for (var i = 0; i < {depth}; i++) a = [a]; return {{a: a}};"
+        outcome = pool.run(body, {})
+        assert outcome.error is not None and outcome.error.kind == "bad_return"
+        assert "nested more than 200 levels" in outcome.error.message
+        _assert_healthy(pool)
+        assert pool.replacements == 0
