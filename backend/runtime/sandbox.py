@@ -205,14 +205,11 @@ class _Worker:
     def receive(self, deadline: float, cancel: threading.Event | None) -> tuple[bytes, float]:
         """The reply's JSON and the run's duration in ms."""
         self.wait_readable(deadline, cancel)
-        header = worker_module.read_exactly(self.reply_fd, worker_module.REPLY.size)
-        if header is None:
+        message = worker_module.read_framed(self.reply_fd, worker_module.REPLY, lambda f: f[0])
+        if message is None:
             raise EOFError("the worker exited")
-        size, duration_ms = worker_module.REPLY.unpack(header)
-        reply = worker_module.read_exactly(self.reply_fd, size)
-        if reply is None:
-            raise EOFError("the worker exited mid-reply")
-        return reply, duration_ms
+        (_, duration_ms), reply = message
+        return bytes(reply), duration_ms
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):

@@ -14,11 +14,13 @@ Wire format, chosen so neither side re-encodes what the other already encoded:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
 import struct
 import time
+from collections.abc import Callable
 
 import quickjs
 
@@ -92,6 +94,10 @@ PRELUDE = r"""
 """
 
 
+def same_limits(one: dict, other: dict) -> bool:
+    return all(one[key] == other[key] for key in ("time_limit", "memory_limit", "stack_limit"))
+
+
 def apply_limits(context: quickjs.Context, settings: dict) -> None:
     context.set_memory_limit(int(settings["memory_limit"]))
     context.set_max_stack_size(min(int(settings["stack_limit"]), stack_ceiling()))
@@ -135,6 +141,7 @@ def _blew_a_limit(reply: str) -> bool:
     ) or error.get("name") == "InternalError"
 
 
+@functools.cache
 def stack_ceiling() -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
     real = soft if soft not in (resource.RLIM_INFINITY, -1) else 8 * 1024 * 1024
@@ -148,15 +155,21 @@ def engine_error(kind: str, message: str, stack: str = "") -> str:
 
 
 def run_one(
-    context: quickjs.Context, settings: dict, body: str, call_json: str, prepared: str | None
+    context: quickjs.Context,
+    settings: dict,
+    body: str,
+    call_json: str,
+    prepared: tuple[dict, str] | None,
 ) -> tuple[str, float]:
-    """Run one request in `context` (`prepared` is the body already compiled into it, if any).
+    """Run one request in `context`; `prepared` is the settings and body the context was
+    prepared with, if any (`fresh_context(previous)`).
 
     Returns the reply's JSON text and the run's duration in ms.
     """
-    apply_limits(context, settings)
+    if prepared is None or not same_limits(prepared[0], settings):
+        apply_limits(context, settings)
     # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed.
-    same = prepared is not None and body == prepared
+    same = prepared is not None and body == prepared[1]
     if not same:
         context.set("__kfn_body__", body)
     context.set("__kfn_call__", call_json)
@@ -196,6 +209,25 @@ def read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def read_framed(fd: int, header: struct.Struct, size_of: Callable[[tuple], int]):
+    """One message: its unpacked header and the payload after it, or None at end of file.
+    Small messages (nearly all) take a single read."""
+    data = os.read(fd, 1 << 16)
+    if len(data) < header.size:
+        rest = read_exactly(fd, header.size - len(data)) if data else None
+        if rest is None:
+            return None
+        data += rest
+    fields = header.unpack_from(data)
+    missing = header.size + size_of(fields) - len(data)
+    if missing > 0:
+        rest = read_exactly(fd, missing)
+        if rest is None:
+            return None
+        data += rest
+    return fields, memoryview(data)[header.size :]
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -217,20 +249,17 @@ def pack_request(settings: dict, body: bytes, call_json: bytes) -> bytes:
 
 
 def read_request(fd: int) -> tuple[dict, str, str] | None:
-    header = read_exactly(fd, REQUEST.size)
-    if header is None:
+    message = read_framed(fd, REQUEST, lambda fields: fields[5] + fields[6])
+    if message is None:
         return None
-    time_limit, memory, stack, pinned, now_ms, body_size, call_size = REQUEST.unpack(header)
-    payload = read_exactly(fd, body_size + call_size)
-    if payload is None:
-        return None
+    (time_limit, memory, stack, pinned, now_ms, body_size, _), payload = message
     settings = {
         "time_limit": time_limit,
         "memory_limit": memory,
         "stack_limit": stack,
         "now_ms": now_ms if pinned else None,
     }
-    return settings, payload[:body_size].decode(), payload[body_size:].decode()
+    return settings, str(payload[:body_size], "utf-8"), str(payload[body_size:], "utf-8")
 
 
 def main() -> None:
@@ -250,8 +279,8 @@ def main() -> None:
         write_all(stdout, REPLY.pack(len(data), duration_ms) + data)
         # The next run's context, made after the reply: off the critical path.
         clean = not _blew_a_limit(reply)
-        context = fresh_context((settings, body) if clean else None)
-        prepared = body if clean else None
+        prepared = (settings, body) if clean else None
+        context = fresh_context(prepared)
 
 
 if __name__ == "__main__":
