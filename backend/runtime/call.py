@@ -20,6 +20,8 @@ from urllib.parse import quote_plus, unquote_plus
 SETTINGS_KEY = "kfn"
 # Text that percent-encoding leaves as it is: quoting and unquoting it can be skipped.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+# A key decodes to itself unless it holds a separator or something unquoting changes.
+_PLAIN_KEY = re.compile(r"[^&;=+%]*")
 
 
 class CallEncodingError(ValueError):
@@ -105,4 +107,17 @@ def build_call(payload: Mapping[str, Any], *, raw: bool = False) -> dict[str, An
     params = call_params(payload)
     if raw:
         return params
-    return decode_query(encode_query(params))
+    if not params:
+        return decode_query("")
+    call: dict[str, Any] = {}
+    for key, value in params.items():
+        key = str(key)
+        if isinstance(value, str) and _PLAIN_KEY.fullmatch(key) and _UNRESERVED.fullmatch(value):
+            call[key] = value  # "key=value" decodes to exactly this: skip the round trip
+        else:
+            # The query is decoded segment by segment, so decoding each parameter's own
+            # segments in order gives what decoding the whole query would.
+            segments: list[str] = []
+            _encode(key, value, segments)
+            call.update(decode_query("&".join(segments)))
+    return call

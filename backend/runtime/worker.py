@@ -21,6 +21,7 @@ import resource
 import struct
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import quickjs
 
@@ -37,7 +38,7 @@ ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit
 PRELUDE = r"""
 (function () {
   var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray, RealDate = Date;
-  var logs = [], logged = 0, prepared = null, preparedFn = null;
+  var logs = [], logged = 0, preparedBody = null, preparedFn = null, preparedCall = null;
   function text(v) {
     if (typeof v === 'string') return v;
     try { var s = stringify(v); return s === undefined ? '' + v : s; } catch (e) { return '' + v; }
@@ -69,18 +70,19 @@ PRELUDE = r"""
     return reply('error', stringify({ kind: kind, name: '' + (err.name || ''),
       message: '' + (err.message === undefined ? text(e) : err.message), stack: '' + (err.stack || '') }));
   }
-  // Compiling runs no user code, so a body compiled ahead into this fresh context (the
-  // previous run's, by the worker) carries nothing of that run over.
-  function prepare(body) {
-    try { preparedFn = new Function('call', body); prepared = body; } catch (e) { preparedFn = null; }
+  // Compiling and JSON.parse run no user code, so the previous run's body and call, prepared
+  // ahead in this fresh context by the worker, carry nothing of that run over.
+  function prepare(body, callJson) {
+    try { preparedFn = new Function('call', body); preparedBody = body; } catch (e) { preparedFn = null; }
+    preparedCall = parse(callJson);
   }
   function run(body, callJson, nowMs) {
     if (nowMs !== null) pinClock(nowMs);
     var fn = body === null ? preparedFn : null, result, out;
     if (fn === null) {
-      try { fn = new Function('call', body === null ? prepared : body); } catch (e) { return fail('syntax', e); }
+      try { fn = new Function('call', body === null ? preparedBody : body); } catch (e) { return fail('syntax', e); }
     }
-    try { result = fn(parse(callJson)); } catch (e) { return fail(e === null ? 'null_thrown' : 'thrown', e); }
+    try { result = fn(callJson === null ? preparedCall : parse(callJson)); } catch (e) { return fail(e === null ? 'null_thrown' : 'thrown', e); }
     var kind = result === null ? 'null' : isArray(result) ? 'array' : typeof result;
     if (kind !== 'object') return fail('bad_return', { name: 'BadReturn', message: kind });
     try { out = stringify(result); } catch (e) { return fail('not_json', e); }
@@ -104,17 +106,23 @@ def apply_limits(context: quickjs.Context, settings: dict) -> None:
     context.set_time_limit(float(settings["time_limit"]))
 
 
-def fresh_context(previous: tuple[dict, str] | None = None) -> quickjs.Context:
-    """A new context with the prelude; with `previous` (settings and body of a run that ended
-    cleanly), that body is compiled into it too, under those limits, so a repeat run skips
-    the parse."""
+class Request(NamedTuple):
+    settings: dict
+    body: str
+    call_json: str
+
+
+def fresh_context(previous: Request | None = None) -> quickjs.Context:
+    """A new context with the prelude; with `previous` (a run that ended cleanly), its body is
+    compiled and its call parsed into it too, under its limits, so that a repeat run (the
+    common case: the same function tried again and again) skips both."""
     context = quickjs.Context()
     context.eval(PRELUDE)
     if previous is not None:
-        settings, body = previous
-        apply_limits(context, settings)
-        context.set("__kfn_body__", body)
-        context.eval("__kfn_prepare__(__kfn_body__)")
+        apply_limits(context, previous.settings)
+        context.set("__kfn_body__", previous.body)
+        context.set("__kfn_call__", previous.call_json)
+        context.eval("__kfn_prepare__(__kfn_body__, __kfn_call__)")
     return context
 
 
@@ -155,27 +163,28 @@ def engine_error(kind: str, message: str, stack: str = "") -> str:
 
 
 def run_one(
-    context: quickjs.Context,
-    settings: dict,
-    body: str,
-    call_json: str,
-    prepared: tuple[dict, str] | None,
+    context: quickjs.Context, request: Request, prepared: Request | None
 ) -> tuple[str, float]:
-    """Run one request in `context`; `prepared` is the settings and body the context was
-    prepared with, if any (`fresh_context(previous)`).
+    """Run one request in `context`; `prepared` is the request the context was prepared
+    with, if any (`fresh_context(previous)`).
 
     Returns the reply's JSON text and the run's duration in ms.
     """
-    if prepared is None or not same_limits(prepared[0], settings):
+    settings = request.settings
+    if prepared is None or not same_limits(prepared.settings, settings):
         apply_limits(context, settings)
-    # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed.
-    same = prepared is not None and body == prepared[1]
-    if not same:
-        context.set("__kfn_body__", body)
-    context.set("__kfn_call__", call_json)
+    # Inputs go in as JS strings through the binding, not pasted into source to be re-parsed;
+    # null stands for "the one prepared".
+    same_body = prepared is not None and request.body == prepared.body
+    if not same_body:
+        context.set("__kfn_body__", request.body)
+    same_call = prepared is not None and request.call_json == prepared.call_json
+    if not same_call:
+        context.set("__kfn_call__", request.call_json)
     now_ms = settings.get("now_ms")
     call = (
-        f"__kfn_run__({'null' if same else '__kfn_body__'}, __kfn_call__, "
+        f"__kfn_run__({'null' if same_body else '__kfn_body__'}, "
+        f"{'null' if same_call else '__kfn_call__'}, "
         f"{'null' if now_ms is None else int(now_ms)})"
     )
     started = time.perf_counter()
@@ -248,7 +257,7 @@ def pack_request(settings: dict, body: bytes, call_json: bytes) -> bytes:
     return header + body + call_json
 
 
-def read_request(fd: int) -> tuple[dict, str, str] | None:
+def read_request(fd: int) -> Request | None:
     message = read_framed(fd, REQUEST, lambda fields: fields[5] + fields[6])
     if message is None:
         return None
@@ -259,7 +268,7 @@ def read_request(fd: int) -> tuple[dict, str, str] | None:
         "stack_limit": stack,
         "now_ms": now_ms if pinned else None,
     }
-    return settings, str(payload[:body_size], "utf-8"), str(payload[body_size:], "utf-8")
+    return Request(settings, str(payload[:body_size], "utf-8"), str(payload[body_size:], "utf-8"))
 
 
 def main() -> None:
@@ -273,13 +282,12 @@ def main() -> None:
     context, prepared = fresh_context(), None
     write_all(stdout, READY)
     while (request := read_request(stdin)) is not None:
-        settings, body, call_json = request
-        reply, duration_ms = run_one(context, settings, body, call_json, prepared)
+        reply, duration_ms = run_one(context, request, prepared)
         data = reply.encode()
         write_all(stdout, REPLY.pack(len(data), duration_ms) + data)
         # The next run's context, made after the reply: off the critical path.
         clean = not _blew_a_limit(reply)
-        prepared = (settings, body) if clean else None
+        prepared = request if clean else None
         context = fresh_context(prepared)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from backend.runtime.call import CallEncodingError, build_call, encode_query
+from backend.runtime.call import CallEncodingError, build_call, decode_query, encode_query
 
 
 def test_every_value_becomes_a_string() -> None:
@@ -51,3 +53,29 @@ def test_raw_mode_passes_json_unchanged_and_settings_never_reach_the_function() 
     payload = {"User-ID": ["u1", "u2"], "kfn": {"now": "2026-01-01T00:00:00Z"}}
     assert build_call(payload, raw=True) == {"User-ID": ["u1", "u2"]}
     assert "kfn" not in build_call(payload)
+
+
+def test_building_per_parameter_equals_decoding_the_whole_query() -> None:
+    # build_call skips the round trip for plain parameters; it must equal the full pipeline,
+    # separators, duplicates after mangling and all.
+    rng = random.Random(11)
+    alphabet = ["a", "B", "7", "-", ".", "_", "~", " ", "+", "%", "&", ";", "=", "[", "]", "é", ""]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 5)))
+
+    def value(depth: int = 0):
+        kind = rng.randrange(6 if depth < 2 else 4)
+        if kind == 0:
+            return text()
+        if kind == 1:
+            return rng.choice([0, 7, -3, 2.5, 1.0, True, False])
+        if kind in (2, 3):
+            return text() or "plain"
+        if kind == 4:
+            return {text(): value(depth + 1) for _ in range(rng.randrange(0, 3))}
+        return [rng.choice(["x", 1, "a b", True]) for _ in range(rng.randrange(0, 3))]
+
+    for _ in range(500):
+        params = {text(): value() for _ in range(rng.randrange(0, 6))}
+        assert build_call(params) == decode_query(encode_query(params)), params

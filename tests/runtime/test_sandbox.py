@@ -134,21 +134,27 @@ def test_a_thrown_null_is_reported_as_what_quickjs_means_by_it(sandbox: Sandbox)
 
 
 def test_a_repeated_body_runs_in_a_fresh_context_each_time() -> None:
-    # The worker compiles the last body into the next context ahead of time; that must not let
-    # any state through: each run still starts from a context no run has touched.
+    # The worker compiles the last body and parses the last call into the next context ahead
+    # of time; that must not let any state through: each run starts from a context no run
+    # has touched, with a call object no run has touched.
     body = (
         "globalThis.count = (globalThis.count || 0) + 1;"
         "Object.prototype.leak = 'x';"
-        "return {module: 'hangup', data: {count: count, leaked: ({}).leak === 'x' && count > 1}};"
+        "var marked = call.mark === 'x'; call.mark = 'x'; call.From = 'changed';"
+        "return {module: 'hangup', data: {count: count, leaked: ({}).leak === 'x' && count > 1,"
+        " marked: marked}};"
     )
     with Sandbox(workers=1) as sandbox:
-        results = [sandbox.run(body, {}).result["data"] for _ in range(3)]
-        assert results == [{"count": 1, "leaked": False}] * 3
+        results = [sandbox.run(body, {"From": "1000"}).result["data"] for _ in range(3)]
+        assert results == [{"count": 1, "leaked": False, "marked": False}] * 3
         broken = sandbox.run("return {", {})
         assert broken.error is not None and broken.error.kind == "syntax"
         again = sandbox.run("return {", {})  # not prepared after a syntax error: same answer
         assert again.error is not None and again.error.kind == "syntax"
         assert sandbox.run(body, {}).result["data"]["count"] == 1
+        echo = "return {module: 'hangup', data: {from: call.From}};"
+        for caller in ("1000", "1000", "2000", "2000"):  # a new call is not the prepared one
+            assert sandbox.run(echo, {"From": caller}).result["data"] == {"from": caller}
 
 
 @pytest.mark.parametrize("depth", [300, 900, 5000])
