@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from copy import deepcopy
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft4Validator, validators
-from jsonschema.exceptions import ValidationError
-from referencing import Registry
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
+
+# jsonschema (with referencing) takes ~60 ms to import; it is imported on the first validation,
+# not at start-up, so that the app shows its list before anything has needed it.
 
 ErrorMap = dict[str, dict[str, dict[str, Any]]]
 
@@ -26,6 +30,8 @@ def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any,
         for name, subschema in properties.items():
             if isinstance(subschema, Mapping) and "default" in subschema and name not in instance:
                 instance[name] = deepcopy(subschema["default"])
+    from jsonschema import Draft4Validator
+
     yield from Draft4Validator.VALIDATORS["properties"](validator, properties, instance, schema)
 
 
@@ -36,15 +42,22 @@ def _required_unless_defaulted(validator: Any, required: Any, instance: Any, sch
         for name, sub in schema.get("properties", {}).items()
         if isinstance(sub, Mapping) and "default" in sub
     }
+    from jsonschema.exceptions import ValidationError
+
     if isinstance(instance, dict):
         for name in required:
             if name not in instance and name not in defaults:
                 yield ValidationError(f"{name!r} is a required property", validator_value=name)
 
 
-KazooDraft4 = validators.extend(
-    Draft4Validator, {"properties": _fill_defaults, "required": _required_unless_defaulted}
-)
+@cache
+def kazoo_draft4() -> Any:
+    """Draft 4 with KAZOO's default filling and `required` rule."""
+    from jsonschema import Draft4Validator, validators
+
+    return validators.extend(
+        Draft4Validator, {"properties": _fill_defaults, "required": _required_unless_defaulted}
+    )
 
 
 def escape_key(key: Any) -> str:
@@ -182,8 +195,17 @@ class SchemaValidator:
         registry: Registry | None = None,
         format_checker: Any = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"registry": registry} if registry is not None else {}
-        self._validator = KazooDraft4(schema, format_checker=format_checker, **kwargs)
+        self._schema = schema
+        self._kwargs: dict[str, Any] = {"format_checker": format_checker}
+        if registry is not None:
+            self._kwargs["registry"] = registry
+        self._compiled: Any = None
+
+    @property
+    def _validator(self) -> Any:
+        if self._compiled is None:
+            self._compiled = kazoo_draft4()(self._schema, **self._kwargs)
+        return self._compiled
 
     def validate(
         self, document: Any, *, coerce: bool = True, copy: bool = True

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,7 +22,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent
 
-from backend.callflow.simulate import FunctionDoc, MappingSource, Simulation, simulate
 from backend.client import (
     ApiError,
     ApiKeyCredentials,
@@ -36,15 +35,12 @@ from backend.client import (
     UserCredentials,
 )
 from backend.runtime import es5
-from backend.runtime.evaluate import Evaluation, evaluate
-from backend.runtime.sandbox import Limits
 from backend.samples import sample_callflows, sample_calls
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
 from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.screens.help import HelpScreen
 from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.diagnostics import Diagnostics
@@ -54,6 +50,14 @@ from widgets.js_editor import Diagnostic, JsEditor
 from widgets.result_view import ResultView
 from widgets.status_bar import StatusBar
 from widgets.test_pane import TestPane
+
+# The runtime (jsonschema, fastjsonschema, the sandbox) and the help screen (markdown) are
+# imported where first used, in workers and actions: together they cost ~100 ms that the
+# first paint of the list should not wait for.
+if TYPE_CHECKING:
+    from backend.callflow.simulate import MappingSource, Simulation
+    from backend.runtime.evaluate import Evaluation
+    from backend.runtime.sandbox import Limits
 
 T = TypeVar("T")
 
@@ -618,6 +622,8 @@ class MainScreen(Screen[None]):
     def run_function(
         self, body: str, payload: dict[str, Any], cancel: threading.Event | None
     ) -> None:
+        from backend.runtime.evaluate import evaluate
+
         self.post_message(
             self.RunDone(evaluate(body, payload, cancel=cancel, limits=self.run_limits))
         )
@@ -655,6 +661,8 @@ class MainScreen(Screen[None]):
             self.query_one(ResultView).show_message(str(exc), "red")
             self.notify(str(exc), severity="error", timeout=10)
             return
+        from backend.callflow.simulate import FunctionDoc, MappingSource
+
         docs = {
             str(item["id"]): FunctionDoc(
                 str(item["id"]),
@@ -678,6 +686,8 @@ class MainScreen(Screen[None]):
     def simulate_callflow(
         self, callflow: dict[str, Any], payload: dict[str, Any], source: MappingSource
     ) -> None:
+        from backend.callflow.simulate import simulate
+
         self.post_message(
             self.SimulationDone(simulate(callflow, payload, source, account_id=self.account_id))
         )
@@ -758,6 +768,8 @@ class MainScreen(Screen[None]):
         while node is not None and not getattr(node, "HELP", None):
             node = node.parent  # type: ignore[assignment]
         text = getattr(node, "HELP", None) or FunctionList.HELP
+        from tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(text))
 
     @on(TabbedContent.TabActivated)
