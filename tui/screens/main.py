@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent
+from textual.widgets import TabbedContent
 
 from backend.client import (
     ApiError,
@@ -47,6 +47,7 @@ from widgets.diagnostics import Diagnostics
 from widgets.flow_tree import FlowTree
 from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions
 from widgets.js_editor import Diagnostic, JsEditor
+from widgets.key_footer import KeyFooter
 from widgets.result_view import ResultView
 from widgets.status_bar import StatusBar
 from widgets.test_pane import TestPane
@@ -137,7 +138,7 @@ class MainScreen(Screen[None]):
                     yield Diagnostics(id="diagnostics")
                 yield TestPane(sample_callflows(), id="test-pane")
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def editor(self) -> JsEditor:
