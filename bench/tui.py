@@ -2,8 +2,12 @@
 
 1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process starts the
    app (headless, embedded backend, real API server and client) and says READY once the list
-   shows all 1,000 and the first function is open. Beside it, a fresh process that only imports
-   textual + aiohttp + quickjs + tinydb. Target: ratio <= 1.5x. Medians of several launches.
+   holds all 1,000, the first function is open and the screen has been painted after that.
+   Beside it, a fresh process that only imports textual + aiohttp + quickjs + tinydb (the target
+   is <= 1.5x of that), and for scale the smallest Textual app that paints a 1,000-entry
+   OptionList. Medians of several launches, interleaved. The project's bytecode is compiled
+   first: this environment sets PYTHONDONTWRITEBYTECODE, and a user's Python caches it after
+   the first launch anyway.
 2. Edit-to-highlight for one keystroke in a 1,000-line function: the time from inserting one
    character to the highlight map of the visible lines being ready, p50/p99 over 300 keystrokes
    at random places. Target: p50 <= 16 ms. Beside it, one full Pygments lex of the same text
@@ -13,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import compileall
 import random
 import statistics
 import subprocess
@@ -43,9 +48,15 @@ class BenchApp(KfnApp):
     def check(self):
         screen = self.screen
         if isinstance(screen, MainScreen) and screen.current is not None:
-            if screen.functions.options.option_count >= 1000:
-                print("READY", flush=True)
-                self.exit(0)
+            if screen.functions.options.option_count >= 1000 and not self.seen:
+                self.seen = True
+                self.call_after_refresh(self.ready)  # once what the user sees is painted
+
+    seen = False
+
+    def ready(self):
+        print("READY", flush=True)
+        self.exit(0)
 
 backend = Backend.open(Path(sys.argv[1]))
 app = BenchApp(config=Config(), state_dir=Path(sys.argv[2]), embedded=Embedded(backend, port=0))
@@ -54,6 +65,25 @@ backend.close()
 """
 
 CHILD_IMPORTS = "import textual.app, aiohttp, quickjs, tinydb\nprint('READY', flush=True)"
+
+CHILD_MINIMAL = r"""
+from textual.app import App
+from textual.widgets import Footer, OptionList
+
+class Minimal(App):
+    def compose(self):
+        yield OptionList(*[f"function {i:04}" for i in range(1000)])
+        yield Footer()
+
+    def on_mount(self):
+        self.call_after_refresh(self.ready)
+
+    def ready(self):
+        print("READY", flush=True)
+        self.exit()
+
+Minimal().run(headless=True)
+"""
 
 
 def time_process(code: str, *args: str) -> float:
@@ -82,21 +112,30 @@ def make_data_dir(directory: Path) -> None:
 
 
 def bench_launch() -> None:
+    compileall.compile_dir(REPO / "backend", quiet=1)
+    compileall.compile_dir(REPO / "tui", quiet=1)
+    compileall.compile_dir(REPO / "widgets", quiet=1)
     with tempfile.TemporaryDirectory() as temp:
         data = Path(temp) / "data"
         make_data_dir(data)
-        time_process(CHILD_IMPORTS)  # warm the OS file cache for both
-        imports = [time_process(CHILD_IMPORTS) for _ in range(LAUNCHES)]
-        launches = [
-            time_process(CHILD_APP, str(data), str(Path(temp) / f"state{i}"))
-            for i in range(LAUNCHES)
-        ]
-    bare, app = statistics.median(imports), statistics.median(launches)
+        time_process(CHILD_IMPORTS)  # warm the OS file cache for all three
+        time_process(CHILD_MINIMAL)
+        time_process(CHILD_APP, str(data), str(Path(temp) / "warm"))
+        imports, minimal, launches = [], [], []
+        for i in range(LAUNCHES):  # interleaved, so that all see the same machine
+            imports.append(time_process(CHILD_IMPORTS))
+            minimal.append(time_process(CHILD_MINIMAL))
+            launches.append(time_process(CHILD_APP, str(data), str(Path(temp) / f"state{i}")))
+    bare, smallest, app = (statistics.median(x) for x in (imports, minimal, launches))
     print(f"launch to an interactive list of 1,000 functions (median of {LAUNCHES}):")
     print(f"  bare imports (textual+aiohttp+quickjs+tinydb): {bare * 1000:8.1f} ms")
-    print(f"  kfn app ready:                                  {app * 1000:8.1f} ms")
+    print(f"  smallest Textual app painting 1,000 options:  {smallest * 1000:8.1f} ms")
+    print(f"  kfn app ready (list, first function, painted): {app * 1000:8.1f} ms")
     verdict = "met" if app / bare <= 1.5 else "MISSED"
-    print(f"  ratio {app / bare:.2f}x (target <= 1.5x: {verdict})")
+    print(
+        f"  ratio {app / bare:.2f}x (target <= 1.5x: {verdict}); "
+        f"the smallest Textual app alone is {smallest / bare:.2f}x"
+    )
 
 
 async def bench_keystroke() -> None:
