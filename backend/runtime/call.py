@@ -112,8 +112,10 @@ def build_call(payload: Mapping[str, Any], *, raw: bool = False) -> dict[str, An
     call: dict[str, Any] = {}
     for key, value in params.items():
         key = str(key)
-        if isinstance(value, str) and _PLAIN_KEY.fullmatch(key) and _UNRESERVED.fullmatch(value):
-            call[key] = value  # "key=value" decodes to exactly this: skip the round trip
+        if isinstance(value, (str, int, float)) and _PLAIN_KEY.fullmatch(key):
+            # A scalar is percent-encoded whole and decoded back to the same text, and a plain
+            # key decodes to itself: the round trip is the identity, so skip it.
+            call[key] = value if isinstance(value, str) else _scalar(value, key)
         else:
             # The query is decoded segment by segment, so decoding each parameter's own
             # segments in order gives what decoding the whole query would.
