@@ -68,7 +68,7 @@ def main() -> None:
         node_port = int(node_proc.stdout.readline())
         conn = HTTPConnection("127.0.0.1", node_port)
     query = encode_query({k: v for k, v in call_payload.items() if k != "kfn"})
-    sandbox = Sandbox(workers=2)
+    sandbox = Sandbox()  # the default pool, as the app and `kfn serve` use
     print(
         f"{'function':26}{'isolated p50':>13}{'p99':>8}{'floor p50':>11}{'node p50':>10}{'iso/node':>10}"
     )
