@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from backend.api.server import PortInUse
-from backend.client import ApiError, ApiKeyCredentials, KazooClient
+from backend.client import ApiError, ApiKeyCredentials, IssuedCredentials, KazooClient
 from tui.commands import KfnCommands
 from tui.config import Config
 from tui.embedded import Embedded, seed_samples
@@ -78,9 +78,7 @@ class KfnApp(App[int]):
                 self.exit(1, message=self.startup_error)
                 return
             fresh = self.embedded.backend.created_local is not None
-            self.server_label = (
-                self.embedded.url if self.embedded.serve_tcp else "embedded (--no-api: not served)"
-            )
+            self.server_label = self.embedded.label
         assert self.client is not None
         if fresh and self.embedded is not None:
             key_file = self.embedded.backend.remember_local_api_key()
@@ -94,11 +92,31 @@ class KfnApp(App[int]):
                 await seed_samples(self.client, await self.client.account_id())
             except ApiError as exc:
                 self.notify(f"Could not add the sample functions: {exc}", severity="warning")
-        scope = "local" if self.embedded is not None else self.client.base_url
-        local = LocalState(self.state_dir, scope)
+        local = LocalState(self.state_dir, self._scope(self.client))
         await self.push_screen(
             MainScreen(self.client, local, self.server_label, default_account=self.config.account)
         )
+
+    @staticmethod
+    def _scope(client: KazooClient) -> str:
+        """Which drafts and saved calls go with a server: the embedded one's are "local" (its
+        URL changes with the port; only its clients have tokens minted in-process), a remote
+        one's are keyed by its URL."""
+        return "local" if isinstance(client.credentials, IssuedCredentials) else client.base_url
+
+    @property
+    def on_local(self) -> bool:
+        return self.client is not None and self._scope(self.client) == "local"
+
+    async def back_to_local(self) -> None:
+        """Leave a remote server for the embedded one, which kept serving meanwhile."""
+        if self.embedded is None or self.embedded.server is None:
+            self.notify("This kfn was started on a remote server; there is no local one.")
+            return
+        if self.on_local:
+            return
+        await self.use_client(self.embedded.client(), self.embedded.label)
+        self.notify("Back on the local server")
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.config.theme and self.config.path is not None:
@@ -145,7 +163,7 @@ class KfnApp(App[int]):
         self.client = client
         self.server_label = label
         await self.switch_screen(
-            MainScreen(client, LocalState(self.state_dir, client.base_url), label)
+            MainScreen(client, LocalState(self.state_dir, self._scope(client)), label)
         )
         if old is not None and old is not client:
             await old.aclose()

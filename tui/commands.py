@@ -64,6 +64,14 @@ class KfnCommands(Provider):
                 "a KAZOO or another kfn, saved as a profile",
             ),  # type: ignore[attr-defined]
         ]
+        if self.app.embedded is not None and not self.app.on_local:  # type: ignore[attr-defined]
+            found.append(
+                (
+                    "Back to the local server",
+                    self.app.back_to_local,  # type: ignore[attr-defined]
+                    "the embedded kfn this app started with",
+                )
+            )
         for name in sorted(self.app.config.profiles):  # type: ignore[attr-defined]
             found.append(
                 (

@@ -8,6 +8,7 @@ With `--no-api` the server listens on a private Unix socket in the data dir inst
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -48,11 +49,27 @@ class Embedded:
                     self.port = port + 1
             else:
                 raise PortInUse("127.0.0.1", self.port)
-            return KazooClient(self.server.url, IssuedCredentials(self._issue))
-        socket_path = self.backend.store.data_dir / SOCKET_NAME
-        self.server = ApiServer(self.backend, access_log=False, unix_path=socket_path)
+            return self.client()
+        self.server = ApiServer(self.backend, access_log=False, unix_path=self.socket_path)
         await self.server.start()
-        transport = httpx.AsyncHTTPTransport(uds=str(socket_path))
+        return self.client()
+
+    @property
+    def socket_path(self) -> Path:
+        return self.backend.store.data_dir / SOCKET_NAME
+
+    @property
+    def label(self) -> str:
+        """How the status bar names this server."""
+        return self.url if self.serve_tcp else "embedded (--no-api: not served)"
+
+    def client(self) -> KazooClient:
+        """A new client for the running server (the app makes one again on coming back from a
+        remote server, whose switch closed the previous one)."""
+        assert self.server is not None, "start() first"
+        if self.serve_tcp:
+            return KazooClient(self.server.url, IssuedCredentials(self._issue))
+        transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
         return KazooClient("http://kfn.local", IssuedCredentials(self._issue), transport=transport)
 
     async def _issue(self) -> Login:

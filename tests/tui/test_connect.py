@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.api.server import free_port
+from backend.client import ApiKeyCredentials
 from tests.conftest import FakeServer
-from tests.tui.conftest import Harness, main_screen, ready, wait_for
+from tests.tui.conftest import Harness, main_screen, ready, settle, wait_for
 from tui.app import KfnApp
 from tui.config import Config
 from tui.profiles import Profile, client_for, credentials_for, key_file
@@ -112,3 +113,42 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     path.chmod(0o644)
     with pytest.raises(ProfileError, match="chmod 600"):
         load_api_key(tmp_path, "prod")
+
+
+async def test_back_to_the_local_server_with_its_drafts(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    app = harness.app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        screen = await ready(pilot)
+        local_label, local_id = screen.server_label, screen.current.id
+        assert app.on_local and "Back to the local server" not in await _command_names(app)
+        screen.editor.insert("// unsaved, local\n")
+        await settle(pilot)
+        remote = client_for(
+            Profile("prod", fake_kazoo.url, "api_key"), ApiKeyCredentials(fake.api_key)
+        )
+        await app.use_client(remote, fake_kazoo.url)
+        screen = await ready(pilot)
+        assert screen.current.id == "f1" and not app.on_local
+        assert "Back to the local server" in await _command_names(app)
+        await app.back_to_local()
+        screen = await ready(pilot)
+        assert app.on_local and screen.server_label == local_label
+        assert local_id in screen.functions.entries and "f1" not in screen.functions.entries
+        if screen.current.id != local_id:
+            screen.open_function(local_id)
+            await wait_for(pilot, lambda: screen.current.id == local_id)
+        await wait_for(pilot, lambda: "// unsaved, local" in screen.editor.text, what="draft")
+        assert screen.editor.dirty
+
+
+async def _command_names(app: KfnApp) -> list[str]:
+    """What the command palette offers, as its provider builds it."""
+    from tui.commands import KfnCommands
+
+    provider = KfnCommands(app.screen)
+    await provider.startup()
+    return [name for name, _callback, _help in provider.commands()]
