@@ -154,3 +154,28 @@ def test_the_app_says_when_kfn_serve_holds_its_data_dir(kfn_env, tmp_path) -> No
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_profiles_list_and_forget_delete_the_kept_key(kfn_env, tmp_path) -> None:
+    from tui.config import Config
+    from tui.profiles import Profile, key_file, save_api_key
+
+    config_dir = tmp_path / "config"
+    env = {**kfn_env, "KFN_CONFIG_DIR": str(config_dir)}
+    config = Config(path=config_dir / "config.toml")
+    config.profiles["prod"] = Profile("prod", "https://kazoo.example:8443", "api_key").to_config()
+    config.profiles["lab"] = Profile("lab", "http://lab:8000", "user", "acme", "ops").to_config()
+    config.server = "prod"
+    config.save()
+    save_api_key(config_dir, "prod", "k" * 64)
+    listed = kfn("profiles", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "prod\thttps://kazoo.example:8443\tapi_key  (API key kept)" in listed.stdout
+    assert "lab\thttp://lab:8000\tuser" in listed.stdout and "lab\thttp://lab:8000\tuser  (" not in listed.stdout
+    forgot = kfn("profiles", "forget", "prod", env=env)
+    assert forgot.returncode == 0, forgot.stderr
+    assert not key_file(config_dir, "prod").exists()
+    after = Config.load(config_dir)
+    assert set(after.profiles) == {"lab"} and after.server == "local"
+    again = kfn("profiles", "forget", "prod", env=env)
+    assert again.returncode == 2 and "no profile 'prod'" in again.stderr

@@ -1,4 +1,4 @@
-"""The `kfn` command line: `serve`, `accounts`, `run`, `check`, `simulate`, or the app.
+"""The `kfn` command line: `serve`, `accounts`, `profiles`, `run`, `check`, `simulate`, or the app.
 
 Subcommands import only `backend/` (never textual), so a CLI run starts fast.
 """
@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing = acc_sub.add_parser("list", help="list accounts")
     _add_data_dir(listing)
     listing.add_argument("--json", action="store_true")
+
+    profiles = sub.add_parser("profiles", help="list or forget the servers saved in the config")
+    prof_sub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+    prof_sub.add_parser("list", help="list saved servers and whether an API key is kept")
+    forget = prof_sub.add_parser("forget", help="remove a saved server and delete its API key")
+    forget.add_argument("name")
 
     from tui import runtime_cli
 
@@ -205,6 +211,38 @@ def _remote_client(args: argparse.Namespace):
     return KazooClient(args.server, credentials, verify=not args.insecure)
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from backend.paths import config_dir
+    from tui.config import Config, ConfigError
+    from tui.profiles import key_file
+
+    try:
+        config = Config.load()
+    except ConfigError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.profiles_command == "list":
+        if not config.profiles:
+            print(f"no saved servers (in {config.path})")
+        for name, raw in sorted(config.profiles.items()):
+            kept = key_file(config_dir(), name).exists()
+            key = "  (API key kept)" if kept else ""
+            print(f"{name}\t{raw.get('url', '?')}\t{raw.get('auth', '?')}{key}")
+        return EXIT_OK
+    name = args.name
+    if name not in config.profiles:
+        print(f"kfn: no profile {name!r} in {config.path}", file=sys.stderr)
+        return EXIT_USAGE
+    del config.profiles[name]
+    if config.server == name:
+        config.server = "local"  # the default server must not point at a removed profile
+    config.save()
+    key = key_file(config_dir(), name)
+    key.unlink(missing_ok=True)
+    print(f"kfn: forgot {name!r} (removed from {config.path}; its key file, if any, deleted)")
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from backend.paths import config_dir, data_dir
     from tui.config import Config, ConfigError
@@ -260,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"serve": cmd_serve, "accounts": cmd_accounts}
+    handlers = {"serve": cmd_serve, "accounts": cmd_accounts, "profiles": cmd_profiles}
     try:
         if args.command in handlers:
             return handlers[args.command](args)

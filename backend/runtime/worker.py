@@ -32,9 +32,9 @@ READY = b"kfn-worker-ready\n"
 ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit acts first
 
 # Installed in every fresh context, so it is parsed on every rebuild: keep it short (QuickJS
-# parses about 50 us per KiB). It captures console output, can pin the clock for tests, and
-# serialises the result inside JS with references taken before user code runs. Error texts are
-# written in Python (sandbox.py); this only classifies.
+# takes some 70 us per KiB, about half of a rebuild). It captures console output, can pin the
+# clock for tests, and serialises the result inside JS with references taken before user code
+# runs. Error texts are written in Python (sandbox.py); this only classifies.
 PRELUDE = r"""
 (function () {
   var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray, RealDate = Date;
