@@ -108,8 +108,18 @@ def _nested_deeper_than(value: Any, limit: int, text: bytes) -> bool:
     return False
 
 
-BAD_RETURN = "the function returned {}; it must return a callflow object like {{module: ..., data: {{...}}}}"
+BAD_RETURN = (
+    "the function returned {}; it must return a callflow object like {{module: ..., data: {{...}}}}"
+)
 RETURNED = {"array": "an array", "undefined": "undefined (no return statement?)", "null": "null"}
+
+
+# QuickJS reports its limits as an InternalError with these messages.
+ENGINE_LIMITS = {
+    "stack overflow": "stack_overflow",
+    "interrupted": "timeout",
+    "out of memory": "out_of_memory",
+}
 
 
 def _explain(error: dict[str, Any], limits: Limits) -> tuple[str, str]:
@@ -142,14 +152,6 @@ def _explain(error: dict[str, Any], limits: Limits) -> tuple[str, str]:
     if kind == "thrown" and name and not message.startswith(name):
         message = f"{name}: {message}"
     return kind, message
-
-
-# QuickJS reports its limits as an InternalError with these messages.
-ENGINE_LIMITS = {
-    "stack overflow": "stack_overflow",
-    "interrupted": "timeout",
-    "out of memory": "out_of_memory",
-}
 
 
 def _line_from_stack(stack: str) -> int | None:
