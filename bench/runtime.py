@@ -28,7 +28,7 @@ from backend.runtime.evaluate import evaluate
 from backend.runtime.sandbox import Sandbox
 from backend.samples import sample_calls, sample_functions
 
-RUNS = 150
+RUNS = 400
 HEAVY = (
     "var table = {};\nfor (var i = 0; i < 1000; i++) { table['+1415555' + (1000 + i)] = 'user' + i; }\n"
     "var hit = table[call['Caller-ID-Number']] || 'main';\nreturn {module: 'user', data: {id: hit}};"
