@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from backend.callflow.validate import FlowVerdict, validate_flow
@@ -78,7 +79,12 @@ def clock_ms(settings: dict[str, Any]) -> int | None:
     now = settings.get("now")
     if not now:
         return None
-    stamp = datetime.fromisoformat(str(now).replace("Z", "+00:00"))
+    return _epoch_ms(str(now))
+
+
+@lru_cache(maxsize=64)
+def _epoch_ms(iso: str) -> int:
+    stamp = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return int(stamp.timestamp() * 1000)
 
 

@@ -231,7 +231,7 @@ class Sandbox:
 
     def __init__(self, workers: int = DEFAULT_WORKERS, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()  # C, no Condition
         self._closed = False
         self.replacements = 0
         for _ in range(max(1, workers)):
