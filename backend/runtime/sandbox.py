@@ -270,7 +270,8 @@ class Sandbox:
                 error=RunError(
                     "timeout",
                     f"the function ran longer than {limits.time_s:g} s and was stopped "
-                    f"(a loop that never ends, or a regular expression that backtracks forever?)",
+                    "(a loop that never ends, a regular expression that backtracks forever, or a "
+                    "built-in working through a huge array?)",
                 ),
             )
         except InterruptedError:
