@@ -1,7 +1,8 @@
-"""What the app keeps on this machine between runs: unsaved drafts and saved test calls.
+"""What the app keeps on this machine between runs: unsaved drafts, saved test calls, and the
+account last opened on each server.
 
-Both are keyed by server and account, so the same function id on two servers never mixes. Files
-are replaced atomically, so a crash mid-write leaves the previous version.
+All are keyed by server, so the same function id on two servers never mixes. Files are
+replaced atomically, so a crash mid-write leaves the previous version.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ class LocalState:
         self.scope = scope
         self.drafts_path = directory / "drafts.json"
         self.calls_path = directory / "test_calls.json"
+        self.accounts_path = directory / "accounts.json"
         self._drafts: dict[str, dict[str, Any]] = self._read(self.drafts_path)
         self._calls: dict[str, dict[str, Any]] = self._read(self.calls_path)
+        self._accounts: dict[str, Any] = self._read(self.accounts_path)
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
@@ -66,3 +69,18 @@ class LocalState:
         calls = self._calls.get(self._key(function_id), {})
         if calls.pop(name, None) is not None:
             write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
+
+    # -- the account last opened on this server -------------------------------------------------
+    def last_account(self) -> str | None:
+        account_id = self._accounts.get(self.scope)
+        return account_id if isinstance(account_id, str) and account_id else None
+
+    def remember_account(self, account_id: str | None) -> None:
+        """Remember `account_id` for this server (None forgets it)."""
+        if self._accounts.get(self.scope) == account_id:
+            return
+        if account_id is None:
+            self._accounts.pop(self.scope, None)
+        else:
+            self._accounts[self.scope] = account_id
+        write_atomically(self.accounts_path, json.dumps(self._accounts, indent=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import httpx
 from rich.console import Console
@@ -529,3 +530,26 @@ async def test_a_valid_flow_from_non_es5_code_is_not_called_fine(harness: Harnes
         console.print(result.query_one("#result-body").content)
         shown = console.export_text()
         assert "ES5 engine would reject" in shown and "would branch" not in shown
+
+
+async def test_the_last_account_opened_comes_back_and_a_gone_one_is_dropped(
+    harness: Harness,
+) -> None:
+    other = harness.backend.accounts.create_account("Branch office")
+    harness.backend.functions.create(other.account_id, {"name": "branch fn", "function_js": ""})
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        home = screen.account_id
+        screen.connect(other.account_id)
+        await wait_for(pilot, lambda: screen.status.account == "Branch office")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.account_id == other.account_id  # remembered for this server
+        assert screen.status.account == "Branch office"
+    accounts_file = harness.state_dir / "accounts.json"
+    accounts_file.write_text(json.dumps({"local": "f" * 32}))  # an account that is gone
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        opened = await ready(pilot)
+        assert opened.account_id == home and opened.status.account == "local"
+        assert not any("Cannot open" in (n.title or "") for n in pilot.app._notifications)
+    assert json.loads(accounts_file.read_text()) == {"local": home}

@@ -217,19 +217,28 @@ class MainScreen(Screen[None]):
             self.status.activity = "not connected"
             self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
             return
-        wanted = account_id or self.default_account or login.account_id
+        # Asked for (palette), else the config's default, else the one last opened on this
+        # server, else the login's own.
+        remembered = self.local.last_account()
+        wanted = account_id or self.default_account or remembered or login.account_id
         name = login.account_name
         if wanted != login.account_id:
             try:
                 name = (await self.api(lambda: self.client.account(wanted))).name
-            except ApiError as exc:  # stay in the account we had
-                self.status.activity = ""
-                self.notify(
-                    str(exc), title="Cannot open that account", severity="error", timeout=15
-                )
-                return
+            except ApiError as exc:
+                if wanted == remembered and not (account_id or self.default_account):
+                    self.local.remember_account(None)  # gone, or no longer ours: quietly
+                else:
+                    self.notify(
+                        str(exc), title="Cannot open that account", severity="error", timeout=15
+                    )
+                if self.account_id:  # stay in the account we had
+                    self.status.activity = ""
+                    return
+                wanted, name = login.account_id, login.account_name
         self.account_id = wanted
         self.status.account = name
+        self.local.remember_account(wanted)
         await self.reload_functions()
 
     async def reload_functions(self, open_id: str | None = None) -> None:
