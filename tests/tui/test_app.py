@@ -6,6 +6,7 @@ import io
 import json
 
 import httpx
+import pytest
 from rich.console import Console
 
 from backend.runtime.sandbox import Limits
@@ -553,3 +554,16 @@ async def test_the_last_account_opened_comes_back_and_a_gone_one_is_dropped(
         assert opened.account_id == home and opened.status.account == "local"
         assert not any("Cannot open" in (n.title or "") for n in pilot.app._notifications)
     assert json.loads(accounts_file.read_text()) == {"local": home}
+
+
+async def test_the_runtime_is_warmed_once_the_list_is_up(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.runtime import sandbox
+
+    monkeypatch.setattr(sandbox, "_shared", None)  # as in a fresh process
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: sandbox._shared is not None, what="the sandbox pool")
+        pool = sandbox._shared
+        assert pool is not None and pool.run("return {module: 'hangup', data: {}};", {}).ok

@@ -120,6 +120,7 @@ class MainScreen(Screen[None]):
         self.local = local
         self.server_label = server_label
         self.account_id = ""
+        self._runtime_warmed = False
         self.current: Revisioned | None = None
         self.run_cancel: threading.Event | None = None
         self.run_started = 0.0
@@ -265,6 +266,18 @@ class MainScreen(Screen[None]):
         if target:
             self.functions.select(target)
             await self.load_function(target)
+        if not self._runtime_warmed:
+            self._runtime_warmed = True
+            self.call_after_refresh(self.warm_runtime)  # once the list is on screen
+
+    @work(thread=True, group="warm")
+    def warm_runtime(self) -> None:
+        """Import the runtime and start the sandbox's worker processes in the background, so
+        the first run does not wait ~0.3 s for them (they were kept out of start-up)."""
+        from backend.runtime.evaluate import evaluate  # noqa: F401
+        from backend.runtime.sandbox import shared_sandbox
+
+        shared_sandbox()
 
     async def load_function(self, function_id: str) -> None:
         self.editor.loading = True
