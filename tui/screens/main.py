@@ -268,7 +268,8 @@ class MainScreen(Screen[None]):
             await self.load_function(target)
         if not self._runtime_warmed:
             self._runtime_warmed = True
-            self.call_after_refresh(self.warm_runtime)  # once the list is on screen
+            # A moment after the list is on screen, not competing with its first paint.
+            self.set_timer(0.5, self.warm_runtime)
 
     @work(thread=True, group="warm")
     def warm_runtime(self) -> None:
