@@ -211,15 +211,23 @@ def _remote_client(args: argparse.Namespace):
     return KazooClient(args.server, credentials, verify=not args.insecure)
 
 
-def cmd_profiles(args: argparse.Namespace) -> int:
-    from backend.paths import config_dir
+def _load_config():
+    """The user's config, or None after saying what is wrong with it (exit status 2)."""
     from tui.config import Config, ConfigError
-    from tui.profiles import key_file
 
     try:
-        config = Config.load()
+        return Config.load()
     except ConfigError as exc:
         print(f"kfn: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from backend.paths import config_dir
+    from tui.profiles import forget_api_key, key_file
+
+    config = _load_config()
+    if config is None:
         return EXIT_USAGE
     if args.profiles_command == "list":
         if not config.profiles:
@@ -237,20 +245,16 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     if config.server == name:
         config.server = "local"  # the default server must not point at a removed profile
     config.save()
-    key = key_file(config_dir(), name)
-    key.unlink(missing_ok=True)
+    forget_api_key(config_dir(), name)
     print(f"kfn: forgot {name!r} (removed from {config.path}; its key file, if any, deleted)")
     return EXIT_OK
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     from backend.paths import config_dir, data_dir
-    from tui.config import Config, ConfigError
 
-    try:
-        config = Config.load()
-    except ConfigError as exc:
-        print(f"kfn: {exc}", file=sys.stderr)
+    config = _load_config()
+    if config is None:
         return EXIT_USAGE
     from tui.app import KfnApp
     from tui.embedded import Embedded

@@ -77,6 +77,10 @@ def save_api_key(config_dir: Path, profile_name: str, api_key: str) -> Path:
     return path
 
 
+def forget_api_key(config_dir: Path, profile_name: str) -> None:
+    key_file(config_dir, profile_name).unlink(missing_ok=True)
+
+
 def load_api_key(config_dir: Path, profile_name: str) -> str | None:
     path = key_file(config_dir, profile_name)
     try:

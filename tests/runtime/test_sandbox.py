@@ -168,3 +168,27 @@ def test_a_deeply_nested_return_value_is_refused_without_harm(depth: int) -> Non
         assert "nested more than 200 levels" in outcome.error.message
         _assert_healthy(pool)
         assert pool.replacements == 0
+
+
+def test_a_worker_that_cannot_start_is_reported(tmp_path, monkeypatch) -> None:
+    # E.g. quickjs missing from the interpreter the worker runs under: the run says the
+    # sandbox crashed instead of hanging or raising.
+    from backend.runtime import sandbox as sandbox_module
+
+    broken = tmp_path / "broken_worker.py"
+    broken.write_text("import sys\nsys.stdout.write('not the ready line')\n")
+    monkeypatch.setattr(sandbox_module, "WORKER_SCRIPT", broken)
+    with Sandbox(workers=1) as pool:
+        outcome = pool.run(HEALTHY, {})
+        assert outcome.error is not None and outcome.error.kind == "crashed"
+        assert "did not start" in outcome.error.message and pool.replacements == 1
+
+
+def test_a_body_and_result_larger_than_a_pipe_read_arrive_whole(sandbox: Sandbox) -> None:
+    # Messages over 64 KiB take several reads on both sides of the pipe.
+    padding = "// " + "x" * 200_000 + "\n"
+    body = padding + "return {module: 'tts', data: {text: call.big.slice(-5)}, pad: call.big};"
+    big = "y" * 150_000 + "tail!"
+    outcome = sandbox.run(body, {"big": big})
+    assert outcome.ok and outcome.result["data"]["text"] == "tail!"
+    assert outcome.result["pad"] == big

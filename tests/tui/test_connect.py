@@ -15,6 +15,13 @@ from tui.screens.connect import ConnectScreen
 from tui.screens.dialogs import PromptScreen
 
 
+def with_one_function(fake_kazoo: FakeServer):
+    """The fake KAZOO behind `fake_kazoo`, holding one function, `f1`."""
+    fake = fake_kazoo.fake
+    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    return fake
+
+
 def all_text(directory: Path) -> str:
     return "\n".join(p.read_text() for p in directory.rglob("*") if p.is_file())
 
@@ -22,8 +29,7 @@ def all_text(directory: Path) -> str:
 async def test_connect_tests_saves_a_profile_and_switches(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
-    fake = fake_kazoo.fake
-    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    fake = with_one_function(fake_kazoo)
     app = harness.app()
     async with app.run_test(size=(100, 34)) as pilot:
         await ready(pilot)
@@ -55,8 +61,7 @@ async def test_connect_tests_saves_a_profile_and_switches(
 async def test_a_user_profile_asks_for_the_password_and_never_stores_it(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
-    fake = fake_kazoo.fake
-    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    fake = with_one_function(fake_kazoo)
     profile = Profile("ops", fake_kazoo.url, "user", fake.account_name, fake.username)
     config = Config.load(harness.config_dir)
     config.profiles["ops"] = profile.to_config()
@@ -86,8 +91,7 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
 ) -> None:
     from backend.client import ApiKeyCredentials, KazooClient
 
-    fake = fake_kazoo.fake
-    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    fake = with_one_function(fake_kazoo)
     app = KfnApp(
         config=Config.load(harness.config_dir),
         state_dir=harness.state_dir,
@@ -118,8 +122,7 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
 async def test_back_to_the_local_server_with_its_drafts(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
-    fake = fake_kazoo.fake
-    fake.functions["f1"] = {"name": "on kazoo", "function_js": "return 1;", "_rev": "1-a"}
+    fake = with_one_function(fake_kazoo)
     app = harness.app()
     async with app.run_test(size=(100, 34)) as pilot:
         screen = await ready(pilot)

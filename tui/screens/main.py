@@ -71,6 +71,13 @@ return { module: 'tts', data: { text: 'Hello ' + caller } };
 """
 
 
+class Failed:
+    """What `MainScreen.attempt` returns for a request that failed (the user was told why)."""
+
+
+FAILED = Failed()
+
+
 def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
     return [
         Diagnostic(found.line, max(0, found.column - 1), found.message, found.severity)
@@ -169,6 +176,16 @@ class MainScreen(Screen[None]):
         self.connect()
 
     # -- requests -----------------------------------------------------------------------------------
+    async def attempt(
+        self, request: Callable[[], Awaitable[T]], *, title: str = "", timeout: float = 10
+    ) -> T | Failed:
+        """`api(request)`, or FAILED once the user has been told why it failed."""
+        try:
+            return await self.api(request)
+        except ApiError as exc:
+            self.notify(str(exc), title=title, severity="error", timeout=timeout)
+            return FAILED
+
     async def api(self, request: Callable[[], Awaitable[T]]) -> T:
         """Run one client request; when the session cannot be renewed on its own (a given token
         expired, a password changed), ask the user for new credentials and try again. Edits are
@@ -246,15 +263,16 @@ class MainScreen(Screen[None]):
         self.functions.loading = True
         self.status.activity = "loading functions…"
         try:
-            items = await self.api(
-                lambda: self.client.list_functions(self.account_id, page_size=500)
+            items = await self.attempt(
+                lambda: self.client.list_functions(self.account_id, page_size=500),
+                title="Cannot list functions",
+                timeout=15,
             )
-        except ApiError as exc:
-            self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
-            return
         finally:
             self.functions.loading = False
             self.status.activity = ""
+        if isinstance(items, Failed):
+            return
         entries = [FunctionEntry.from_summary(item) for item in items]
         drafted = self.local.drafted_ids()
         for entry in entries:
@@ -283,13 +301,13 @@ class MainScreen(Screen[None]):
     async def load_function(self, function_id: str) -> None:
         self.editor.loading = True
         try:
-            loaded = await self.api(lambda: self.client.get_function(self.account_id, function_id))
-        except ApiError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
+            loaded = await self.attempt(
+                lambda: self.client.get_function(self.account_id, function_id)
+            )
         finally:
             self.editor.loading = False
-        self.show_function(loaded)
+        if not isinstance(loaded, Failed):
+            self.show_function(loaded)
 
     def show_function(self, loaded: Revisioned, *, use_draft: bool = True) -> None:
         if self.current is not None and self.current.id != loaded.id:
@@ -523,12 +541,13 @@ class MainScreen(Screen[None]):
     async def _create_function(self, data: dict[str, Any], *, focus_editor: bool = True) -> None:
         self.status.activity = "creating…"
         try:
-            created = await self.api(lambda: self.client.create_function(self.account_id, data))
-        except ApiError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
+            created = await self.attempt(
+                lambda: self.client.create_function(self.account_id, data)
+            )
         finally:
             self.status.activity = ""
+        if isinstance(created, Failed):
+            return
         self.functions.upsert(FunctionEntry.from_summary(created.data))
         self.show_function(created)
         if focus_editor:
@@ -537,10 +556,8 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="write")
     async def list_action(self, action: str, function_id: str) -> None:
-        try:
-            loaded = await self.api(lambda: self.client.get_function(self.account_id, function_id))
-        except ApiError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+        loaded = await self.attempt(lambda: self.client.get_function(self.account_id, function_id))
+        if isinstance(loaded, Failed):
             return
         name = str(loaded.data.get("name", function_id))
         if action == "rename":
@@ -562,10 +579,10 @@ class MainScreen(Screen[None]):
                 ConfirmScreen(f"Delete {name}? This cannot be undone here.", "Delete")
             ):
                 return
-            try:
-                await self.api(lambda: self.client.delete_function(self.account_id, function_id))
-            except ApiError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
+            deleted = await self.attempt(
+                lambda: self.client.delete_function(self.account_id, function_id)
+            )
+            if isinstance(deleted, Failed):
                 return
             self.local.drop_draft(function_id)
             self.functions.remove(function_id)
@@ -577,14 +594,12 @@ class MainScreen(Screen[None]):
             self.notify(f"Deleted {name}")
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
-        try:
-            saved = await self.api(
-                lambda: self.client.save_function(
-                    self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
-                )
+        saved = await self.attempt(
+            lambda: self.client.save_function(
+                self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
             )
-        except ApiError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+        )
+        if isinstance(saved, Failed):
             return
         self.functions.upsert(FunctionEntry.from_summary(saved.data))
         if self.current is not None and self.current.id == saved.id:
@@ -726,12 +741,11 @@ class MainScreen(Screen[None]):
     async def import_samples(self) -> None:
         self.status.activity = "importing samples…"
         try:
-            made = await seed_samples(self.client, self.account_id)
-        except ApiError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
+            made = await self.attempt(lambda: seed_samples(self.client, self.account_id))
         finally:
             self.status.activity = ""
+        if isinstance(made, Failed):
+            return
         self.notify(f"Imported {made} sample function(s)")
         await self.reload_functions()
 
