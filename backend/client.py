@@ -21,7 +21,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from backend.accounts import kazoo_credentials
 from backend.schema import error_messages
@@ -132,12 +134,16 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _network_error(
-    exc: httpx.HTTPError, base_url: str, action: str, timeout: float
-) -> NetworkError:
-    """Name what went wrong on the network in plain words (httpx wraps the OS error)."""
+def _through_aiohttp(chain: list[BaseException]) -> bool:
+    return any(isinstance(cause, aiohttp.ClientError) for cause in chain)
+
+
+def _network_error(exc: Exception, base_url: str, action: str, timeout: float) -> NetworkError:
+    """Name what went wrong on the network in plain words (the transport wraps the OS error)."""
     chain = _causes(exc)
     for cause in chain:
+        if isinstance(cause, aiohttp.ClientSSLError):
+            continue  # aiohttp's wrapper, also an ssl error class; ssl's own error comes next
         if isinstance(cause, ssl.SSLCertVerificationError):
             summary = (
                 f"the TLS certificate of {base_url} could not be verified "
@@ -153,15 +159,28 @@ def _network_error(
         if isinstance(cause, ConnectionRefusedError):
             summary = f"cannot connect to {base_url}: connection refused (is the server running?)"
             break
-    else:
-        text = str(exc) or type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
-            summary = f"no answer from {base_url} within {timeout:g} s"
-        elif isinstance(exc, httpx.RemoteProtocolError):
+        if isinstance(cause, (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError)):
             summary = (
                 f"{base_url} closed the connection before answering; nothing is known to be saved"
             )
-        elif isinstance(exc, httpx.ConnectError):
+            break
+        if isinstance(cause, aiohttp.ClientPayloadError):
+            summary = f"the answer from {base_url} was cut short; nothing is known to be saved"
+            break
+        if isinstance(cause, aiohttp.ClientResponseError):  # the answer could not be parsed
+            reason = cause.message.splitlines()[0].rstrip(":") if cause.message else "?"
+            summary = f"{base_url} did not answer in HTTP ({reason})"
+            break
+        # aiohttp's timeouts are TimeoutErrors. httpx's own class is not trusted from the aiohttp
+        # transport, which reports every lost connection as a ConnectTimeout.
+        if isinstance(cause, TimeoutError) or (
+            isinstance(cause, httpx.TimeoutException) and not _through_aiohttp(chain)
+        ):
+            summary = f"no answer from {base_url} within {timeout:g} s"
+            break
+    else:
+        text = str(exc) or type(exc).__name__
+        if any(isinstance(c, (httpx.ConnectError, aiohttp.ClientConnectorError)) for c in chain):
             summary = f"cannot connect to {base_url}: {text}"
         else:
             summary = f"network error talking to {base_url}: {text}"
@@ -291,12 +310,15 @@ class KazooClient:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
+            # No TLS on http:// URLs: skip building a certificate store (~100 ms).
+            verify = self.verify if self.base_url.startswith("https:") else False
             self._http = httpx.AsyncClient(
                 base_url=self.base_url,
                 timeout=self.timeout,
-                # No TLS on http:// URLs: skip building a certificate store (~100 ms).
-                verify=self.verify if self.base_url.startswith("https:") else False,
-                transport=self.transport,
+                verify=verify,  # for proxies from the environment, which httpx mounts itself
+                # aiohttp is loaded anyway (the embedded server); httpx's own transport would
+                # add httpcore and anyio, ~110 ms of the app's start-up.
+                transport=self.transport or AiohttpTransport(verify=verify),
                 headers={"Accept": "application/json", "User-Agent": "kfn"},
             )
         return self._http
@@ -343,7 +365,8 @@ class KazooClient:
             merged["X-Auth-Token"] = token
         try:
             return await self.http.request(method, path, json=json, params=params, headers=merged)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+            # The aiohttp transport lets through what it cannot map (a malformed answer).
             raise _network_error(exc, self.base_url, action, self.timeout) from exc
 
     async def request(

@@ -172,6 +172,11 @@ class KfnApp(App[int]):
         await self.shutdown_backend()
         self.exit(0)
 
+    async def on_unmount(self) -> None:
+        # Every other way out (an error, a test's exit): the server stops and the client's
+        # connections close before the loop does.
+        await self.shutdown_backend()
+
     async def shutdown_backend(self) -> None:
         if self.client is not None:
             await self.client.aclose()

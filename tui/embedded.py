@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from backend.api.server import ApiServer, Backend, PortInUse, free_port
 from backend.client import ConflictError, IssuedCredentials, KazooClient, Login
@@ -69,7 +69,7 @@ class Embedded:
         assert self.server is not None, "start() first"
         if self.serve_tcp:
             return KazooClient(self.server.url, IssuedCredentials(self._issue))
-        transport = httpx.AsyncHTTPTransport(uds=str(self.socket_path))
+        transport = AiohttpTransport(uds=str(self.socket_path))
         return KazooClient("http://kfn.local", IssuedCredentials(self._issue), transport=transport)
 
     async def _issue(self) -> Login:

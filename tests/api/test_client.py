@@ -154,6 +154,42 @@ async def test_a_server_that_never_answers_times_out() -> None:
         listener.close()
 
 
+async def _serve_raw(answer: bytes) -> asyncio.Server:
+    """A TCP server that reads a request head and answers `answer` (maybe nothing), then hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (b"", r"closed the connection before answering; nothing is known to be saved"),
+        (b"SPEAKING NOT HTTP\r\n\r\n", r"127\.0\.0\.1:\d+ did not answer in HTTP \(Bad status line\)"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", r"the answer from .* was cut short"),
+    ],
+    ids=["hangs-up", "not-http", "body-cut-short"],
+)
+async def test_a_server_that_breaks_the_exchange_is_a_network_error(
+    answer: bytes, expected: str
+) -> None:
+    server = await _serve_raw(answer)
+    port = server.sockets[0].getsockname()[1]
+    client = KazooClient(f"http://127.0.0.1:{port}", TokenCredentials("t" * 20), timeout=3)
+    try:
+        with pytest.raises(NetworkError, match=expected):
+            await client.get_function("acct", "fn")
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
+
+
 async def test_a_dns_failure_names_dns() -> None:
     client = KazooClient("http://kfn-no-such-host.invalid", ApiKeyCredentials("k" * 64), timeout=3)
     try:
