@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from backend.client import ApiError
-from widgets.call_editor import CallEditor
-from widgets.callflow_view import CallflowView
-from widgets.result_view import ResultView
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -33,7 +30,8 @@ class KfnCommands(Provider):
         from tui.screens.main import MainScreen
 
         for screen in self.app.screen_stack:
-            if isinstance(screen, MainScreen):
+            # Until its work area is mounted (a moment after the list shows), it offers nothing.
+            if isinstance(screen, MainScreen) and screen.work_area_ready:
                 return screen
         return None
 
@@ -47,7 +45,7 @@ class KfnCommands(Provider):
             ("Run", screen.action_run, "run against the selected call (ctrl+r / F5)"),
             (
                 "Copy result",
-                screen.query_one(ResultView).action_copy_result,
+                screen.result_view.action_copy_result,
                 "copy the returned JSON (OSC 52)",
             ),
             ("Go to line", screen.editor.action_goto_line, "ctrl+g in the editor"),
@@ -88,7 +86,7 @@ class KfnCommands(Provider):
                     entry.id,
                 )
             )
-        call_editor = screen.query_one(CallEditor)
+        call_editor = screen.call_editor
         for name in sorted(call_editor.saved):
             found.append(
                 (
@@ -105,7 +103,7 @@ class KfnCommands(Provider):
                     "a sample call",
                 )
             )
-        for name in sorted(screen.query_one(CallflowView).callflows):
+        for name in sorted(screen.callflow_view.callflows):
             found.append(
                 (f"Simulate callflow: {name}", partial(self.simulate, name), "callflow mode")
             )
@@ -115,19 +113,19 @@ class KfnCommands(Provider):
             )
         return found
 
-    def run_with(self, key: str) -> None:
+    async def run_with(self, key: str) -> None:
         screen = self.main_screen
         if screen is not None:
-            screen.query_one(CallEditor).choose(key)
+            screen.call_editor.choose(key)
             screen.test_pane.active = "result"
-            screen.action_run()
+            await screen.action_run()
 
-    def simulate(self, name: str) -> None:
+    async def simulate(self, name: str) -> None:
         screen = self.main_screen
         if screen is not None:
-            screen.query_one(CallflowView).choose(name)
+            screen.callflow_view.choose(name)
             screen.test_pane.active = "callflow"
-            screen.action_run()
+            await screen.action_run()
 
     def reload(self) -> None:
         screen = self.main_screen

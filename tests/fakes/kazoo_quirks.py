@@ -13,6 +13,8 @@ client is tested against them (kfn's own server deliberately fixes most of them)
 
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import hashlib
 import json
@@ -68,6 +70,7 @@ class FakeKazoo:
     issued_start_keys: set[str] = field(default_factory=set)
     logins: int = 0
     expired_before: float = 0.0
+    latency_s: float = 0.0  # added to every answer: a slow, far away server
 
     # -- helpers ----------------------------------------------------------------------------------
     def _envelope(
@@ -290,6 +293,7 @@ class FakeKazoo:
         @web.middleware
         async def log(request: web.Request, handler: Any) -> web.StreamResponse:
             await self.record(request)
+            await asyncio.sleep(self.latency_s)
             return await handler(request)
 
         app = web.Application(middlewares=[log])

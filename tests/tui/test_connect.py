@@ -107,6 +107,37 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
     assert [m for m, *_ in fake.requests if m in ("POST", "PATCH")] == ["PATCH"]
 
 
+async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    from backend.client import ApiKeyCredentials, KazooClient
+    from tui.screens.main import LOADING_DELAY_S, WORK_AREA_PATIENCE_S
+
+    fake = with_one_function(fake_kazoo)
+    fake.latency_s = 0.6  # login, then the list, arrive after WORK_AREA_PATIENCE_S
+    assert 2 * fake.latency_s > WORK_AREA_PATIENCE_S > fake.latency_s + LOADING_DELAY_S
+    app = KfnApp(
+        config=Config.load(harness.config_dir),
+        state_dir=harness.state_dir,
+        client=KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)),
+        server_label=fake_kazoo.url,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: main_screen(pilot).is_mounted, what="the main screen")
+        screen = main_screen(pilot)
+        assert not screen.work_area_ready
+        await pilot.press("ctrl+o")  # next pane: waits for the editor instead of being lost
+        await wait_for(pilot, lambda: screen.functions.loading, what="the list's spinner")
+        # The list is still on its way: the work area came up anyway, with the focus moved.
+        await wait_for(pilot, lambda: screen.work_area_ready, what="the work area")
+        await wait_for(pilot, lambda: screen.editor.has_focus, what="ctrl+o to take effect")
+        assert screen.functions.loading
+        await wait_for(pilot, lambda: screen.editor.loading, what="the editor's spinner")
+        await wait_for(pilot, lambda: screen.current is not None, what="the function")
+        assert not screen.functions.loading and not screen.editor.loading
+        assert screen.editor.text == "return 1;"
+
+
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     import pytest
 

@@ -1,4 +1,5 @@
-"""The key footer: follows the focused widget's bindings, without rebuilding when they are equal."""
+"""The key footer: follows the focused widget's bindings, redraws only when they change, and a
+click on a key presses it."""
 
 from __future__ import annotations
 
@@ -13,48 +14,72 @@ from widgets.key_footer import KeyFooter
 class Pane(Widget, can_focus=True):
     def __init__(self, key: str, label: str, *, id: str) -> None:
         super().__init__(id=id)
-        self._bindings.bind(key, "app.bell", label)
+        self._bindings.bind(key, "app.pressed('" + label + "')", label)
 
 
 class FooterApp(App[None]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pressed: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Pane("f6", "Copy", id="copy-a")
         yield Pane("f6", "Copy", id="copy-b")
         yield Pane("f7", "Paste", id="paste")
         yield Static("no bindings")
-        yield KeyFooter(compact=True)
+        yield KeyFooter()
+
+    def action_pressed(self, label: str) -> None:
+        self.pressed.append(label)
 
 
-def _labels(app: App[None]) -> list[str]:
-    return [str(key.description) for key in app.query("FooterKey")]
+def _line(app: FooterApp) -> str:
+    return app.query_one(KeyFooter).render().plain
 
 
-async def test_the_footer_follows_focus_and_skips_rebuilds_that_change_nothing() -> None:
+async def test_the_footer_follows_focus_and_redraws_only_on_a_change() -> None:
     app = FooterApp()
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(60, 10)) as pilot:
         footer = app.query_one(KeyFooter)
-        recomposes = 0
-        original = footer.recompose
+        redraws = 0
+        original = footer.refresh
 
-        async def counting_recompose() -> None:
-            nonlocal recomposes
-            recomposes += 1
-            await original()
+        def counting_refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal redraws
+            redraws += 1
+            return original(*args, **kwargs)
 
-        footer.recompose = counting_recompose  # type: ignore[method-assign]
+        footer.refresh = counting_refresh  # type: ignore[method-assign]
         app.query_one("#copy-a").focus()
         await pilot.pause()
+        assert "f6 Copy" in _line(app) and "^q Quit" in _line(app)
+        assert _line(app).rstrip().endswith("▏^p palette")  # on the right edge
+        before = redraws
+        app.query_one("#copy-b").focus()  # the same keys: nothing to redraw
         await pilot.pause()
-        assert "Copy" in _labels(app) and "Quit" in _labels(app)
-        before = recomposes
-        app.query_one("#copy-b").focus()  # the same bindings: nothing to rebuild
+        assert redraws == before
+        app.query_one("#paste").focus()  # other keys: redrawn, and shown
         await pilot.pause()
+        assert redraws > before
+        assert "f7 Paste" in _line(app) and "Copy" not in _line(app)
+
+
+async def test_a_click_on_a_key_presses_it_and_a_narrow_footer_keeps_the_palette() -> None:
+    app = FooterApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        app.query_one("#paste").focus()
         await pilot.pause()
-        assert recomposes == before
-        app.query_one("#paste").focus()  # different bindings: rebuilt, and shown
+        column = _line(app).index("Paste")
+        await pilot.click(KeyFooter, offset=(column, 0))
+        assert app.pressed == ["Paste"]
+        await pilot.resize_terminal(20, 10)
         await pilot.pause()
+        line = _line(app)
+        assert line.endswith("▏^p palette") and "…" in line, line
+        await pilot.click(KeyFooter, offset=(len(line) - 3, 0))
         await pilot.pause()
-        assert recomposes == before + 1
-        assert "Paste" in _labels(app) and "Copy" not in _labels(app)
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)

@@ -6,9 +6,11 @@ runtime (thread workers whose results come back as messages), so the event loop 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +22,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import TabbedContent
 
 from backend.client import (
     ApiError,
@@ -34,31 +35,34 @@ from backend.client import (
     TokenCredentials,
     UserCredentials,
 )
-from backend.runtime import es5
 from backend.samples import sample_callflows, sample_calls
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
 from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from widgets.call_editor import CallEditor
-from widgets.callflow_view import CallflowView
-from widgets.diagnostics import Diagnostics
-from widgets.flow_tree import FlowTree
 from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions
-from widgets.js_editor import Diagnostic, JsEditor
 from widgets.key_footer import KeyFooter
-from widgets.result_view import ResultView
 from widgets.status_bar import StatusBar
-from widgets.test_pane import TestPane
 
-# The runtime (jsonschema, fastjsonschema, the sandbox) and the help screen (markdown) are
-# imported where first used, in workers and actions: together they cost ~100 ms that the
-# first paint of the list should not wait for.
+# Start-up paints the list first and mounts the work area (editor, problems, test pane) right
+# after, so the widgets of the work area, the runtime (jsonschema, fastjsonschema, the sandbox)
+# and the help screen (markdown) are imported where first used; their messages are handled by
+# name (on_js_editor_paused...), not with @on, which would need the classes at import.
 if TYPE_CHECKING:
     from backend.callflow.simulate import MappingSource, Simulation
+    from backend.runtime import es5
     from backend.runtime.evaluate import Evaluation
     from backend.runtime.sandbox import Limits
+    from widgets.call_editor import CallEditor
+    from widgets.callflow_view import CallflowView
+    from widgets.diagnostics import Diagnostics
+    from widgets.js_editor import Diagnostic, JsEditor
+    from widgets.result_view import ResultView
+    from widgets.test_pane import TestPane
+
+WORK_AREA_PATIENCE_S = 1.0  # a slow server's list does not keep the editor off the screen
+LOADING_DELAY_S = 0.15
 
 T = TypeVar("T")
 
@@ -79,6 +83,8 @@ FAILED = Failed()
 
 
 def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
+    from widgets.js_editor import Diagnostic
+
     return [
         Diagnostic(found.line, max(0, found.column - 1), found.message, found.severity)
         for found in report.findings
@@ -134,33 +140,95 @@ class MainScreen(Screen[None]):
         self.run_timer: Timer | None = None
         self.run_limits: Limits | None = None  # None: the sandbox's defaults (1 s, 32 MiB)
         self.sample_calls = sample_calls()
-        self._editor = JsEditor(id="editor")
+        self._editor: JsEditor | None = None
+        self._work_area_started = False
+        self._work_area_mounted = asyncio.Event()
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             yield FunctionList(id="functions")
-            with Vertical(id="work"):
-                with Vertical(id="editing"):
-                    yield self._editor
-                    yield Diagnostics(id="diagnostics")
-                yield TestPane(sample_callflows(), id="test-pane")
+            yield Vertical(id="work")  # filled by work_area(), once the list is on screen
         yield StatusBar(id="status")
-        yield KeyFooter(compact=True)
+        yield KeyFooter()
+
+    async def work_area(self) -> None:
+        """Mount the editor, the problems list and the test pane, once; return when they are.
+
+        The first list of functions is painted before they are mounted (they double the cost of
+        that first paint). Everything that needs them awaits this: the first load after the
+        list, a slow or failed connection (WORK_AREA_PATIENCE_S), and actions on keys pressed
+        in the meantime, which wait instead of being lost."""
+        if self._work_area_started:
+            await self._work_area_mounted.wait()
+            return
+        self._work_area_started = True
+        await self._refreshed()
+        from widgets.diagnostics import Diagnostics
+        from widgets.js_editor import JsEditor
+        from widgets.test_pane import TestPane
+
+        editor = JsEditor(id="editor")
+        editor.border_title = "no function open"
+        editor.read_only = True
+        await self.query_one("#work").mount_all(
+            [
+                Vertical(editor, Diagnostics(id="diagnostics"), id="editing"),
+                TestPane(sample_callflows(), id="test-pane"),
+            ]
+        )
+        while not self.query("#callflow-view"):  # the test pane's hidden tabs mount Lazy
+            await self._refreshed()
+        self._editor = editor
+        self.call_editor.set_calls(self.sample_calls, {})
+        self._work_area_mounted.set()
+        self.refresh_bindings()
+
+    async def _refreshed(self) -> None:
+        """Return once the screen has been refreshed (painted) after what is queued now."""
+        refreshed = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: refreshed.done() or refreshed.set_result(None))
+        await refreshed
+
+    @property
+    def work_area_ready(self) -> bool:
+        return self._work_area_mounted.is_set()
+
+    @work(group="work-area")
+    async def _mount_work_area(self) -> None:
+        await self.work_area()
 
     @property
     def editor(self) -> JsEditor:
         # Held, not queried: it is used on every keystroke message, and still readable at
         # unmount (when the DOM is already gone) to write the last draft.
+        assert self._editor is not None, "await work_area() first"
         return self._editor
 
     @property
     def functions(self) -> FunctionList:
         return self.query_one(FunctionList)
 
+    # The work area's widgets, queried by id: their classes are imported only with it.
     @property
     def test_pane(self) -> TestPane:
-        return self.query_one(TestPane)
+        return self.query_one("#test-pane")  # type: ignore[return-value]
+
+    @property
+    def call_editor(self) -> CallEditor:
+        return self.query_one("#call-editor")  # type: ignore[return-value]
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        return self.query_one("#diagnostics")  # type: ignore[return-value]
+
+    @property
+    def result_view(self) -> ResultView:
+        return self.query_one("#result-view")  # type: ignore[return-value]
+
+    @property
+    def callflow_view(self) -> CallflowView:
+        return self.query_one("#callflow-view")  # type: ignore[return-value]
 
     @property
     def status(self) -> StatusBar:
@@ -168,12 +236,10 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.status.server = self.server_label
-        self.editor.border_title = "no function open"
-        self.editor.read_only = True
         self.functions.border_title = "Functions"
-        self.query_one(CallEditor).set_calls(self.sample_calls, {})
         self.functions.options.focus()
         self.connect()
+        self.set_timer(WORK_AREA_PATIENCE_S, self._mount_work_area)
 
     # -- requests -----------------------------------------------------------------------------------
     async def attempt(
@@ -259,17 +325,29 @@ class MainScreen(Screen[None]):
         self.local.remember_account(wanted)
         await self.reload_functions()
 
+    @contextmanager
+    def loading(self, widget: Widget) -> Iterator[None]:
+        """Show `widget`'s loading indicator while the block runs, once it has run for
+        LOADING_DELAY_S: a quick answer (the embedded server's) flashes no spinner, and does
+        not pay for mounting and removing one (~90 ms of the first paint of 1,000 functions)."""
+        timer = self.set_timer(LOADING_DELAY_S, lambda: setattr(widget, "loading", True))
+        try:
+            yield
+        finally:
+            timer.stop()
+            if widget.loading:
+                widget.loading = False
+
     async def reload_functions(self, open_id: str | None = None) -> None:
-        self.functions.loading = True
         self.status.activity = "loading functions…"
         try:
-            items = await self.attempt(
-                lambda: self.client.list_functions(self.account_id, page_size=500),
-                title="Cannot list functions",
-                timeout=15,
-            )
+            with self.loading(self.functions):
+                items = await self.attempt(
+                    lambda: self.client.list_functions(self.account_id, page_size=500),
+                    title="Cannot list functions",
+                    timeout=15,
+                )
         finally:
-            self.functions.loading = False
             self.status.activity = ""
         if isinstance(items, Failed):
             return
@@ -278,6 +356,7 @@ class MainScreen(Screen[None]):
         for entry in entries:
             entry.dirty = entry.id in drafted
         self.functions.set_entries(entries)
+        await self.work_area()  # the first time, once the list has been painted
         target = open_id or (self.current.id if self.current else None)
         if target is None and entries:
             target = self.functions.visible_ids()[0]
@@ -299,13 +378,11 @@ class MainScreen(Screen[None]):
         shared_sandbox()
 
     async def load_function(self, function_id: str) -> None:
-        self.editor.loading = True
-        try:
+        await self.work_area()
+        with self.loading(self.editor):
             loaded = await self.attempt(
                 lambda: self.client.get_function(self.account_id, function_id)
             )
-        finally:
-            self.editor.loading = False
         if not isinstance(loaded, Failed):
             self.show_function(loaded)
 
@@ -327,8 +404,7 @@ class MainScreen(Screen[None]):
             self.editor.load_body(body)
         self._title()
         self.functions.select(loaded.id)
-        editor = self.query_one(CallEditor)
-        editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
+        self.call_editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
 
     def _title(self) -> None:
         if self.current is None:
@@ -345,24 +421,24 @@ class MainScreen(Screen[None]):
 
     @on(FunctionList.Opened)
     def _open(self, event: FunctionList.Opened) -> None:
-        if self.current is None or event.function_id != self.current.id:
-            self.open_function(event.function_id)
-        self.editor.focus()
+        self.open_function(event.function_id, focus_editor=True)
 
     @work(exclusive=True, group="open")
-    async def open_function(self, function_id: str) -> None:
-        await self.load_function(function_id)
+    async def open_function(self, function_id: str, *, focus_editor: bool = False) -> None:
+        await self.work_area()
+        if focus_editor:
+            self.editor.focus()
+        if self.current is None or function_id != self.current.id:
+            await self.load_function(function_id)
 
     # -- editing, drafts and checks ----------------------------------------------------------------
-    @on(JsEditor.DirtyChanged)
-    def _dirty(self, event: JsEditor.DirtyChanged) -> None:
+    def on_js_editor_dirty_changed(self, event: JsEditor.DirtyChanged) -> None:
         if self.current is not None:
             self.functions.set_dirty(self.current.id, event.dirty)
             self.keep_draft()
         self._title()
 
-    @on(JsEditor.Paused)
-    def _paused(self, event: JsEditor.Paused) -> None:
+    def on_js_editor_paused(self, event: JsEditor.Paused) -> None:
         self.keep_draft()
         self.check_body(event.text)
 
@@ -383,6 +459,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="check")
     def check_body(self, text: str) -> None:
+        from backend.runtime import es5
+
         self.post_message(self.Checked(text, es5.check(text)))
 
     @on(Checked)
@@ -391,15 +469,13 @@ class MainScreen(Screen[None]):
             return  # typing went on; a newer check is coming
         found = to_diagnostics(event.report)
         self.editor.set_diagnostics(found)
-        self.query_one(Diagnostics).show(found)
+        self.diagnostics.show(found)
 
-    @on(Diagnostics.Jump)
-    def _jump(self, event: Diagnostics.Jump) -> None:
+    def on_diagnostics_jump(self, event: Diagnostics.Jump) -> None:
         self.editor.goto_line(event.diagnostic.line, event.diagnostic.column)
         self.editor.focus()
 
-    @on(JsEditor.FindRequested)
-    def _find(self, event: JsEditor.FindRequested) -> None:
+    def on_js_editor_find_requested(self, event: JsEditor.FindRequested) -> None:
         if event.goto_line:
             self.app.push_screen(PromptScreen("Go to line", placeholder="line number"), self._goto)
         else:
@@ -539,6 +615,7 @@ class MainScreen(Screen[None]):
         await self._create_function(data)
 
     async def _create_function(self, data: dict[str, Any], *, focus_editor: bool = True) -> None:
+        await self.work_area()
         self.status.activity = "creating…"
         try:
             created = await self.attempt(
@@ -615,14 +692,15 @@ class MainScreen(Screen[None]):
             return self.run_cancel is not None
         return True
 
-    def action_run(self) -> None:
+    async def action_run(self) -> None:
+        await self.work_area()
         if self.run_cancel is not None:
             self.notify("A run is in progress (esc cancels it)", severity="warning")
             return
         if self.test_pane.callflow_mode:
             self.start_simulation()
             return
-        call_editor = self.query_one(CallEditor)
+        call_editor = self.call_editor
         if call_editor.payload is None:
             self.test_pane.active = "call"
             self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
@@ -635,7 +713,7 @@ class MainScreen(Screen[None]):
         self.run_started = time.monotonic()
         if not self.test_pane.callflow_mode:
             self.test_pane.active = "result"
-        self.query_one(ResultView).show_running(what)
+        self.result_view.show_running(what)
         self.run_timer = self.set_interval(0.1, self._tick)
         self._tick()
         self.refresh_bindings()
@@ -672,8 +750,8 @@ class MainScreen(Screen[None]):
         self._end_run()
         evaluation = event.evaluation
         report = evaluation.to_json()
-        self.query_one(ResultView).show_report(report, evaluation.reasons())
-        self.query_one(FlowTree).show_flow(
+        self.result_view.show_report(report, evaluation.reasons())
+        self.query_one("#flow-tree").show_flow(  # type: ignore[attr-defined]
             evaluation.flow if evaluation.outcome and evaluation.outcome.ok else None
         )
         if evaluation.error is not None and evaluation.error.kind == "cancelled":
@@ -681,8 +759,8 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="simulate")
     async def start_simulation(self) -> None:
-        view = self.query_one(CallflowView)
-        call_editor = self.query_one(CallEditor)
+        view = self.callflow_view
+        call_editor = self.call_editor
         name = view.selected
         if name is None or name not in view.callflows:
             self.notify("Pick a callflow first", severity="warning")
@@ -697,7 +775,7 @@ class MainScreen(Screen[None]):
             )
         except ApiError as exc:
             self._end_run()
-            self.query_one(ResultView).show_message(str(exc), "red")
+            self.result_view.show_message(str(exc), "red")
             self.notify(str(exc), severity="error", timeout=10)
             return
         from backend.callflow.simulate import FunctionDoc, MappingSource
@@ -734,8 +812,8 @@ class MainScreen(Screen[None]):
     @on(SimulationDone)
     def _simulated(self, event: SimulationDone) -> None:
         self._end_run()
-        self.query_one(ResultView).show_message("See the Callflow tab for the simulated path.")
-        self.query_one(CallflowView).show_simulation(event.simulation.to_json())
+        self.result_view.show_message("See the Callflow tab for the simulated path.")
+        self.callflow_view.show_simulation(event.simulation.to_json())
 
     @work(exclusive=True, group="write")
     async def import_samples(self) -> None:
@@ -750,8 +828,7 @@ class MainScreen(Screen[None]):
         await self.reload_functions()
 
     # -- test calls ----------------------------------------------------------------------------------
-    @on(CallEditor.SaveRequested)
-    def _save_call(self, event: CallEditor.SaveRequested) -> None:
+    def on_call_editor_save_requested(self, event: CallEditor.SaveRequested) -> None:
         if self.current is None:
             self.notify("Open a function first: calls are saved per function", severity="warning")
             return
@@ -767,8 +844,7 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(PromptScreen("Save this call as", event.name), save)
 
-    @on(CallEditor.DeleteRequested)
-    def _delete_call(self, event: CallEditor.DeleteRequested) -> None:
+    def on_call_editor_delete_requested(self, event: CallEditor.DeleteRequested) -> None:
         if self.current is not None:
             self.local.delete_call(self.current.id, event.name)
             event.editor.set_calls(self.sample_calls, self.local.calls(self.current.id))
@@ -782,11 +858,12 @@ class MainScreen(Screen[None]):
         return [
             self.query_one(FunctionOptions),
             self.editor,
-            self.query_one(Diagnostics),
+            self.diagnostics,
             *(inner[:1] or [pane]),
         ]
 
-    def action_next_pane(self) -> None:
+    async def action_next_pane(self) -> None:
+        await self.work_area()
         panes = self.panes()
         focused = self.focused
         index = -1
@@ -810,6 +887,5 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HelpScreen(text))
 
-    @on(TabbedContent.TabActivated)
-    def _tab(self, event: TabbedContent.TabActivated) -> None:
+    def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
