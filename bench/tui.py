@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-LAUNCHES = 7
+LAUNCHES = 11
 KEYSTROKES = 300
 
 CHILD_APP = r"""
@@ -41,34 +41,31 @@ from tui.app import KfnApp
 from tui.config import Config
 from tui.embedded import Embedded
 from tui.screens.main import MainScreen
+from widgets.function_list import FunctionList
 from backend.api.server import Backend
 
-class BenchApp(KfnApp):
-    def on_mount(self):  # Textual also calls KfnApp.on_mount (handlers run along the MRO)
-        self.set_interval(0.002, self.check)
+# Told by the app itself (no polling, which would add its own delay): once the list has been
+# given its 1,000 entries, and once a function is shown, say so after the next screen refresh.
+fill = FunctionList.set_entries
+show = MainScreen.show_function
 
-    stage = "starting"
+def set_entries(self, entries):
+    fill(self, entries)
+    if len(entries) >= 1000:
+        self.call_after_refresh(print, "LIST", flush=True)
 
-    def check(self):
-        screen = self.screen
-        if not isinstance(screen, MainScreen) or not screen.query("#function-options"):
-            return
-        if self.stage == "starting" and screen.functions.options.option_count >= 1000:
-            self.stage = "listed"
-            self.call_after_refresh(self.say, "LIST")  # once what the user sees is painted
-        if self.stage == "listed" and screen.current is not None:
-            self.stage = "opened"
-            self.call_after_refresh(self.ready)
+def show_function(self, *args, **kwargs):
+    show(self, *args, **kwargs)
+    self.call_after_refresh(ready, self.app)
 
-    def say(self, what):
-        print(what, flush=True)
+def ready(app):
+    print("READY", flush=True)
+    app.exit(0)
 
-    def ready(self):
-        self.say("READY")
-        self.exit(0)
-
+FunctionList.set_entries = set_entries
+MainScreen.show_function = show_function
 backend = Backend.open(Path(sys.argv[1]))
-app = BenchApp(config=Config(), state_dir=Path(sys.argv[2]), embedded=Embedded(backend, port=0))
+app = KfnApp(config=Config(), state_dir=Path(sys.argv[2]), embedded=Embedded(backend, port=0))
 app.run(headless=True)
 backend.close()
 """
@@ -139,18 +136,23 @@ def bench_launch() -> None:
             app = time_process(CHILD_APP, str(data), str(Path(temp) / f"state{i}"))
             listed.append(app["LIST"])
             opened.append(app["READY"])
+    # Each round's ratio is taken against the bare imports timed just before it, so that slow
+    # and fast moments of a shared machine cancel out; the median of the rounds is reported.
+    ratio_listed = statistics.median(a / b for a, b in zip(listed, imports, strict=True))
+    ratio_opened = statistics.median(a / b for a, b in zip(opened, imports, strict=True))
+    ratio_minimal = statistics.median(a / b for a, b in zip(minimal, imports, strict=True))
     bare, smallest, listed_s, opened_s = (
         statistics.median(x) for x in (imports, minimal, listed, opened)
     )
-    print(f"launch to an interactive list of 1,000 functions (median of {LAUNCHES}):")
+    print(f"launch to an interactive list of 1,000 functions (medians of {LAUNCHES} rounds):")
     print(f"  bare imports (textual+aiohttp+quickjs+tinydb):  {bare * 1000:8.1f} ms")
     print(f"  smallest Textual app painting 1,000 options:   {smallest * 1000:8.1f} ms")
     print(f"  kfn: the list of 1,000 painted, keys answered: {listed_s * 1000:8.1f} ms")
     print(f"  kfn: and the first function open in the editor: {opened_s * 1000:7.1f} ms")
-    verdict = "met" if listed_s / bare <= 1.5 else "MISSED"
+    verdict = "met" if ratio_listed <= 1.5 else "MISSED"
     print(
-        f"  ratio {listed_s / bare:.2f}x (target <= 1.5x: {verdict}); with the editor open "
-        f"{opened_s / bare:.2f}x; the smallest Textual app alone is {smallest / bare:.2f}x"
+        f"  ratio {ratio_listed:.2f}x (target <= 1.5x: {verdict}); with the editor open "
+        f"{ratio_opened:.2f}x; the smallest Textual app alone is {ratio_minimal:.2f}x"
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -22,8 +23,10 @@ from tui.config import Config
 from tui.embedded import Embedded, seed_samples
 from tui.local_state import LocalState
 from tui.profiles import Profile, ProfileError, save_api_key
-from tui.screens.connect import Connection, ConnectScreen
 from tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from tui.screens.connect import Connection
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -141,6 +144,8 @@ class KfnApp(App[int]):
             except (KeyError, ProfileError) as exc:
                 self.notify(f"Profile {profile_name!r}: {exc}", severity="error")
                 return
+        from tui.screens.connect import ConnectScreen  # on first use: not needed at start-up
+
         self.push_screen(ConnectScreen(self.config_dir, profile), self._connected)
 
     async def _connected(self, connection: Connection | None) -> None:

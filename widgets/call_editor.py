@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Label, Select, TextArea
 
-from widgets.inline_bindings import InlineBindingsTextArea
+from widgets.inline_text_area import InlineBindingsTextArea
 
 SAMPLE_PREFIX = "sample:"
 SAVED_PREFIX = "saved:"

@@ -11,13 +11,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
+from textual.content import Content, Span
 from textual.fuzzy import Matcher
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from widgets.inline_bindings import InlineBindingsInput
+from widgets.inline_input import InlineBindingsInput
+
+# A name is one row of the list: control characters (a newline...) show as spaces.
+ONE_LINE = dict.fromkeys([*range(32), 127], " ")
 
 
 @dataclass
@@ -38,17 +41,19 @@ class FunctionEntry:
         )
 
     def label(self) -> Content:
-        # Content, not rich Text: the list converts each of its (maybe 1,000) prompts to
-        # Content before the first paint, and the conversion was a third of that paint.
-        parts: list[tuple[str, str]] = [
-            ("● " if self.dirty else "  ", "bold ansi_yellow"),
-            (self.name or self.id, "" if self.enabled else "dim strike"),
-        ]
+        # Content with spans, built directly: the list converts each of its (maybe 1,000)
+        # prompts to Content before the first paint; rich Text's conversion was a third of it.
+        text = ("● " if self.dirty else "  ") + (self.name or self.id).translate(ONE_LINE)
+        spans = [Span(0, 2, "bold ansi_yellow")]
         if not self.enabled:
-            parts.append((" off", "bold ansi_red"))
+            spans.append(Span(2, len(text), "dim strike"))
+            spans.append(Span(len(text), len(text) + 4, "bold ansi_red"))
+            text += " off"
             if self.disable_reason:
-                parts.append((f" ({self.disable_reason})", "dim"))
-        return Content.assemble(*parts)
+                reason = f" ({self.disable_reason.translate(ONE_LINE)})"
+                spans.append(Span(len(text), len(text) + len(reason), "dim"))
+                text += reason
+        return Content(text, spans)
 
 
 class FunctionOptions(OptionList):

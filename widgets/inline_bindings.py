@@ -6,13 +6,15 @@ the app. When keys arrive in a burst (SSH delivers them that way, and so does a 
 a binding can then run after characters typed *later*: "ab<backspace>c" may end as "ac"... or
 "ba". This is Textual issue #6605 (fix proposed in PR #6631); until it lands, the editors here
 run their own bindings inline, exactly as the app would, and stop the event so it runs once.
+
+The two widgets that do so live beside this module, one per file (`inline_input.py`,
+`inline_text_area.py`), so that importing the Input does not import TextArea.
 """
 
 from __future__ import annotations
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
 
 
 async def run_own_binding(widget: Widget, key: str) -> bool:
@@ -34,19 +36,3 @@ async def handled_inline(widget: Widget, event: events.Key) -> bool:
     event.stop()
     event.prevent_default()
     return True
-
-
-class InlineBindingsTextArea(TextArea):
-    """A TextArea whose own bindings run in key order."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not await handled_inline(self, event):
-            await super()._on_key(event)
-
-
-class InlineBindingsInput(Input):
-    """An Input whose own bindings run in key order."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not await handled_inline(self, event):
-            await super()._on_key(event)

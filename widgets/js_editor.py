@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
-from widgets.inline_bindings import InlineBindingsTextArea
+from widgets.inline_text_area import InlineBindingsTextArea
 from widgets.js_highlight import IncrementalHighlighter, LineHighlights
 
 PAUSE_S = 0.4

@@ -14,7 +14,6 @@ client is tested against them (kfn's own server deliberately fixes most of them)
 from __future__ import annotations
 
 import asyncio
-
 import base64
 import hashlib
 import json

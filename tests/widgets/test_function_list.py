@@ -33,3 +33,18 @@ async def test_marks_update_in_place_and_the_filter_still_applies() -> None:
         functions.query_one("Input").value = ""
         await pilot.pause()
         assert str(options.get_option("id5").prompt).startswith("●")
+
+
+def test_a_label_is_one_row_with_its_state_styled() -> None:
+    label = FunctionEntry("f1", "two\nlines", enabled=False, disable_reason="bad\tjs", dirty=True)
+    assert label.label().plain == "● two lines off (bad js)"
+    styles = {
+        label.label().plain[span.start : span.end]: str(span.style) for span in label.label().spans
+    }
+    assert styles == {
+        "● ": "bold ansi_yellow",
+        "two lines": "dim strike",
+        " off": "bold ansi_red",
+        " (bad js)": "dim",
+    }
+    assert FunctionEntry("f2", "").label().plain == "  f2"  # no name: the id

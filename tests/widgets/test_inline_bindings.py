@@ -6,7 +6,8 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input, TextArea
 
-from widgets.inline_bindings import InlineBindingsInput, InlineBindingsTextArea
+from widgets.inline_input import InlineBindingsInput
+from widgets.inline_text_area import InlineBindingsTextArea
 from widgets.js_editor import JsEditor
 
 

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from backend.client import ApiError, KazooClient
 from tui.profiles import AUTH_METHODS, Profile, client_for, credentials_for
-from widgets.inline_bindings import InlineBindingsInput
+from widgets.inline_input import InlineBindingsInput
 
 AUTH_LABELS = {"api_key": "API key", "user": "Username and password", "token": "Auth token"}
 SECRET_FIELDS = {

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from widgets.inline_bindings import InlineBindingsInput
+from widgets.inline_input import InlineBindingsInput
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -39,7 +39,6 @@ from backend.samples import sample_callflows, sample_calls
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
-from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions
 from widgets.key_footer import KeyFooter
@@ -343,7 +342,7 @@ class MainScreen(Screen[None]):
         try:
             with self.loading(self.functions):
                 items = await self.attempt(
-                    lambda: self.client.list_functions(self.account_id, page_size=500),
+                    lambda: self.client.list_functions(self.account_id, page_size=1000),
                     title="Cannot list functions",
                     timeout=15,
                 )
@@ -565,6 +564,8 @@ class MainScreen(Screen[None]):
         except ApiError as exc:
             self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
             return
+        from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
+
         name = str(theirs.data.get("name", current.id))
         answer = await self.app.push_screen_wait(
             ConflictScreen(name, str(theirs.data.get("function_js", "")), text)
@@ -771,7 +772,7 @@ class MainScreen(Screen[None]):
         self._begin_run(f"callflow {name}")
         try:
             items = await self.api(
-                lambda: self.client.list_functions(self.account_id, page_size=500)
+                lambda: self.client.list_functions(self.account_id, page_size=1000)
             )
         except ApiError as exc:
             self._end_run()
