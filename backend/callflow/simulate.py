@@ -11,14 +11,17 @@ function that is disabled, deleted, missing or owned by another account, and say
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from backend.runtime import es5
 from backend.runtime.evaluate import Evaluation, evaluate
 from backend.runtime.sandbox import Sandbox
 from backend.samples import parse_function_file
+
+Checker = Callable[[str], es5.CheckReport]
 
 MAX_BRANCHES = 50
 MAX_STEPS = 500
@@ -157,13 +160,17 @@ def _run_function_node(
     raw: bool,
     branches: int,
     branch_limit: int,
+    check: Checker | None,
 ) -> tuple[Step, Any]:
     """Decide a function node's outcome; return the step and the flow to branch into, if any."""
     refusal = _refusal(doc, step.function_id, account_id)
     if refusal or doc is None:
         step.note = f"{refusal}; continuing to '_'"
         return step, None
-    step.evaluation = run = evaluate(doc.function_js, call_payload, raw=raw, sandbox=sandbox)
+    report = check(doc.function_js) if check else None
+    step.evaluation = run = evaluate(
+        doc.function_js, call_payload, raw=raw, sandbox=sandbox, report=report
+    )
     if not run.ok:
         step.note = f"{'; '.join(run.reasons()) or 'no valid flow'}; continuing to '_'"
         return step, None
@@ -184,7 +191,10 @@ def simulate(
     sandbox: Sandbox | None = None,
     raw: bool = False,
     max_branches: int = MAX_BRANCHES,
+    check: Checker | None = None,
 ) -> Simulation:
+    """Walk `callflow` for one call. `check` replaces `es5.check` for the function bodies (the
+    app's runs it in a process of its own)."""
     sim = Simulation()
     flow = callflow.get("flow")
     if not isinstance(flow, Mapping):
@@ -215,6 +225,7 @@ def simulate(
                 raw=raw,
                 branches=sim.branches,
                 branch_limit=max_branches,
+                check=check,
             )
             sim.steps.append(step)
             if step.outcome == "stopped":

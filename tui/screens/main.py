@@ -371,10 +371,12 @@ class MainScreen(Screen[None]):
     def warm_runtime(self) -> None:
         """Import the runtime and start the sandbox's worker processes in the background, so
         the first run does not wait ~0.3 s for them (they were kept out of start-up)."""
+        from backend.runtime.checker import shared_checker
         from backend.runtime.evaluate import evaluate  # noqa: F401
         from backend.runtime.sandbox import shared_sandbox
 
         shared_sandbox()
+        shared_checker().check("")  # its process is up and has imported esprima
 
     async def load_function(self, function_id: str) -> None:
         await self.work_area()
@@ -458,9 +460,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="check")
     def check_body(self, text: str) -> None:
-        from backend.runtime import es5
+        from backend.runtime.checker import shared_checker  # esprima, in a process of its own
 
-        self.post_message(self.Checked(text, es5.check(text)))
+        self.post_message(self.Checked(text, shared_checker().check(text)))
 
     @on(Checked)
     def _checked(self, event: Checked) -> None:
@@ -740,10 +742,14 @@ class MainScreen(Screen[None]):
     def run_function(
         self, body: str, payload: dict[str, Any], cancel: threading.Event | None
     ) -> None:
+        from backend.runtime.checker import shared_checker
         from backend.runtime.evaluate import evaluate
 
+        report = shared_checker().check(body)  # cached there: the pause after typing checked it
         self.post_message(
-            self.RunDone(evaluate(body, payload, cancel=cancel, limits=self.run_limits))
+            self.RunDone(
+                evaluate(body, payload, cancel=cancel, limits=self.run_limits, report=report)
+            )
         )
 
     @on(RunDone)
@@ -805,9 +811,18 @@ class MainScreen(Screen[None]):
         self, callflow: dict[str, Any], payload: dict[str, Any], source: MappingSource
     ) -> None:
         from backend.callflow.simulate import simulate
+        from backend.runtime.checker import shared_checker
 
         self.post_message(
-            self.SimulationDone(simulate(callflow, payload, source, account_id=self.account_id))
+            self.SimulationDone(
+                simulate(
+                    callflow,
+                    payload,
+                    source,
+                    account_id=self.account_id,
+                    check=shared_checker().check,
+                )
+            )
         )
 
     @on(SimulationDone)
