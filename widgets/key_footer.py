@@ -55,27 +55,7 @@ def palette_key(screen: Screen[Any]) -> ShownKey | None:
 
 class KeyFooter(Widget, can_focus=False):
     ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description"}
-    DEFAULT_CSS = """
-    KeyFooter {
-        dock: bottom;
-        height: 1;
-        width: 1fr;
-        color: $footer-foreground;
-        background: $footer-background;
-        text-wrap: nowrap;
-        text-overflow: clip;
-        .key-footer--key {
-            color: $footer-key-foreground;
-            background: $footer-key-background;
-            text-style: bold;
-        }
-        .key-footer--description {
-            color: $footer-description-foreground;
-            background: $footer-description-background;
-        }
-    }
-    """
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description"}  # see widgets.tcss
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -3,6 +3,8 @@ click on a key presses it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
@@ -18,6 +20,7 @@ class Pane(Widget, can_focus=True):
 
 
 class FooterApp(App[None]):
+    CSS_PATH = str(Path(__file__).parents[2] / "tui" / "styles" / "widgets.tcss")
     BINDINGS = [Binding("ctrl+q", "quit", "Quit")]
 
     def __init__(self) -> None:
