@@ -17,12 +17,9 @@ username = "admin"
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from backend.paths import config_dir, write_atomically
 
@@ -47,6 +44,8 @@ class Config:
         path = (directory or config_dir()) / CONFIG_FILE
         if not path.exists():
             return cls(path=path)
+        import tomllib  # here and in save(): a first start has no file to read (~3 ms)
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -73,4 +72,6 @@ class Config:
             document["keymap"] = self.keymap
         if self.profiles:
             document["profiles"] = self.profiles
+        import tomli_w
+
         write_atomically(self.path, tomli_w.dumps(document))

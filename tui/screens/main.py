@@ -138,7 +138,7 @@ class MainScreen(Screen[None]):
         self.run_started = 0.0
         self.run_timer: Timer | None = None
         self.run_limits: Limits | None = None  # None: the sandbox's defaults (1 s, 32 MiB)
-        self.sample_calls = sample_calls()
+        self.sample_calls: dict[str, dict[str, Any]] = {}  # read with the work area
         self._editor: JsEditor | None = None
         self._work_area_started = False
         self._work_area_mounted = asyncio.Event()
@@ -179,6 +179,7 @@ class MainScreen(Screen[None]):
         while not self.query("#callflow-view"):  # the test pane's hidden tabs mount Lazy
             await self._refreshed()
         self._editor = editor
+        self.sample_calls = sample_calls()
         self.call_editor.set_calls(self.sample_calls, {})
         self._work_area_mounted.set()
         self.refresh_bindings()
