@@ -167,13 +167,21 @@ class KfnApp(App[int]):
         old = self.client
         self.client = client
         self.server_label = label
+        await self.leave_main_screens()
         await self.switch_screen(
             MainScreen(client, LocalState(self.state_dir, self._scope(client)), label)
         )
         if old is not None and old is not client:
             await old.aclose()
 
+    async def leave_main_screens(self) -> None:
+        """Before a main screen goes: its waiting workers stop before its widgets do."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                await screen.leave()
+
     async def action_quit(self) -> None:
+        await self.leave_main_screens()
         await self.shutdown_backend()
         self.exit(0)
 

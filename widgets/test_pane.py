@@ -6,7 +6,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.lazy import Lazy
 from textual.widgets import TabbedContent, TabPane
 
 from widgets.call_editor import CallEditor
@@ -31,16 +30,17 @@ function, or the callflow when the Callflow tab is open.
         self.callflows = callflows
 
     def compose(self) -> ComposeResult:
-        # The hidden tabs mount just after the first paint (Lazy), so the app is usable sooner.
+        # No Lazy for the hidden tabs: the whole pane is already mounted after the list is up,
+        # and a Lazy mount landing after a quit had begun raised MountError.
         with TabbedContent(id="test-tabs"):
             with TabPane("Call", id="call"):
                 yield CallEditor(id="call-editor")
             with TabPane("Result", id="result"):
-                yield Lazy(ResultView(id="result-view"))
+                yield ResultView(id="result-view")
             with TabPane("Flow", id="flow"):
-                yield Lazy(FlowTree(id="flow-tree"))
+                yield FlowTree(id="flow-tree")
             with TabPane("Callflow", id="callflow"):
-                yield Lazy(CallflowView(self.callflows, id="callflow-view"))
+                yield CallflowView(self.callflows, id="callflow-view")
 
     @property
     def tabs(self) -> TabbedContent:

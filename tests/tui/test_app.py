@@ -567,3 +567,35 @@ async def test_the_runtime_is_warmed_once_the_list_is_up(
         await wait_for(pilot, lambda: sandbox._shared is not None, what="the sandbox pool")
         pool = sandbox._shared
         assert pool is not None and pool.run("return {module: 'hangup', data: {}};", {}).ok
+
+
+MOUNT_MOMENTS = {
+    "with the list filled, before it": lambda screen: bool(screen.functions.entries),
+    "as it starts": lambda screen: screen._work_area_started,
+    "with the editor mounted, the tabs not yet": lambda screen: bool(screen.query("#editing")),
+    "with its tabs half mounted": lambda screen: bool(screen.query("#test-pane")),
+    "once it is mounted": lambda screen: screen.work_area_ready,
+}
+
+
+@pytest.mark.parametrize("moment", list(MOUNT_MOMENTS))
+async def test_quitting_while_the_work_area_mounts_exits_cleanly(
+    harness: Harness, moment: str
+) -> None:
+    """The list is painted before the editor and test pane are mounted: a quit (or a signal)
+    in between must not find half-mounted widgets (a Lazy tab once raised MountError)."""
+    import asyncio
+    import time
+
+    from tui.screens.main import MainScreen
+
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        screen = main_screen(pilot)
+        deadline = time.monotonic() + 10
+        while not MOUNT_MOMENTS[moment](screen):  # not pilot.pause(): the mount would finish
+            assert time.monotonic() < deadline, f"never saw the work area {moment}"
+            await asyncio.sleep(0)
+        await app.action_quit()  # what ctrl+q, SIGINT and SIGTERM run
+    assert app.return_code == 0

@@ -48,6 +48,7 @@ async def test_connect_tests_saves_a_profile_and_switches(
         dialog.test(save=True)
         await wait_for(pilot, lambda: main_screen(pilot).server_label == fake_kazoo.url)
         screen = main_screen(pilot)
+        await wait_for(pilot, lambda: bool(screen.query("#functions")), what="the new screen")
         await wait_for(pilot, lambda: "f1" in screen.functions.entries)
         assert screen.status.account == "acme"
     config = Config.load(harness.config_dir)

@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -142,6 +142,8 @@ class MainScreen(Screen[None]):
         self._editor: JsEditor | None = None
         self._work_area_started = False
         self._work_area_mounted = asyncio.Event()
+        self._work_area_settled = asyncio.Event()  # mounted, or given up on
+        self.leaving = False  # see leave()
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,8 +153,9 @@ class MainScreen(Screen[None]):
         yield StatusBar(id="status")
         yield KeyFooter()
 
-    async def work_area(self) -> None:
-        """Mount the editor, the problems list and the test pane, once; return when they are.
+    async def work_area(self) -> bool:
+        """Mount the editor, the problems list and the test pane, once; return when they are,
+        True, or False when this screen is going away meanwhile (then touch nothing).
 
         The first list of functions is painted before they are mounted (they double the cost of
         that first paint). Everything that needs them awaits this: the first load after the
@@ -160,9 +163,17 @@ class MainScreen(Screen[None]):
         in the meantime, which wait instead of being lost."""
         if self._work_area_started:
             await self._work_area_mounted.wait()
-            return
+            return self.here
         self._work_area_started = True
+        try:
+            return await self._mount_work_area_now()
+        finally:
+            self._work_area_settled.set()
+
+    async def _mount_work_area_now(self) -> bool:
         await self._refreshed()
+        if not self.here:
+            return False
         from widgets.diagnostics import Diagnostics
         from widgets.js_editor import JsEditor
         from widgets.test_pane import TestPane
@@ -176,13 +187,32 @@ class MainScreen(Screen[None]):
                 TestPane(sample_callflows(), id="test-pane"),
             ]
         )
-        while not self.query("#callflow-view"):  # the test pane's hidden tabs mount Lazy
+        # mount_all returns once the pane is mounted; TabbedContent puts its tabs' contents in
+        # place a refresh or two later.
+        while self.here and not (self.query("#call-editor") and self.query("#callflow-view")):
             await self._refreshed()
+        if not self.here:
+            return False
         self._editor = editor
         self.sample_calls = sample_calls()
         self.call_editor.set_calls(self.sample_calls, {})
         self._work_area_mounted.set()
         self.refresh_bindings()
+        return True
+
+    async def leave(self) -> None:
+        """The app is about to quit or replace this screen: start nothing more, and let a
+        mount in progress finish (Textual's Select fails if torn down while mounting)."""
+        self.leaving = True
+        if self._work_area_started:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._work_area_settled.wait(), 2.0)
+
+    @property
+    def here(self) -> bool:
+        """False once this screen is going away (the app quits, or a switch of server replaces
+        it): a worker that was waiting must not touch its widgets, which may be gone already."""
+        return self.is_attached and self.app.is_running and not self.leaving
 
     async def _refreshed(self) -> None:
         """Return once the screen has been refreshed (painted) after what is queued now."""
@@ -356,7 +386,8 @@ class MainScreen(Screen[None]):
         for entry in entries:
             entry.dirty = entry.id in drafted
         self.functions.set_entries(entries)
-        await self.work_area()  # the first time, once the list has been painted
+        if not await self.work_area():  # the first time, once the list has been painted
+            return
         target = open_id or (self.current.id if self.current else None)
         if target is None and entries:
             target = self.functions.visible_ids()[0]
@@ -381,7 +412,8 @@ class MainScreen(Screen[None]):
         shared_checker().check("")  # its process is up and has imported esprima
 
     async def load_function(self, function_id: str) -> None:
-        await self.work_area()
+        if not await self.work_area():
+            return
         with self.loading(self.editor):
             loaded = await self.attempt(
                 lambda: self.client.get_function(self.account_id, function_id)
@@ -428,7 +460,8 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="open")
     async def open_function(self, function_id: str, *, focus_editor: bool = False) -> None:
-        await self.work_area()
+        if not await self.work_area():
+            return
         if focus_editor:
             self.editor.focus()
         if self.current is None or function_id != self.current.id:
@@ -620,7 +653,8 @@ class MainScreen(Screen[None]):
         await self._create_function(data)
 
     async def _create_function(self, data: dict[str, Any], *, focus_editor: bool = True) -> None:
-        await self.work_area()
+        if not await self.work_area():
+            return
         self.status.activity = "creating…"
         try:
             created = await self.attempt(
@@ -698,7 +732,8 @@ class MainScreen(Screen[None]):
         return True
 
     async def action_run(self) -> None:
-        await self.work_area()
+        if not await self.work_area():
+            return
         if self.run_cancel is not None:
             self.notify("A run is in progress (esc cancels it)", severity="warning")
             return
@@ -881,7 +916,8 @@ class MainScreen(Screen[None]):
         ]
 
     async def action_next_pane(self) -> None:
-        await self.work_area()
+        if not await self.work_area():
+            return
         panes = self.panes()
         focused = self.focused
         index = -1
