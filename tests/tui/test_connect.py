@@ -112,7 +112,7 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
     from backend.client import ApiKeyCredentials, KazooClient
-    from tui.screens.main import LOADING_DELAY_S, WORK_AREA_PATIENCE_S
+    from tui.screens.main import LOADING_DELAY_S, WORK_AREA_PATIENCE_S, MainScreen
 
     fake = with_one_function(fake_kazoo)
     fake.latency_s = 0.6  # login, then the list, arrive after WORK_AREA_PATIENCE_S
@@ -124,7 +124,7 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
         server_label=fake_kazoo.url,
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: main_screen(pilot).is_mounted, what="the main screen")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
         screen = main_screen(pilot)
         assert not screen.work_area_ready
         await pilot.press("ctrl+o")  # next pane: waits for the editor instead of being lost
