@@ -105,5 +105,5 @@ class KeyFooter(Widget, can_focus=False):
             targets.append((room, self.size.width, self.palette.key))
             bar = Content(" ▏").stylize(Style(dim=True))
             line = Content.assemble(line.truncate(room, ellipsis=True, pad=True), bar, palette)
-        self._targets = targets
+        self._targets = targets  # where each key landed in this drawing, for on_click
         return line

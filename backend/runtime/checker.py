@@ -29,11 +29,8 @@ CHECK_TIMEOUT_S = 30.0  # esprima on a body of several MB; past that the process
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def report_to_json(report: es5.CheckReport) -> dict[str, Any]:
-    return asdict(report)
-
-
-def report_from_json(data: dict[str, Any]) -> es5.CheckReport:
+def _report_from_json(data: dict[str, Any]) -> es5.CheckReport:
+    """The inverse of `dataclasses.asdict`, which `serve` sends."""
     error = data.get("syntax_error")
     return es5.CheckReport(
         es5.Finding(**error) if error else None, [es5.Finding(**f) for f in data["es5"]]
@@ -43,7 +40,7 @@ def report_from_json(data: dict[str, Any]) -> es5.CheckReport:
 def serve(requests: IO[str] = sys.stdin, replies: IO[str] = sys.stdout) -> None:
     """The checking process: a body per line in, a report per line out, until stdin closes."""
     for line in requests:
-        replies.write(json.dumps(report_to_json(es5.check(json.loads(line)))) + "\n")
+        replies.write(json.dumps(asdict(es5.check(json.loads(line)))) + "\n")
         replies.flush()
 
 
@@ -89,14 +86,14 @@ class Checker:
         line = process.stdout.readline()
         if not line:
             raise OSError("the checking process died")
-        return report_from_json(json.loads(line))
+        return _report_from_json(json.loads(line))
 
     def check(self, body: str) -> es5.CheckReport:
         with self._lock:
             for _attempt in range(2):  # a process that died is replaced once
                 try:
                     return self._ask(body)
-                except (OSError, ValueError):  # died, hung, or could not start; or garbled
+                except (OSError, ValueError, KeyError, TypeError):  # died, hung, no start, garbled
                     self._stop()
         return es5.check(body)
 

@@ -59,3 +59,45 @@ def test_a_killed_checking_process_is_replaced(checker: Checker) -> None:
     report = checker.check("let y = 2;")
     assert [finding.construct for finding in report.es5] == ["'let' declaration"]
     assert checker.worker_pid() != first
+
+
+def _fake_checker(monkeypatch: pytest.MonkeyPatch, script: str | None) -> Checker:
+    """A Checker whose process runs `script` instead of `serve()` (None: it cannot start)."""
+    import backend.runtime.checker as checker_module
+
+    def start(self: Checker) -> subprocess.Popen[str]:
+        if script is None:
+            raise OSError("cannot fork: resource temporarily unavailable")
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    monkeypatch.setattr(checker_module, "CHECK_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(Checker, "_start", start)
+    return Checker()
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import time; time.sleep(60)",  # hangs
+        "import sys; sys.stdin.readline(); print('{not json')",  # garbled
+        "import sys; sys.stdin.readline(); print('{}')",  # JSON without a report
+        "import sys; sys.exit(3)",  # dies at once
+        None,  # cannot start at all
+    ],
+    ids=["hung", "garbled", "no-report", "dies", "cannot-start"],
+)
+def test_a_broken_checking_process_falls_back_to_checking_here(
+    monkeypatch: pytest.MonkeyPatch, script: str | None
+) -> None:
+    checker = _fake_checker(monkeypatch, script)
+    try:
+        report = checker.check("let z = 3;")
+        assert [finding.construct for finding in report.es5] == ["'let' declaration"]
+        assert checker._process is None  # the broken one was killed, not left behind
+    finally:
+        checker.close()

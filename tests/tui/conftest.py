@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from backend.api.server import Backend
+from backend.client import KazooClient
 from tui.app import KfnApp
 from tui.config import Config
 from tui.embedded import Embedded
@@ -30,6 +31,15 @@ class Harness:
             config=Config.load(self.config_dir),
             state_dir=self.state_dir,
             embedded=Embedded(self.backend, port=0, serve_tcp=serve_tcp),
+        )
+
+    def remote_app(self, client: KazooClient, label: str) -> KfnApp:
+        """The app in remote mode: on `client`'s server, no embedded backend."""
+        return KfnApp(
+            config=Config.load(self.config_dir),
+            state_dir=self.state_dir,
+            client=client,
+            server_label=label,
         )
 
     def stored(self, function_id: str) -> dict | None:

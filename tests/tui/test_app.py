@@ -8,18 +8,28 @@ import json
 import httpx
 import pytest
 from rich.console import Console
+from textual.pilot import Pilot
 
 from backend.runtime.sandbox import Limits
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
 from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.diagnostics import Diagnostics
 from widgets.flow_tree import FlowTree
 from widgets.function_list import FunctionList
 from widgets.result_view import ResultView
+
+
+async def run_and_wait(pilot: Pilot, screen: MainScreen, key: str) -> ResultView:
+    """Press `key` (a run key) and return the result view once the run has reported."""
+    await pilot.press(key)
+    result = screen.query_one(ResultView)
+    await wait_for(pilot, lambda: result.report is not None, what=f"the run ({key})")
+    return result
 
 
 async def test_fresh_start_serves_the_api_and_lists_the_samples(harness: Harness) -> None:
@@ -73,9 +83,7 @@ async def test_create_edit_save_run_and_see_the_tree(harness: Harness) -> None:
         assert stored is not None and stored["function_js"].startswith("return {module: 'play'")
         assert stored["_rev"].startswith("2-")
         assert not screen.functions.entries[function_id].dirty
-        await pilot.press("f5")
-        result = screen.query_one(ResultView)
-        await wait_for(pilot, lambda: result.report is not None, what="the run")
+        result = await run_and_wait(pilot, screen, "f5")
         assert result.report["valid"] is True
         assert result.report["result"]["data"] == {"id": "hello"}
         tree = screen.query_one(FlowTree)
@@ -88,9 +96,7 @@ async def test_invalid_flow_is_explained(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.editor.text = "return {'action': 'tts', data: {text: 'hi'}};"
-        await pilot.press("ctrl+r")
-        result = screen.query_one(ResultView)
-        await wait_for(pilot, lambda: result.report is not None)
+        result = await run_and_wait(pilot, screen, "ctrl+r")
         assert result.report["valid"] is False
         assert "module" in str(result.report["errors"])
 
@@ -355,9 +361,7 @@ async def test_copy_result_uses_the_terminal_clipboard(harness: Harness) -> None
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.editor.text = "return {module: 'hangup', data: {}};"
-        await pilot.press("f5")
-        result = screen.query_one(ResultView)
-        await wait_for(pilot, lambda: result.report is not None)
+        result = await run_and_wait(pilot, screen, "f5")
         result.focus()
         await pilot.press("c")
         assert '"module": "hangup"' in pilot.app.clipboard
@@ -375,9 +379,7 @@ async def test_config_keymap_theme_and_account(harness: Harness) -> None:
         screen = await ready(pilot)
         assert app.theme == "ansi-dark"
         screen.editor.text = "return {module: 'hangup', data: {}};"
-        await pilot.press("f9")
-        result = screen.query_one(ResultView)
-        await wait_for(pilot, lambda: result.report is not None, what="run via the remapped key")
+        await run_and_wait(pilot, screen, "f9")  # the remapped run key
         app.theme = "textual-light"
         await pilot.pause(0.1)
     assert Config.load(harness.config_dir).theme == "textual-light"  # the choice is kept
@@ -524,9 +526,7 @@ async def test_a_valid_flow_from_non_es5_code_is_not_called_fine(harness: Harnes
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.editor.text = "let x = 1; return {module: 'hangup', data: {}};"
-        await pilot.press("f5")
-        result = screen.query_one(ResultView)
-        await wait_for(pilot, lambda: result.report is not None)
+        result = await run_and_wait(pilot, screen, "f5")
         console = Console(width=100, record=True, file=io.StringIO())
         console.print(result.query_one("#result-body").content)
         shown = console.export_text()
@@ -571,7 +571,7 @@ async def test_the_runtime_is_warmed_once_the_list_is_up(
 
 MOUNT_MOMENTS = {
     "with the list filled, before it": lambda screen: bool(screen.functions.entries),
-    "as it starts": lambda screen: screen._work_area_started,
+    "as it starts": lambda screen: screen._work_area is not None,
     "with the editor mounted, the tabs not yet": lambda screen: bool(screen.query("#editing")),
     "with its tabs half mounted": lambda screen: bool(screen.query("#test-pane")),
     "once it is mounted": lambda screen: screen.work_area_ready,
@@ -586,8 +586,6 @@ async def test_quitting_while_the_work_area_mounts_exits_cleanly(
     in between must not find half-mounted widgets (a Lazy tab once raised MountError)."""
     import asyncio
     import time
-
-    from tui.screens.main import MainScreen
 
     app = harness.app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -68,12 +68,7 @@ async def test_a_user_profile_asks_for_the_password_and_never_stores_it(
     config.profiles["ops"] = profile.to_config()
     config.save()
     client = client_for(profile, credentials_for(profile, harness.config_dir))
-    app = KfnApp(
-        config=Config.load(harness.config_dir),
-        state_dir=harness.state_dir,
-        client=client,
-        server_label=profile.url,
-    )
+    app = harness.remote_app(client, profile.url)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(
             pilot, lambda: isinstance(app.screen, PromptScreen), what="password question"
@@ -93,11 +88,8 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
     from backend.client import ApiKeyCredentials, KazooClient
 
     fake = with_one_function(fake_kazoo)
-    app = KfnApp(
-        config=Config.load(harness.config_dir),
-        state_dir=harness.state_dir,
-        client=KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)),
-        server_label=fake_kazoo.url,
+    app = harness.remote_app(
+        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
     )
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
@@ -117,11 +109,8 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
     fake = with_one_function(fake_kazoo)
     fake.latency_s = 0.6  # login, then the list, arrive after WORK_AREA_PATIENCE_S
     assert 2 * fake.latency_s > WORK_AREA_PATIENCE_S > fake.latency_s + LOADING_DELAY_S
-    app = KfnApp(
-        config=Config.load(harness.config_dir),
-        state_dir=harness.state_dir,
-        client=KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)),
-        server_label=fake_kazoo.url,
+    app = harness.remote_app(
+        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")

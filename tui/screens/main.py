@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -140,9 +140,7 @@ class MainScreen(Screen[None]):
         self.run_limits: Limits | None = None  # None: the sandbox's defaults (1 s, 32 MiB)
         self.sample_calls: dict[str, dict[str, Any]] = {}  # read with the work area
         self._editor: JsEditor | None = None
-        self._work_area_started = False
-        self._work_area_mounted = asyncio.Event()
-        self._work_area_settled = asyncio.Event()  # mounted, or given up on
+        self._work_area: asyncio.Task[bool] | None = None  # see work_area()
         self.leaving = False  # see leave()
 
     # -- layout -------------------------------------------------------------------------------------
@@ -160,17 +158,13 @@ class MainScreen(Screen[None]):
         The first list of functions is painted before they are mounted (they double the cost of
         that first paint). Everything that needs them awaits this: the first load after the
         list, a slow or failed connection (WORK_AREA_PATIENCE_S), and actions on keys pressed
-        in the meantime, which wait instead of being lost."""
-        if self._work_area_started:
-            await self._work_area_mounted.wait()
-            return self.here
-        self._work_area_started = True
-        try:
-            return await self._mount_work_area_now()
-        finally:
-            self._work_area_settled.set()
+        in the meantime, which wait instead of being lost. The mount is one task, shielded: a
+        caller that is cancelled (an exclusive worker replaced) does not cancel it."""
+        if self._work_area is None:
+            self._work_area = asyncio.get_running_loop().create_task(self._mount_work_area())
+        return await asyncio.shield(self._work_area) and self.here
 
-    async def _mount_work_area_now(self) -> bool:
+    async def _mount_work_area(self) -> bool:
         await self._refreshed()
         if not self.here:
             return False
@@ -196,17 +190,19 @@ class MainScreen(Screen[None]):
         self._editor = editor
         self.sample_calls = sample_calls()
         self.call_editor.set_calls(self.sample_calls, {})
-        self._work_area_mounted.set()
         self.refresh_bindings()
         return True
+
+    @property
+    def work_area_ready(self) -> bool:
+        return self._editor is not None  # set last, once the whole work area is in place
 
     async def leave(self) -> None:
         """The app is about to quit or replace this screen: start nothing more, and let a
         mount in progress finish (Textual's Select fails if torn down while mounting)."""
         self.leaving = True
-        if self._work_area_started:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._work_area_settled.wait(), 2.0)
+        if self._work_area is not None:
+            await asyncio.wait({self._work_area}, timeout=2.0)
 
     @property
     def here(self) -> bool:
@@ -220,12 +216,8 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(lambda: refreshed.done() or refreshed.set_result(None))
         await refreshed
 
-    @property
-    def work_area_ready(self) -> bool:
-        return self._work_area_mounted.is_set()
-
     @work(group="work-area")
-    async def _mount_work_area(self) -> None:
+    async def _work_area_anyway(self) -> None:
         await self.work_area()
 
     @property
@@ -269,7 +261,7 @@ class MainScreen(Screen[None]):
         self.functions.border_title = "Functions"
         self.functions.options.focus()
         self.connect()
-        self.set_timer(WORK_AREA_PATIENCE_S, self._mount_work_area)
+        self.set_timer(WORK_AREA_PATIENCE_S, self._work_area_anyway)
 
     # -- requests -----------------------------------------------------------------------------------
     async def attempt(
@@ -481,6 +473,8 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         # Quitting, a signal, or switching server: keystrokes since the last pause go to disk.
         self.keep_draft()
+        if self._work_area is not None:
+            self._work_area.cancel()  # a mount still waiting for a refresh that will not come
 
     def keep_draft(self) -> None:
         """Write the editor's unsaved text to disk now (or drop the draft when it is clean)."""
