@@ -1,7 +1,8 @@
 """TUI benchmark, run by hand: `.venv/bin/python bench/tui.py`.
 
-1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process starts the
-   app (headless, embedded backend, real API server and client) and says LIST once the list
+1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process runs the
+   real entry point, `kfn --data-dir D --port 0` (its screen headless through TEXTUAL_DRIVER,
+   an empty config dir; embedded backend, real API server and client) and says LIST once the list
    holds all 1,000 and the screen has been painted after that: the list has the focus and
    answers keys (a key that needs the editor waits for it). Then it says READY once the work
    area is mounted, the first function is open and painted: reported beside it. Beside them, a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import os
 import random
 import statistics
 import subprocess
@@ -33,42 +35,46 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 LAUNCHES = 11
+# Every child's screen is 80x24, told the way a terminal tells it. Without these, rich takes its
+# non-terminal default (80x25) and the headless driver 80x24: each app would lay out and paint
+# everything once more, a cost no terminal user pays.
+SCREEN = {"COLUMNS": "80", "LINES": "24"}
 KEYSTROKES = 300
 
 CHILD_APP = r"""
 import sys
-from pathlib import Path
-from tui.app import KfnApp
-from tui.config import Config
-from tui.embedded import Embedded
-from tui.screens.main import MainScreen
-from widgets.function_list import FunctionList
-from backend.api.server import Backend
+from tui import cli
 
-# Told by the app itself (no polling, which would add its own delay): once the list has been
-# given its 1,000 entries, and once a function is shown, say so after the next screen refresh.
-fill = FunctionList.set_entries
-show = MainScreen.show_function
+# The real entry point, `kfn --data-dir D --port 0`, headless (TEXTUAL_DRIVER). Told by the app
+# itself (no polling, which would add its own delay): once the list has been given its 1,000
+# entries, and once a function is shown, say so after the next screen refresh. The marks are
+# put in once the app's modules are imported: just before the CLI opens the backend.
+def open_backend(args, opening=cli._open_backend):
+    from tui.screens.main import MainScreen
+    from widgets.function_list import FunctionList
 
-def set_entries(self, entries):
-    fill(self, entries)
-    if len(entries) >= 1000:
-        self.call_after_refresh(print, "LIST", flush=True)
+    fill = FunctionList.set_entries
+    show = MainScreen.show_function
 
-def show_function(self, *args, **kwargs):
-    show(self, *args, **kwargs)
-    self.call_after_refresh(ready, self.app)
+    def set_entries(self, entries):
+        fill(self, entries)
+        if len(entries) >= 1000:
+            self.call_after_refresh(print, "LIST", flush=True)
 
-def ready(app):
-    print("READY", flush=True)
-    app.exit(0)
+    def show_function(self, *args, **kwargs):
+        show(self, *args, **kwargs)
+        self.call_after_refresh(ready, self.app)
 
-FunctionList.set_entries = set_entries
-MainScreen.show_function = show_function
-backend = Backend.open(Path(sys.argv[1]))
-app = KfnApp(config=Config(), state_dir=Path(sys.argv[2]), embedded=Embedded(backend, port=0))
-app.run(headless=True)
-backend.close()
+    def ready(app):
+        print("READY", flush=True)
+        app.exit(0)
+
+    FunctionList.set_entries = set_entries
+    MainScreen.show_function = show_function
+    return opening(args)
+
+cli._open_backend = open_backend
+sys.exit(cli.main(["--data-dir", sys.argv[1], "--port", "0"]))
 """
 
 CHILD_IMPORTS = "import textual.app, aiohttp, quickjs, tinydb\nprint('READY', flush=True)"
@@ -97,11 +103,15 @@ Minimal().run(headless=True)
 CHILD_FLOOR = "import aiohttp.web, httpx, tinydb\n" + CHILD_MINIMAL
 
 
-def time_process(code: str, *args: str) -> dict[str, float]:
+def time_process(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
     """Seconds from the launch to each line the child prints, up to READY."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **SCREEN, **(env or {})},
     )
     assert process.stdout is not None
     seen: dict[str, float] = {}
@@ -133,13 +143,18 @@ def bench_launch() -> None:
         make_data_dir(data)
         time_process(CHILD_IMPORTS)  # warm the OS file cache for all three
         time_process(CHILD_MINIMAL)
-        time_process(CHILD_APP, str(data), str(Path(temp) / "warm"))
+        # kfn as a user starts it, with an empty config dir, its screen headless.
+        app_env = {
+            "KFN_CONFIG_DIR": str(Path(temp) / "config"),
+            "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver",
+        }
+        time_process(CHILD_APP, str(data), env=app_env)
         imports, minimal, floor, listed, opened = [], [], [], [], []
-        for i in range(LAUNCHES):  # interleaved, so that all see the same machine
+        for _round in range(LAUNCHES):  # interleaved, so that all see the same machine
             imports.append(time_process(CHILD_IMPORTS)["READY"])
             minimal.append(time_process(CHILD_MINIMAL)["READY"])
             floor.append(time_process(CHILD_FLOOR)["READY"])
-            app = time_process(CHILD_APP, str(data), str(Path(temp) / f"state{i}"))
+            app = time_process(CHILD_APP, str(data), env=app_env)
             listed.append(app["LIST"])
             opened.append(app["READY"])
     # Each round's ratio is taken against the bare imports timed just before it, so that slow

@@ -18,6 +18,7 @@ from textual.binding import Binding
 
 from backend.api.server import PortInUse
 from backend.client import ApiError, ApiKeyCredentials, IssuedCredentials, KazooClient
+from tui import gc_pause
 from tui.commands import KfnCommands
 from tui.config import Config
 from tui.embedded import Embedded, seed_samples
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from tui.screens.connect import Connection
 
 STYLES = Path(__file__).parent / "styles"
+GC_RESUME_LATEST_S = 5.0
 
 
 class KfnApp(App[int]):
@@ -56,6 +58,9 @@ class KfnApp(App[int]):
         self.startup_error = ""
 
     async def on_mount(self) -> None:
+        # The main screen resumes the collector once its work area is up; a start that never
+        # gets there (a credentials prompt left open, a server that never answers) still does.
+        self.set_timer(GC_RESUME_LATEST_S, gc_pause.resume)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         if self.config.theme in self.available_themes:

@@ -251,6 +251,9 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    from tui import gc_pause
+
+    gc_pause.pause()  # resumed once the first screen is complete (see tui/gc_pause.py)
     from backend.paths import config_dir, data_dir
 
     config = _load_config()

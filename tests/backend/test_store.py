@@ -136,3 +136,30 @@ def test_an_unreadable_snapshot_is_refused_with_its_path(tmp_path: Path) -> None
         DocumentStore(tmp_path)
     with pytest.raises(StoreError, match="cannot read the snapshot"):
         DocumentStore(tmp_path)  # the failed open released the lock: the same error, not "in use"
+
+
+def test_the_snapshot_is_private_like_the_journal(tmp_path: Path) -> None:
+    (tmp_path / "kfn.db.tmp").write_text("{}")  # a leftover from a crash, world-readable
+    (tmp_path / "kfn.db.tmp").chmod(0o644)
+    with DocumentStore(tmp_path) as store:
+        store.put("t", "a", {"api_key": "secret"})
+        store.storage.compact()
+    assert (tmp_path / "kfn.db.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "kfn.journal").stat().st_mode & 0o777 == 0o600
+
+
+def test_closing_with_a_long_journal_compacts_it(tmp_path: Path) -> None:
+    journal, snapshot = tmp_path / "kfn.journal", tmp_path / "kfn.db.json"
+    with DocumentStore(tmp_path) as store:
+        for index in range(3):
+            store.put("t", str(index), {"v": index})
+    assert journal.stat().st_size > 0 and not snapshot.exists()  # short: left as it is
+
+    store = DocumentStore(tmp_path)
+    store.storage.compact_on_close = 5
+    for index in range(3, 8):
+        store.put("t", str(index), {"v": index})
+    store.close()
+    assert journal.stat().st_size == 0 and snapshot.exists()
+    with DocumentStore(tmp_path) as store:
+        assert sorted(doc["v"] for _key, doc in store.all("t")) == list(range(8))

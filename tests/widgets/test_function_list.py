@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 
 from widgets.function_list import FunctionEntry, FunctionList
@@ -48,3 +50,26 @@ def test_a_label_is_one_row_with_its_state_styled() -> None:
         " (bad js)": "dim",
     }
     assert FunctionEntry("f2", "").label().plain == "  f2"  # no name: the id
+
+
+class StyledListApp(ListApp):
+    CSS_PATH = str(Path(__file__).parents[2] / "tui" / "styles" / "widgets.tcss")
+
+
+async def test_long_names_stay_one_row_without_being_laid_out() -> None:
+    long_names = [FunctionEntry(f"id{i}", f"fn {i} " + "x" * 200) for i in range(50)]
+    # kfn's style: rows do not wrap, they end in an ellipsis, and each is measured as one line.
+    app = StyledListApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        functions = app.query_one(FunctionList)
+        functions.set_entries(long_names)
+        await pilot.pause()
+        assert functions.options.virtual_size.height == 50
+        assert functions.options.render_line(0).text.rstrip().endswith("…")
+    # Without that style a label is measured like any Content, and a long one wraps.
+    app = ListApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        functions = app.query_one(FunctionList)
+        functions.set_entries(long_names)
+        await pilot.pause()
+        assert functions.options.virtual_size.height > 50

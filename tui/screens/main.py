@@ -36,6 +36,7 @@ from backend.client import (
     UserCredentials,
 )
 from backend.samples import sample_callflows, sample_calls
+from tui import gc_pause
 from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
@@ -165,6 +166,12 @@ class MainScreen(Screen[None]):
         return await asyncio.shield(self._work_area) and self.here
 
     async def _mount_work_area(self) -> bool:
+        try:
+            return await self._mount_work_area_now()
+        finally:
+            gc_pause.resume()  # start-up is over (tui/gc_pause.py)
+
+    async def _mount_work_area_now(self) -> bool:
         await self._refreshed()
         if not self.here:
             return False
