@@ -23,9 +23,9 @@ from typing import Any
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from backend.accounts import kazoo_credentials
+from backend.aiohttp_transport import AiohttpTransport
 from backend.schema import error_messages
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -134,56 +134,47 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _through_aiohttp(chain: list[BaseException]) -> bool:
-    return any(isinstance(cause, aiohttp.ClientError) for cause in chain)
-
-
 def _network_error(exc: Exception, base_url: str, action: str, timeout: float) -> NetworkError:
-    """Name what went wrong on the network in plain words (the transport wraps the OS error)."""
+    """Name what went wrong on the network in plain words. The transport raises httpx's class
+    for it, caused by aiohttp's error, caused by the OS's or TLS's: the most telling wins."""
     chain = _causes(exc)
-    for cause in chain:
-        if isinstance(cause, aiohttp.ClientSSLError):
-            continue  # aiohttp's wrapper, also an ssl error class; ssl's own error comes next
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            summary = (
-                f"the TLS certificate of {base_url} could not be verified "
-                f"({cause.verify_message}); pass --insecure only if you trust this server"
-            )
-            break
-        if isinstance(cause, ssl.SSLError):
-            summary = f"TLS error talking to {base_url} ({cause.reason or cause})"
-            break
-        if isinstance(cause, socket.gaierror):
-            summary = f"cannot resolve the host of {base_url} (DNS: {cause.strerror})"
-            break
-        if isinstance(cause, ConnectionRefusedError):
-            summary = f"cannot connect to {base_url}: connection refused (is the server running?)"
-            break
-        if isinstance(cause, (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError)):
-            summary = (
-                f"{base_url} closed the connection before answering; nothing is known to be saved"
-            )
-            break
-        if isinstance(cause, aiohttp.ClientPayloadError):
-            summary = f"the answer from {base_url} was cut short; nothing is known to be saved"
-            break
-        if isinstance(cause, aiohttp.ClientResponseError):  # the answer could not be parsed
-            reason = cause.message.splitlines()[0].rstrip(":") if cause.message else "?"
-            summary = f"{base_url} did not answer in HTTP ({reason})"
-            break
-        # aiohttp's timeouts are TimeoutErrors. httpx's own class is not trusted from the aiohttp
-        # transport, which reports every lost connection as a ConnectTimeout.
-        if isinstance(cause, TimeoutError) or (
-            isinstance(cause, httpx.TimeoutException) and not _through_aiohttp(chain)
-        ):
-            summary = f"no answer from {base_url} within {timeout:g} s"
-            break
+
+    def find(kind: type[BaseException] | tuple[type[BaseException], ...]) -> Any:
+        # aiohttp's TLS errors are also ssl's classes, without ssl's details: skip them.
+        return next(
+            (c for c in chain if isinstance(c, kind) and not isinstance(c, aiohttp.ClientSSLError)),
+            None,
+        )
+
+    if (cert := find(ssl.SSLCertVerificationError)) is not None:
+        summary = (
+            f"the TLS certificate of {base_url} could not be verified "
+            f"({cert.verify_message}); pass --insecure only if you trust this server"
+        )
+    elif (tls := find(ssl.SSLError)) is not None:
+        summary = f"TLS error talking to {base_url} ({tls.reason or tls})"
+    elif (dns := find(socket.gaierror)) is not None:
+        summary = f"cannot resolve the host of {base_url} (DNS: {dns.strerror})"
+    elif find(ConnectionRefusedError) is not None:
+        summary = f"cannot connect to {base_url}: connection refused (is the server running?)"
+    elif (garbled := find(aiohttp.ClientResponseError)) is not None:  # not parsed as HTTP
+        reason = garbled.message.splitlines()[0].rstrip(":") if garbled.message else "?"
+        summary = f"{base_url} did not answer in HTTP ({reason})"
+    elif find(httpx.RemoteProtocolError) is not None:
+        summary = f"{base_url} closed the connection before answering; nothing is known to be saved"
+    elif find(aiohttp.ClientPayloadError) is not None:
+        summary = f"the answer from {base_url} was cut short; nothing is known to be saved"
+    elif find(httpx.ReadError) is not None:
+        summary = (
+            f"the connection to {base_url} broke ({exc}) before the answer was complete; "
+            f"nothing is known to be saved"
+        )
+    elif find((httpx.TimeoutException, TimeoutError)) is not None:
+        summary = f"no answer from {base_url} within {timeout:g} s"
+    elif find(httpx.ConnectError) is not None:
+        summary = f"cannot connect to {base_url}: {exc or type(exc).__name__}"
     else:
-        text = str(exc) or type(exc).__name__
-        if any(isinstance(c, (httpx.ConnectError, aiohttp.ClientConnectorError)) for c in chain):
-            summary = f"cannot connect to {base_url}: {text}"
-        else:
-            summary = f"network error talking to {base_url}: {text}"
+        summary = f"network error talking to {base_url}: {exc or type(exc).__name__}"
     return NetworkError(f"{action} failed: {summary}")
 
 
@@ -365,8 +356,7 @@ class KazooClient:
             merged["X-Auth-Token"] = token
         try:
             return await self.http.request(method, path, json=json, params=params, headers=merged)
-        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
-            # The aiohttp transport lets through what it cannot map (a malformed answer).
+        except httpx.HTTPError as exc:  # the transport raises httpx's classes only
             raise _network_error(exc, self.base_url, action, self.timeout) from exc
 
     async def request(

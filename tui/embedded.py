@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from httpx_aiohttp import AiohttpTransport
-
+from backend.aiohttp_transport import AiohttpTransport
 from backend.api.server import ApiServer, Backend, PortInUse, free_port
 from backend.client import ConflictError, IssuedCredentials, KazooClient, Login
 from backend.samples import sample_functions

@@ -6,8 +6,11 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
+import aiohttp
+import httpx
 import pytest
 
+from backend.aiohttp_transport import AiohttpTransport
 from backend.api.server import free_port
 from backend.client import (
     ApiKeyCredentials,
@@ -188,6 +191,34 @@ async def test_a_server_that_breaks_the_exchange_is_a_network_error(
         await client.aclose()
         server.close()
         await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("answer", "raised", "cause"),
+    [
+        (b"", httpx.RemoteProtocolError, aiohttp.ServerDisconnectedError),
+        (b"SPEAKING NOT HTTP\r\n\r\n", httpx.RemoteProtocolError, aiohttp.ClientResponseError),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", httpx.ReadError, aiohttp.ClientPayloadError),
+    ],
+    ids=["hangs-up", "not-http", "body-cut-short"],
+)
+async def test_the_transport_raises_httpx_classes_caused_by_aiohttp_errors(
+    answer: bytes, raised: type[Exception], cause: type[Exception]
+) -> None:
+    server = await _serve_raw(answer)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(transport=AiohttpTransport(verify=False)) as http:
+            with pytest.raises(raised) as caught:
+                await http.get(f"http://127.0.0.1:{port}/")
+        assert isinstance(caught.value.__cause__, cause)
+    finally:
+        server.close()
+        await server.wait_closed()
+    refused = free_port(start=20000)
+    async with httpx.AsyncClient(transport=AiohttpTransport(verify=False)) as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get(f"http://127.0.0.1:{refused}/")
 
 
 async def test_a_dns_failure_names_dns() -> None:
