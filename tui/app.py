@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 STYLES = Path(__file__).parent / "styles"
 GC_RESUME_LATEST_S = 5.0
+# Start-up waits this long for the first list before showing the main screen without it.
+FIRST_LIST_PATIENCE_S = 0.5
 
 
 class KfnApp(App[int]):
@@ -100,10 +102,19 @@ class KfnApp(App[int]):
                 await seed_samples(self.client, await self.client.account_id())
             except ApiError as exc:
                 self.notify(f"Could not add the sample functions: {exc}", severity="warning")
-        local = LocalState(self.state_dir, self._scope(self.client))
-        await self.push_screen(
-            MainScreen(self.client, local, self.server_label, default_account=self.config.account)
-        )
+        screen = await self._main_screen(self.client, self.server_label, self.config.account)
+        if self.return_code is None:  # not quitting meanwhile
+            await self.push_screen(screen)
+
+    async def _main_screen(
+        self, client: KazooClient, label: str, default_account: str | None = None
+    ) -> MainScreen:
+        """A main screen for `client`, its first list fetched if that takes less than
+        FIRST_LIST_PATIENCE_S (meanwhile the previous screen stays)."""
+        local = LocalState(self.state_dir, self._scope(client))
+        screen = MainScreen(client, local, label, default_account=default_account)
+        await screen.prepare(FIRST_LIST_PATIENCE_S)
+        return screen
 
     @staticmethod
     def _scope(client: KazooClient) -> str:
@@ -172,10 +183,9 @@ class KfnApp(App[int]):
         old = self.client
         self.client = client
         self.server_label = label
+        screen = await self._main_screen(client, label)
         await self.leave_main_screens()
-        await self.switch_screen(
-            MainScreen(client, LocalState(self.state_dir, self._scope(client)), label)
-        )
+        await self.switch_screen(screen)
         if old is not None and old is not client:
             await old.aclose()
 

@@ -104,11 +104,15 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
     from backend.client import ApiKeyCredentials, KazooClient
-    from tui.screens.main import LOADING_DELAY_S, WORK_AREA_PATIENCE_S, MainScreen
+    from tui.app import FIRST_LIST_PATIENCE_S
+    from tui.screens.main import WORK_AREA_PATIENCE_S, MainScreen
 
     fake = with_one_function(fake_kazoo)
-    fake.latency_s = 0.6  # login, then the list, arrive after WORK_AREA_PATIENCE_S
-    assert 2 * fake.latency_s > WORK_AREA_PATIENCE_S > fake.latency_s + LOADING_DELAY_S
+    # The login, then the list, each take 1.5 s: the screen does not wait for them (it comes
+    # after FIRST_LIST_PATIENCE_S), shows a spinner, and mounts the work area anyway after
+    # WORK_AREA_PATIENCE_S; the margins leave room for a loaded machine.
+    fake.latency_s = 1.5
+    assert 2 * fake.latency_s > FIRST_LIST_PATIENCE_S + WORK_AREA_PATIENCE_S + 1.0
     app = harness.remote_app(
         KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
     )
@@ -116,6 +120,7 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
         screen = main_screen(pilot)
         assert not screen.work_area_ready
+        assert screen.status.activity == "connecting…"
         await pilot.press("ctrl+o")  # next pane: waits for the editor instead of being lost
         await wait_for(pilot, lambda: screen.functions.loading, what="the list's spinner")
         # The list is still on its way: the work area came up anyway, with the focus moved.
@@ -126,6 +131,24 @@ async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
         await wait_for(pilot, lambda: screen.current is not None, what="the function")
         assert not screen.functions.loading and not screen.editor.loading
         assert screen.editor.text == "return 1;"
+
+
+async def test_a_quick_server_is_listed_in_the_first_paint(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    from backend.client import ApiKeyCredentials, KazooClient
+    from tui.screens.main import MainScreen
+
+    with_one_function(fake_kazoo)
+    app = harness.remote_app(
+        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake_kazoo.fake.api_key)), fake_kazoo.url
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        # Listed before the screen was shown: the list is there from its first frame.
+        screen = main_screen(pilot)
+        assert "f1" in screen.functions.entries and screen.status.account == "acme"
+        await wait_for(pilot, lambda: screen.current is not None, what="the function")
 
 
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:

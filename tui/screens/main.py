@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
@@ -82,6 +82,15 @@ class Failed:
 FAILED = Failed()
 
 
+@dataclass
+class Opened:
+    """An account opened: which one, its name, and its functions (FAILED: not listed)."""
+
+    account_id: str
+    name: str
+    entries: list[FunctionEntry] | Failed
+
+
 def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
     from widgets.js_editor import Diagnostic
 
@@ -142,6 +151,7 @@ class MainScreen(Screen[None]):
         self.sample_calls: dict[str, dict[str, Any]] = {}  # read with the work area
         self._editor: JsEditor | None = None
         self._work_area: asyncio.Task[bool] | None = None  # see work_area()
+        self._opening: asyncio.Task[Opened | None] | None = None  # see prepare()
         self.leaving = False  # see leave()
 
     # -- layout -------------------------------------------------------------------------------------
@@ -263,13 +273,6 @@ class MainScreen(Screen[None]):
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
 
-    def on_mount(self) -> None:
-        self.status.server = self.server_label
-        self.functions.border_title = "Functions"
-        self.functions.options.focus()
-        self.connect()
-        self.set_timer(WORK_AREA_PATIENCE_S, self._work_area_anyway)
-
     # -- requests -----------------------------------------------------------------------------------
     async def attempt(
         self, request: Callable[[], Awaitable[T]], *, title: str = "", timeout: float = 10
@@ -281,15 +284,15 @@ class MainScreen(Screen[None]):
             self.notify(str(exc), title=title, severity="error", timeout=timeout)
             return FAILED
 
-    async def api(self, request: Callable[[], Awaitable[T]]) -> T:
+    async def api(self, request: Callable[[], Awaitable[T]], *, ask: bool = True) -> T:
         """Run one client request; when the session cannot be renewed on its own (a given token
-        expired, a password changed), ask the user for new credentials and try again. Edits are
-        never touched: the editor keeps its text whatever happens here."""
+        expired, a password changed), ask the user for new credentials and try again (unless
+        `ask` is False). Edits are never touched: the editor keeps its text whatever happens."""
         while True:
             try:
                 return await request()
             except AuthError as exc:
-                if not await self.ask_credentials(str(exc)):
+                if not ask or not await self.ask_credentials(str(exc)):
                     raise
 
     async def ask_credentials(self, reason: str) -> bool:
@@ -319,17 +322,77 @@ class MainScreen(Screen[None]):
         return True
 
     # -- loading -----------------------------------------------------------------------------------
-    @work(exclusive=True, group="load")
-    async def connect(self, account_id: str | None = None) -> None:
-        self.status.activity = "connecting…"
+    async def prepare(self, patience: float) -> None:
+        """Before the screen is shown: log in, choose the account and list its functions, for up
+        to `patience` seconds, so that the first paint already has the list. (Painting the
+        screen empty, then again once the list came, cost ~70 ms more of every start.) Nothing
+        is asked here: credentials still to be typed, or refused ones, wait for the screen."""
         if self.client.login_info is None and missing_secret(self.client.credentials):
-            await self.ask_credentials("kfn never stores passwords or tokens.")
-        try:
-            login = self.client.login_info or await self.api(lambda: self.client.login())
-        except ApiError as exc:
-            self.status.activity = "not connected"
-            self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
             return
+        self._opening = asyncio.get_running_loop().create_task(
+            self.open_account(None, ask=False)
+        )
+        await asyncio.wait({self._opening}, timeout=patience)
+
+    def on_mount(self) -> None:
+        self.status.server = self.server_label
+        self.functions.border_title = "Functions"
+        self.functions.options.focus()
+        opening, self._opening = self._opening, None
+        if opening is not None and opening.done() and opening.exception() is None:
+            opened = opening.result()
+            if opened is not None:
+                self.show_opened(opened)  # in the first paint
+                self.connect(opened=opened)
+            else:
+                self.status.activity = "not connected"
+        else:
+            self.connect(opening=opening)
+        self.set_timer(WORK_AREA_PATIENCE_S, self._work_area_anyway)
+
+    @work(exclusive=True, group="load")
+    async def connect(
+        self,
+        account_id: str | None = None,
+        *,
+        opening: asyncio.Task[Opened | None] | None = None,
+        opened: Opened | None = None,
+    ) -> None:
+        """Open `account_id` (else the default account) and show its functions. At start-up:
+        go on from what `prepare()` did, the account it opened (shown already) or its requests
+        still under way."""
+        if opened is None:
+            self.status.activity = "connecting…"
+            if opening is not None:
+                try:
+                    with self.loading(self.functions):
+                        opened = await opening
+                except AuthError:  # refused before the screen was up: ask now
+                    opening = None
+            if opening is None:
+                if self.client.login_info is None and missing_secret(self.client.credentials):
+                    await self.ask_credentials("kfn never stores passwords or tokens.")
+                with self.loading(self.functions):
+                    opened = await self.open_account(account_id)
+            self.status.activity = "" if opened or self.account_id else "not connected"
+            if opened is None:
+                return
+            self.show_opened(opened)
+        if not isinstance(opened.entries, Failed):
+            await self.open_listed()
+
+    async def open_account(self, account_id: str | None, *, ask: bool = True) -> Opened | None:
+        """Log in, choose the account and list its functions: requests only, no widget is
+        touched (this runs before the screen is shown). None once the user has been told why
+        not, or to stay in the account already open. With `ask=False`, refused credentials
+        raise AuthError instead of prompting."""
+        try:
+            login = self.client.login_info or await self.api(self.client.login, ask=ask)
+        except ApiError as exc:
+            if isinstance(exc, AuthError) and not ask:
+                raise
+            self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
+            return None
         # Asked for (palette), else the config's default, else the one last opened on this
         # server, else the login's own.
         remembered = self.local.last_account()
@@ -337,8 +400,10 @@ class MainScreen(Screen[None]):
         name = login.account_name
         if wanted != login.account_id:
             try:
-                name = (await self.api(lambda: self.client.account(wanted))).name
+                name = (await self.api(lambda: self.client.account(wanted), ask=ask)).name
             except ApiError as exc:
+                if isinstance(exc, AuthError) and not ask:
+                    raise
                 if wanted == remembered and not (account_id or self.default_account):
                     self.local.remember_account(None)  # gone, or no longer ours: quietly
                 else:
@@ -346,13 +411,36 @@ class MainScreen(Screen[None]):
                         str(exc), title="Cannot open that account", severity="error", timeout=15
                     )
                 if self.account_id:  # stay in the account we had
-                    self.status.activity = ""
-                    return
+                    return None
                 wanted, name = login.account_id, login.account_name
-        self.account_id = wanted
-        self.status.account = name
-        self.local.remember_account(wanted)
-        await self.reload_functions()
+        return Opened(wanted, name, await self.list_entries(wanted, ask=ask))
+
+    async def list_entries(
+        self, account_id: str, *, ask: bool = True
+    ) -> list[FunctionEntry] | Failed:
+        """The account's functions as list entries, marked where a draft is kept; FAILED once
+        the user has been told why not."""
+        try:
+            items = await self.api(
+                lambda: self.client.list_functions(account_id, page_size=1000), ask=ask
+            )
+        except ApiError as exc:
+            if isinstance(exc, AuthError) and not ask:
+                raise
+            self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
+            return FAILED
+        entries = [FunctionEntry.from_summary(item) for item in items]
+        drafted = self.local.drafted_ids()
+        for entry in entries:
+            entry.dirty = entry.id in drafted
+        return entries
+
+    def show_opened(self, opened: Opened) -> None:
+        self.account_id = opened.account_id
+        self.status.account = opened.name
+        self.local.remember_account(opened.account_id)
+        if not isinstance(opened.entries, Failed):
+            self.functions.set_entries(opened.entries)
 
     @contextmanager
     def loading(self, widget: Widget) -> Iterator[None]:
@@ -371,25 +459,23 @@ class MainScreen(Screen[None]):
         self.status.activity = "loading functions…"
         try:
             with self.loading(self.functions):
-                items = await self.attempt(
-                    lambda: self.client.list_functions(self.account_id, page_size=1000),
-                    title="Cannot list functions",
-                    timeout=15,
-                )
+                entries = await self.list_entries(self.account_id)
         finally:
             self.status.activity = ""
-        if isinstance(items, Failed):
+        if isinstance(entries, Failed):
             return
-        entries = [FunctionEntry.from_summary(item) for item in items]
-        drafted = self.local.drafted_ids()
-        for entry in entries:
-            entry.dirty = entry.id in drafted
         self.functions.set_entries(entries)
-        if not await self.work_area():  # the first time, once the list has been painted
+        await self.open_listed(open_id)
+
+    async def open_listed(self, open_id: str | None = None) -> None:
+        """After listing: the work area (the first time, once the list has been painted); the
+        function to show (`open_id`, else the one open, else the first listed); and, once,
+        the runtime warmed in the background."""
+        if not await self.work_area():
             return
         target = open_id or (self.current.id if self.current else None)
-        if target is None and entries:
-            target = self.functions.visible_ids()[0]
+        if target is None and (visible := self.functions.visible_ids()):
+            target = visible[0]
         if target:
             self.functions.select(target)
             await self.load_function(target)
