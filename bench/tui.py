@@ -1,17 +1,17 @@
 """TUI benchmark, run by hand: `.venv/bin/python bench/tui.py`.
 
 1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process runs the
-   real entry point, `kfn --data-dir D --port 0` (its screen headless through TEXTUAL_DRIVER,
-   an empty config dir; embedded backend, real API server and client) and says LIST once the list
-   holds all 1,000 and the screen has been painted after that: the list has the focus and
-   answers keys (a key that needs the editor waits for it). Then it says READY once the work
-   area is mounted, the first function is open and painted: reported beside it. Beside them, a
-   fresh process that only imports textual + aiohttp + quickjs + tinydb (the target is <= 1.5x
-   of that, for the list), and for scale the smallest Textual app that paints a 1,000-entry
-   OptionList, alone and after importing what kfn cannot start without (aiohttp.web, httpx,
-   tinydb). Medians of several launches, interleaved. The project's bytecode is compiled
-   first: this environment sets PYTHONDONTWRITEBYTECODE, and a user's Python caches it after
-   the first launch anyway.
+   real entry point, `kfn --data-dir D --port 0` (its screen headless through TEXTUAL_DRIVER, an
+   empty config dir, 80x24; embedded backend, real API server and client) and says LIST once
+   the list holds all 1,000 and the screen has been painted after that: the list has the focus
+   and answers keys (a key that needs the editor waits for it). Then it says READY once the
+   work area is mounted, the first function is open and painted: reported beside it. Beside
+   them, a fresh process that only imports textual + aiohttp + quickjs + tinydb (the target is
+   <= 1.5x of that, for the list), and for scale the smallest Textual app that paints a
+   1,000-entry OptionList, alone and after importing what kfn cannot start without
+   (aiohttp.web, httpx, tinydb). Medians of 15 rounds, each launching all four in a new order.
+   The project's bytecode is compiled first: this environment sets PYTHONDONTWRITEBYTECODE, and
+   a user's Python caches it after the first launch anyway.
 2. Edit-to-highlight for one keystroke in a 1,000-line function: the time from inserting one
    character to the highlight map of the visible lines being ready, p50/p99 over 300 keystrokes
    at random places. Target: p50 <= 16 ms. Beside it, one full Pygments lex of the same text
@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-LAUNCHES = 11
+LAUNCHES = 15
 # Every child's screen is 80x24, told the way a terminal tells it. Without these, rich takes its
 # non-terminal default (80x25) and the headless driver 80x24: each app would lay out and paint
 # everything once more, a cost no terminal user pays.
@@ -150,14 +150,24 @@ def bench_launch() -> None:
         }
         time_process(CHILD_APP, str(data), env=app_env)
         imports, minimal, floor, listed, opened = [], [], [], [], []
-        for _round in range(LAUNCHES):  # interleaved, so that all see the same machine
-            imports.append(time_process(CHILD_IMPORTS)["READY"])
-            minimal.append(time_process(CHILD_MINIMAL)["READY"])
-            floor.append(time_process(CHILD_FLOOR)["READY"])
-            app = time_process(CHILD_APP, str(data), env=app_env)
-            listed.append(app["LIST"])
-            opened.append(app["READY"])
-    # Each round's ratio is taken against the bare imports timed just before it, so that slow
+        launches = {
+            "imports": lambda: imports.append(time_process(CHILD_IMPORTS)["READY"]),
+            "minimal": lambda: minimal.append(time_process(CHILD_MINIMAL)["READY"]),
+            "floor": lambda: floor.append(time_process(CHILD_FLOOR)["READY"]),
+            "kfn": lambda: timed_app(time_process(CHILD_APP, str(data), env=app_env)),
+        }
+
+        def timed_app(seen: dict[str, float]) -> None:
+            listed.append(seen["LIST"])
+            opened.append(seen["READY"])
+
+        order = random.Random(11)
+        for _round in range(LAUNCHES):
+            # Interleaved, so that all see the same machine, in a new order each round, so that
+            # none always runs first (or always right after a process that loads the same files).
+            for name in order.sample(sorted(launches), len(launches)):
+                launches[name]()
+    # Each round's ratio is taken against the bare imports timed in the same round, so that slow
     # and fast moments of a shared machine cancel out; the median of the rounds is reported.
     ratio_listed = statistics.median(a / b for a, b in zip(listed, imports, strict=True))
     ratio_opened = statistics.median(a / b for a, b in zip(opened, imports, strict=True))
