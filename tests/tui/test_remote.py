@@ -175,6 +175,22 @@ async def test_an_expired_given_token_asks_and_keeps_the_edit(
     assert remote.get(function_id)["function_js"].endswith("// kept")
 
 
+async def test_a_refused_token_at_start_is_asked_for_on_the_screen(
+    tmp_path: Path, remote: Remote
+) -> None:
+    # The first list is fetched before the screen is shown, where no one can be asked: the
+    # refusal waits for the screen, which asks, then lists.
+    remote.create("after asking", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, TokenCredentials("0" * 32))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the question")
+        assert "new auth token" in app.screen.question
+        app.screen.query_one("Input").value = remote.token()
+        await pilot.press("enter")
+        screen = await ready(pilot)
+        assert any(e.name == "after asking" for e in screen.functions.entries.values())
+
+
 async def test_switching_account(tmp_path: Path, remote: Remote) -> None:
     remote.create("parent fn", "return {module: 'hangup', data: {}};")
     child_fn = remote.create("child fn", "return {module: 'hangup', data: {}};", remote.child_id)

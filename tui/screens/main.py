@@ -82,6 +82,15 @@ class Failed:
 FAILED = Failed()
 
 
+def _succeeded(task: asyncio.Task[Any]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
+class CredentialsNeeded(Exception):
+    """Refused credentials, met where no one can be asked yet (before the screen is shown).
+    Not an ApiError: it passes the handlers that tell the user, up to the one that asks."""
+
+
 @dataclass
 class Opened:
     """An account opened: which one, its name, and its functions (FAILED: not listed)."""
@@ -286,13 +295,16 @@ class MainScreen(Screen[None]):
 
     async def api(self, request: Callable[[], Awaitable[T]], *, ask: bool = True) -> T:
         """Run one client request; when the session cannot be renewed on its own (a given token
-        expired, a password changed), ask the user for new credentials and try again (unless
-        `ask` is False). Edits are never touched: the editor keeps its text whatever happens."""
+        expired, a password changed), ask the user for new credentials and try again; with
+        `ask=False`, raise CredentialsNeeded. Edits are never touched: the editor keeps its
+        text whatever happens here."""
         while True:
             try:
                 return await request()
             except AuthError as exc:
-                if not ask or not await self.ask_credentials(str(exc)):
+                if not ask:
+                    raise CredentialsNeeded(str(exc)) from exc
+                if not await self.ask_credentials(str(exc)):
                     raise
 
     async def ask_credentials(self, reason: str) -> bool:
@@ -339,7 +351,7 @@ class MainScreen(Screen[None]):
         self.functions.border_title = "Functions"
         self.functions.options.focus()
         opening, self._opening = self._opening, None
-        if opening is not None and opening.done() and opening.exception() is None:
+        if opening is not None and _succeeded(opening):
             opened = opening.result()
             if opened is not None:
                 self.show_opened(opened)  # in the first paint
@@ -367,7 +379,7 @@ class MainScreen(Screen[None]):
                 try:
                     with self.loading(self.functions):
                         opened = await opening
-                except AuthError:  # refused before the screen was up: ask now
+                except CredentialsNeeded:  # refused before the screen was up: ask now
                     opening = None
             if opening is None:
                 if self.client.login_info is None and missing_secret(self.client.credentials):
@@ -385,12 +397,10 @@ class MainScreen(Screen[None]):
         """Log in, choose the account and list its functions: requests only, no widget is
         touched (this runs before the screen is shown). None once the user has been told why
         not, or to stay in the account already open. With `ask=False`, refused credentials
-        raise AuthError instead of prompting."""
+        raise CredentialsNeeded instead of prompting."""
         try:
             login = self.client.login_info or await self.api(self.client.login, ask=ask)
         except ApiError as exc:
-            if isinstance(exc, AuthError) and not ask:
-                raise
             self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
             return None
         # Asked for (palette), else the config's default, else the one last opened on this
@@ -402,8 +412,6 @@ class MainScreen(Screen[None]):
             try:
                 name = (await self.api(lambda: self.client.account(wanted), ask=ask)).name
             except ApiError as exc:
-                if isinstance(exc, AuthError) and not ask:
-                    raise
                 if wanted == remembered and not (account_id or self.default_account):
                     self.local.remember_account(None)  # gone, or no longer ours: quietly
                 else:
@@ -425,8 +433,6 @@ class MainScreen(Screen[None]):
                 lambda: self.client.list_functions(account_id, page_size=1000), ask=ask
             )
         except ApiError as exc:
-            if isinstance(exc, AuthError) and not ask:
-                raise
             self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
             return FAILED
         entries = [FunctionEntry.from_summary(item) for item in items]
