@@ -2,7 +2,8 @@
 
 Start-up order: the CLI opens the embedded backend (so a locked data dir fails before the
 terminal is taken over), the app starts its API server inside Textual's own event loop, seeds the
-samples into a fresh local account, then shows the main screen. Quitting, SIGINT and SIGTERM all
+samples into a fresh local account, lets the main screen fetch its first list (up to
+FIRST_LIST_PATIENCE_S), then shows it, list and all. Quitting, SIGINT and SIGTERM all
 go through `action_quit`, which stops the server before Textual restores the terminal.
 """
 
