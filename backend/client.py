@@ -138,6 +138,7 @@ def _network_error(exc: Exception, base_url: str, action: str, timeout: float) -
     """Name what went wrong on the network in plain words. The transport raises httpx's class
     for it, caused by aiohttp's error, caused by the OS's or TLS's: the most telling wins."""
     chain = _causes(exc)
+    text = str(exc) or type(exc).__name__
 
     def find(kind: type[BaseException] | tuple[type[BaseException], ...]) -> Any:
         # aiohttp's TLS errors are also ssl's classes, without ssl's details: skip them.
@@ -166,15 +167,15 @@ def _network_error(exc: Exception, base_url: str, action: str, timeout: float) -
         summary = f"the answer from {base_url} was cut short; nothing is known to be saved"
     elif find(httpx.ReadError) is not None:
         summary = (
-            f"the connection to {base_url} broke ({exc}) before the answer was complete; "
+            f"the connection to {base_url} broke ({text}) before the answer was complete; "
             f"nothing is known to be saved"
         )
     elif find((httpx.TimeoutException, TimeoutError)) is not None:
         summary = f"no answer from {base_url} within {timeout:g} s"
     elif find(httpx.ConnectError) is not None:
-        summary = f"cannot connect to {base_url}: {exc or type(exc).__name__}"
+        summary = f"cannot connect to {base_url}: {text}"
     else:
-        summary = f"network error talking to {base_url}: {exc or type(exc).__name__}"
+        summary = f"network error talking to {base_url}: {text}"
     return NetworkError(f"{action} failed: {summary}")
 
 

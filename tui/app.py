@@ -185,6 +185,8 @@ class KfnApp(App[int]):
         self.client = client
         self.server_label = label
         screen = await self._main_screen(client, label)
+        if self.return_code is not None:  # quitting meanwhile
+            return
         await self.leave_main_screens()
         await self.switch_screen(screen)
         if old is not None and old is not client:
