@@ -51,6 +51,9 @@ async def test_connect_tests_saves_a_profile_and_switches(
         await wait_for(pilot, lambda: bool(screen.query("#functions")), what="the new screen")
         await wait_for(pilot, lambda: "f1" in screen.functions.entries)
         assert screen.status.account == "acme"
+        # End with the new screen complete: Pilot's teardown does not go through the app's
+        # quit, and Textual's Select fails if it is torn down while it mounts.
+        await wait_for(pilot, lambda: screen.current is not None, what="the function opened")
     config = Config.load(harness.config_dir)
     assert config.profiles["prod"] == {"url": fake_kazoo.url, "auth": "api_key"}
     saved_key = key_file(harness.config_dir, "prod")
