@@ -103,9 +103,9 @@ class KfnApp(App[int]):
                 await seed_samples(self.client, await self.client.account_id())
             except ApiError as exc:
                 self.notify(f"Could not add the sample functions: {exc}", severity="warning")
+        # Keys and signals wait in the app's queue meanwhile: a quit comes after the push.
         screen = await self._main_screen(self.client, self.server_label, self.config.account)
-        if self.return_code is None:  # not quitting meanwhile
-            await self.push_screen(screen)
+        await self.push_screen(screen)
 
     async def _main_screen(
         self, client: KazooClient, label: str, default_account: str | None = None
@@ -185,7 +185,7 @@ class KfnApp(App[int]):
         self.client = client
         self.server_label = label
         screen = await self._main_screen(client, label)
-        if self.return_code is not None:  # quitting meanwhile
+        if self.return_code is not None:  # quit while the new screen fetched its list
             return
         await self.leave_main_screens()
         await self.switch_screen(screen)

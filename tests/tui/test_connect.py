@@ -154,6 +154,25 @@ async def test_a_quick_server_is_listed_in_the_first_paint(
         await wait_for(pilot, lambda: screen.current is not None, what="the function")
 
 
+async def test_quitting_while_the_first_list_is_fetched_exits_cleanly(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    from backend.client import ApiKeyCredentials, KazooClient
+    from tui.screens.main import MainScreen
+
+    fake = with_one_function(fake_kazoo)
+    fake.latency_s = 1.0  # the screen comes before the login's answer, which the quit cuts off
+    app = harness.remote_app(
+        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        screen = main_screen(pilot)
+        assert screen.status.activity == "connecting…" and not screen.functions.entries
+        await app.action_quit()  # what ctrl+q, SIGINT and SIGTERM run
+    assert app.return_code == 0
+
+
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     import pytest
 
