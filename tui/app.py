@@ -189,6 +189,7 @@ class KfnApp(App[int]):
             return
         await self.leave_main_screens()
         await self.switch_screen(screen)
+        gc_pause.thaw()  # the first screen, frozen with start-up, can be collected now
         if old is not None and old is not client:
             await old.aclose()
 

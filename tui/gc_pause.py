@@ -34,5 +34,12 @@ def resume() -> None:
         gc.enable()
 
 
+def thaw() -> None:
+    """Give start-up's objects back to the collector: the app has dropped the main screen built
+    at start-up (a switch of server), and frozen objects in a reference cycle, as widgets are,
+    would never be freed."""
+    gc.unfreeze()
+
+
 def paused() -> bool:
     return _paused

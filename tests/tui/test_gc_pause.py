@@ -49,3 +49,17 @@ async def test_the_app_resumes_the_collector_once_its_work_area_is_up(
         screen = await ready(pilot)  # the list loaded, the work area up, a function open
         assert screen.work_area_ready
         assert gc.isenabled() and not gc_pause.paused() and gc.get_freeze_count() > 0
+
+
+async def test_switching_servers_gives_the_first_screen_back_to_the_collector(
+    harness: Harness, collector: None
+) -> None:
+    gc_pause.pause()
+    app = harness.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert gc.get_freeze_count() > 0
+        assert app.embedded is not None
+        await app.use_client(app.embedded.client(), "the same server, again")
+        assert gc.get_freeze_count() == 0
+        await ready(pilot)
