@@ -181,12 +181,13 @@ class KfnApp(App[int]):
 
     async def use_client(self, client: KazooClient, label: str) -> None:
         """Point the app at another server: a new main screen over the new client."""
+        screen = await self._main_screen(client, label)
+        if self.return_code is not None:  # quit while the new screen fetched its list
+            await client.aclose()
+            return
         old = self.client
         self.client = client
         self.server_label = label
-        screen = await self._main_screen(client, label)
-        if self.return_code is not None:  # quit while the new screen fetched its list
-            return
         await self.leave_main_screens()
         await self.switch_screen(screen)
         gc_pause.thaw()  # the first screen, frozen with start-up, can be collected now

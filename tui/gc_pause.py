@@ -39,7 +39,3 @@ def thaw() -> None:
     at start-up (a switch of server), and frozen objects in a reference cycle, as widgets are,
     would never be freed."""
     gc.unfreeze()
-
-
-def paused() -> bool:
-    return _paused

@@ -3,8 +3,8 @@
 Textual's Footer is a container of one widget per key, and recomposes all of them on every
 bindings update (each focus change, each `refresh_bindings()`): at start-up that was about a
 tenth of the time to the first paint of the list. This one shows the same keys (the focused
-widget's, then its ancestors', the first key of each action, the command palette's on the right edge)
-as one line of text. A click on a key presses that key, as with Textual's Footer.
+widget's, then its ancestors', the first key of each action, the command palette's on the
+right edge) as one line of text. A click on a key presses that key, as with Textual's Footer.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from backend.runtime import es5
+from backend.runtime.shared import PerProcess
 
 CHECK_TIMEOUT_S = 30.0  # esprima on a body of several MB; past that the process is replaced
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -108,17 +109,9 @@ class Checker:
             self._stop()
 
 
-_shared: Checker | None = None
-_shared_lock = threading.Lock()
+_shared = PerProcess(Checker)
 
 
 def shared_checker() -> Checker:
     """One checking process for the app; stopped at interpreter exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            import atexit
-
-            _shared = Checker()
-            atexit.register(_shared.close)
-        return _shared
+    return _shared.get()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.runtime import worker as worker_module
+from backend.runtime.shared import PerProcess
 
 WORKER_SCRIPT = Path(worker_module.__file__)
 BODY_LINE_OFFSET = 2  # `new Function` puts the body on line 3 of the source it compiles
@@ -333,20 +334,16 @@ class Sandbox:
         self.close()
 
 
-_shared: Sandbox | None = None
-_shared_lock = threading.Lock()
+def _make_pool() -> Sandbox:
+    # Three, so that in a burst of runs (a simulation, a script against the API) the next
+    # worker in line has finished rebuilding its context: each rebuild takes ~0.5 ms of CPU,
+    # longer than a run's round trip.
+    return Sandbox(workers=int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS))))
+
+
+_shared = PerProcess(_make_pool)
 
 
 def shared_sandbox() -> Sandbox:
     """One process-wide pool for the CLI and the app; closed at interpreter exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            import atexit
-
-            # Three, so that in a burst of runs (a simulation, a script against the API) the
-            # next worker in line has finished rebuilding its context: each rebuild takes
-            # ~0.5 ms of CPU, longer than a run's round trip.
-            _shared = Sandbox(workers=int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS))))
-            atexit.register(_shared.close)
-        return _shared
+    return _shared.get()

@@ -163,3 +163,28 @@ def test_closing_with_a_long_journal_compacts_it(tmp_path: Path) -> None:
     assert journal.stat().st_size == 0 and snapshot.exists()
     with DocumentStore(tmp_path) as store:
         assert sorted(doc["v"] for _key, doc in store.all("t")) == list(range(8))
+
+
+def test_a_compaction_at_close_that_fails_loses_nothing(tmp_path: Path) -> None:
+    # The snapshot cannot be written (RLIMIT_FSIZE, as a full disk): the close still succeeds,
+    # and the journal, untouched, brings everything back.
+    script = textwrap.dedent(f"""
+        import resource, signal
+        from backend.store import DocumentStore
+        store = DocumentStore({str(tmp_path)!r})
+        store.storage.compact_on_close = 5
+        for index in range(8):
+            store.put("t", str(index), {{"v": index, "pad": "x" * 200}})
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.RLIM_INFINITY))
+        store.close()
+        print("closed")
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=30
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "closed", out.stderr
+    assert not (tmp_path / "kfn.db.json").exists()
+    assert (tmp_path / "kfn.journal").stat().st_size > 0
+    with DocumentStore(tmp_path) as store:
+        assert sorted(doc["v"] for _key, doc in store.all("t")) == list(range(8))

@@ -560,12 +560,14 @@ async def test_the_runtime_is_warmed_once_the_list_is_up(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from backend.runtime import sandbox
+    from backend.runtime.shared import PerProcess
 
-    monkeypatch.setattr(sandbox, "_shared", None)  # as in a fresh process
+    fresh = PerProcess(sandbox._make_pool)  # as in a fresh process
+    monkeypatch.setattr(sandbox, "_shared", fresh)
     async with harness.app().run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: sandbox._shared is not None, what="the sandbox pool")
-        pool = sandbox._shared
+        await wait_for(pilot, lambda: fresh.instance is not None, what="the sandbox pool")
+        pool = fresh.instance
         assert pool is not None and pool.run("return {module: 'hangup', data: {}};", {}).ok
 
 

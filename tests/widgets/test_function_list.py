@@ -56,7 +56,7 @@ class StyledListApp(ListApp):
     CSS_PATH = str(Path(__file__).parents[2] / "tui" / "styles" / "widgets.tcss")
 
 
-async def test_long_names_stay_one_row_without_being_laid_out() -> None:
+async def test_long_names_stay_one_row_and_wrap_only_where_the_list_wraps() -> None:
     long_names = [FunctionEntry(f"id{i}", f"fn {i} " + "x" * 200) for i in range(50)]
     # kfn's style: rows do not wrap, they end in an ellipsis, and each is measured as one line.
     app = StyledListApp()

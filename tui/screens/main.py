@@ -182,15 +182,11 @@ class MainScreen(Screen[None]):
         caller that is cancelled (an exclusive worker replaced) does not cancel it."""
         if self._work_area is None:
             self._work_area = asyncio.get_running_loop().create_task(self._mount_work_area())
+            # However the mount ends, start-up is over (tui/gc_pause.py).
+            self._work_area.add_done_callback(lambda _task: gc_pause.resume())
         return await asyncio.shield(self._work_area) and self.here
 
     async def _mount_work_area(self) -> bool:
-        try:
-            return await self._mount_work_area_now()
-        finally:
-            gc_pause.resume()  # start-up is over (tui/gc_pause.py)
-
-    async def _mount_work_area_now(self) -> bool:
         await self._refreshed()
         if not self.here:
             return False
@@ -284,11 +280,16 @@ class MainScreen(Screen[None]):
 
     # -- requests -----------------------------------------------------------------------------------
     async def attempt(
-        self, request: Callable[[], Awaitable[T]], *, title: str = "", timeout: float = 10
+        self,
+        request: Callable[[], Awaitable[T]],
+        *,
+        title: str = "",
+        timeout: float = 10,
+        ask: bool = True,
     ) -> T | Failed:
-        """`api(request)`, or FAILED once the user has been told why it failed."""
+        """`api(request, ask=ask)`, or FAILED once the user has been told why it failed."""
         try:
-            return await self.api(request)
+            return await self.api(request, ask=ask)
         except ApiError as exc:
             self.notify(str(exc), title=title, severity="error", timeout=timeout)
             return FAILED
@@ -351,45 +352,39 @@ class MainScreen(Screen[None]):
         self.functions.border_title = "Functions"
         self.functions.options.focus()
         opening, self._opening = self._opening, None
-        if opening is not None and _succeeded(opening):
-            opened = opening.result()
-            if opened is not None:
-                self.show_opened(opened)  # in the first paint
-                self.connect(opened=opened)
-            else:
-                self.status.activity = "not connected"
+        if opening is None or not _succeeded(opening):
+            self.connect(opening=opening)  # still under way, refused, or not tried
+        elif (opened := opening.result()) is None:
+            self.status.activity = "not connected"  # the user has been told why
         else:
-            self.connect(opening=opening)
+            self.show_opened(opened)  # in the first paint
+            if not isinstance(opened.entries, Failed):
+                self.run_worker(self.open_listed(), group="load", exclusive=True)
         self.set_timer(WORK_AREA_PATIENCE_S, self._work_area_anyway)
 
     @work(exclusive=True, group="load")
     async def connect(
-        self,
-        account_id: str | None = None,
-        *,
-        opening: asyncio.Task[Opened | None] | None = None,
-        opened: Opened | None = None,
+        self, account_id: str | None = None, *, opening: asyncio.Task[Opened | None] | None = None
     ) -> None:
-        """Open `account_id` (else the default account) and show its functions. At start-up:
-        go on from what `prepare()` did, the account it opened (shown already) or its requests
-        still under way."""
-        if opened is None:
-            self.status.activity = "connecting…"
-            if opening is not None:
-                try:
-                    with self.loading(self.functions):
-                        opened = await opening
-                except CredentialsNeeded:  # refused before the screen was up: ask now
-                    opening = None
-            if opening is None:
-                if self.client.login_info is None and missing_secret(self.client.credentials):
-                    await self.ask_credentials("kfn never stores passwords or tokens.")
+        """Open `account_id` (else the default account) and show its functions. At start-up,
+        `opening` is what `prepare()` began and did not finish in time."""
+        self.status.activity = "connecting…"
+        opened: Opened | None = None
+        if opening is not None:
+            try:
                 with self.loading(self.functions):
-                    opened = await self.open_account(account_id)
-            self.status.activity = "" if opened or self.account_id else "not connected"
-            if opened is None:
-                return
-            self.show_opened(opened)
+                    opened = await opening
+            except CredentialsNeeded:  # refused before the screen was up: ask now
+                opening = None
+        if opening is None:
+            if self.client.login_info is None and missing_secret(self.client.credentials):
+                await self.ask_credentials("kfn never stores passwords or tokens.")
+            with self.loading(self.functions):
+                opened = await self.open_account(account_id)
+        self.status.activity = "" if opened or self.account_id else "not connected"
+        if opened is None:
+            return
+        self.show_opened(opened)
         if not isinstance(opened.entries, Failed):
             await self.open_listed()
 
@@ -398,10 +393,10 @@ class MainScreen(Screen[None]):
         touched (this runs before the screen is shown). None once the user has been told why
         not, or to stay in the account already open. With `ask=False`, refused credentials
         raise CredentialsNeeded instead of prompting."""
-        try:
-            login = self.client.login_info or await self.api(self.client.login, ask=ask)
-        except ApiError as exc:
-            self.notify(str(exc), title="Cannot connect", severity="error", timeout=15)
+        login = self.client.login_info or await self.attempt(
+            self.client.login, title="Cannot connect", timeout=15, ask=ask
+        )
+        if isinstance(login, Failed):
             return None
         # Asked for (palette), else the config's default, else the one last opened on this
         # server, else the login's own.
@@ -428,12 +423,13 @@ class MainScreen(Screen[None]):
     ) -> list[FunctionEntry] | Failed:
         """The account's functions as list entries, marked where a draft is kept; FAILED once
         the user has been told why not."""
-        try:
-            items = await self.api(
-                lambda: self.client.list_functions(account_id, page_size=1000), ask=ask
-            )
-        except ApiError as exc:
-            self.notify(str(exc), title="Cannot list functions", severity="error", timeout=15)
+        items = await self.attempt(
+            lambda: self.client.list_functions(account_id, page_size=1000),
+            title="Cannot list functions",
+            timeout=15,
+            ask=ask,
+        )
+        if isinstance(items, Failed):
             return FAILED
         entries = [FunctionEntry.from_summary(item) for item in items]
         drafted = self.local.drafted_ids()
