@@ -27,6 +27,29 @@ TOKENS = "tokens"
 LOCAL_ACCOUNT_NAME = "local"
 TOKEN_TTL_SECONDS = 3600
 PBKDF2_ROUNDS = 60_000
+TOKEN_PURGE_EVERY_S = 60.0
+SESSION_CACHE_SIZE = 10_000  # how often a login sweeps out expired token records
+
+
+# The `data` of KAZOO's api_auth and user_auth requests (cb_api_auth, cb_user_auth).
+API_AUTH_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["api_key"],
+    "properties": {"api_key": {"type": "string", "minLength": 64, "maxLength": 64}},
+}
+USER_AUTH_SCHEMA = {
+    "type": "object",
+    "required": ["credentials"],
+    "properties": {
+        "credentials": {"type": "string", "minLength": 1, "maxLength": 64},
+        "method": {"type": "string", "enum": ["md5", "sha"], "default": "md5"},
+        "account_name": {"type": "string", "minLength": 1, "maxLength": 128},
+        "account_realm": {"type": "string", "minLength": 4, "maxLength": 253},
+        "realm": {"type": "string"},
+        "phone_number": {"type": "string"},
+    },
+}
 
 
 def normalize_account_name(name: str) -> str:
@@ -85,6 +108,10 @@ class AccountService:
         self._by_api_key: dict[str, str] = {}
         for account_id, account in store.all(ACCOUNTS):
             self._by_api_key[account["pvt_api_key_hash"]] = account_id
+        self._next_purge = 0.0
+        # Sessions of tokens seen lately, by token: a request costs no hash and no lookup.
+        # Revocation and expiry go through revoke_token, which forgets the token here too.
+        self._sessions: dict[str, Session] = {}
 
     # -- accounts --------------------------------------------------------------------------------
     def create_account(
@@ -207,8 +234,11 @@ class AccountService:
     def issue_token(
         self, account_id: str, owner_id: str | None, method: str
     ) -> tuple[str, Session]:
+        now = self.clock()
+        if now >= self._next_purge:
+            self.purge_expired_tokens()
         token = secrets.token_urlsafe(32)
-        expires_at = self.clock() + self.token_ttl
+        expires_at = now + self.token_ttl
         self.store.put(
             TOKENS,
             _sha256(token),
@@ -221,17 +251,34 @@ class AccountService:
         return Session(account_id, owner_id, method, exp, bool(account.get("pvt_superduper_admin")))
 
     def session_for_token(self, token: str) -> Session:
-        record = self.store.get(TOKENS, _sha256(token))
-        if record is None or self.get_account(record["account_id"]) is None:
+        session = self._sessions.get(token)
+        if session is None:
+            record = self.store.get(TOKENS, _sha256(token))
+            if record is None or self.get_account(record["account_id"]) is None:
+                raise TokenExpired(token)
+            session = self._session(
+                record["account_id"], record["owner_id"], record["method"], record["exp"]
+            )
+            if len(self._sessions) >= SESSION_CACHE_SIZE:
+                self._sessions.clear()
+            self._sessions[token] = session
+        if session.expires_at <= self.clock():
+            self.revoke_token(token)
             raise TokenExpired(token)
-        if record["exp"] <= self.clock():
-            self.store.delete(TOKENS, _sha256(token))
-            raise TokenExpired(token)
-        return self._session(
-            record["account_id"], record["owner_id"], record["method"], record["exp"]
-        )
+        return session
+
+    def purge_expired_tokens(self) -> int:
+        """Delete the records of expired tokens (they can never log in again); how many."""
+        now = self.clock()
+        self._next_purge = now + TOKEN_PURGE_EVERY_S
+        expired = [key for key, record in self.store.all(TOKENS) if record["exp"] <= now]
+        for key in expired:
+            self.store.delete(TOKENS, key)
+        self._sessions = {t: s for t, s in self._sessions.items() if s.expires_at > now}
+        return len(expired)
 
     def revoke_token(self, token: str) -> None:
+        self._sessions.pop(token, None)
         self.store.delete(TOKENS, _sha256(token))
 
     def auth_data(self, session: Session) -> dict[str, Any]:

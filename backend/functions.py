@@ -38,6 +38,7 @@ FUNCTION_SCHEMA: dict[str, Any] = {
     },
 }
 LANGUAGE_PACKS = ["javascript"]
+PUBLIC_JSON_CACHE_SIZE = 4096
 _validator = SchemaValidator(FUNCTION_SCHEMA)
 
 
@@ -218,6 +219,19 @@ class FunctionService:
                 self._index.setdefault(doc.get("pvt_account_id"), []).append(doc_id)
         for ids in self._index.values():
             ids.sort()
+        self._public_json: dict[tuple[str, str], str] = {}
+
+    def public_json(self, doc: Mapping[str, Any], doc_id: str) -> str:
+        """`public_fields(doc, doc_id)` as JSON, encoded once per revision: a revision names
+        one content, and GET is the request clients repeat most."""
+        key = (doc_id, doc["_rev"])
+        text = self._public_json.get(key)
+        if text is None:
+            text = json.dumps(public_fields(doc, doc_id), separators=(",", ":"))
+            if len(self._public_json) >= PUBLIC_JSON_CACHE_SIZE:
+                self._public_json.clear()
+            self._public_json[key] = text
+        return text
 
     # -- validation -----------------------------------------------------------------------------
     @staticmethod

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ from tests.fakes.kazoo_quirks import FakeKazoo
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10, what: str = "") -> None:
+    """Poll `condition` until it holds (a thread or process is getting there); fail after
+    `timeout` seconds, naming what did not happen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.005)
 
 
 @dataclass
@@ -95,11 +105,12 @@ def kfn_env(tmp_path: Path) -> dict[str, str]:
 
 
 def kfn(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, input: str = ""
 ) -> subprocess.CompletedProcess:
-    """Run the real `kfn` command line."""
+    """Run the real `kfn` command line (standard input: `input`, never a terminal)."""
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *args],
+        input=input,
         capture_output=True,
         text=True,
         env=env,

@@ -92,8 +92,42 @@ def test_accounts_create_and_list(kfn_env) -> None:
     listed = kfn("accounts", "list", "--json", env=kfn_env)
     names = [row["name"] for row in json.loads(listed.stdout)]
     assert names == ["local", "Beta Co"]
-    half = kfn("accounts", "create", "X", "--username", "only", env=kfn_env)
+    half = kfn("accounts", "create", "X", "--password", "only", env=kfn_env)
     assert half.returncode == 2 and "both" in half.stderr
+
+
+def test_accounts_create_takes_the_password_from_stdin_never_argv(kfn_env) -> None:
+    from backend.accounts import kazoo_credentials
+    from backend.api.server import Backend
+    from backend.paths import data_dir
+
+    no_password = kfn("accounts", "create", "X", "--username", "carol", env=kfn_env)
+    assert no_password.returncode == 2 and "--password-stdin" in no_password.stderr
+    empty = kfn("accounts", "create", "X", "--username", "carol", "--password-stdin", env=kfn_env)
+    assert empty.returncode == 2 and "empty first line" in empty.stderr
+    made = kfn(
+        "accounts",
+        "create",
+        "Gamma",
+        "--username",
+        "carol",
+        "--password-stdin",
+        "--json",
+        env=kfn_env,
+        input="p@ss word\nignored\n",
+    )
+    assert made.returncode == 0, made.stderr
+    backend = Backend.open(data_dir(kfn_env["KFN_DATA_DIR"]))
+    try:
+        found = backend.accounts.authenticate_user(
+            kazoo_credentials("carol", "p@ss word"), "md5", "Gamma"
+        )
+        assert found is not None and found[0] == json.loads(made.stdout)["account_id"]
+        assert [
+            name for _, a in backend.accounts.list_accounts() if (name := a["name"]) == "X"
+        ] == []
+    finally:
+        backend.close()
 
 
 def test_run_a_stored_function_and_a_function_document(kfn_env, tmp_path) -> None:

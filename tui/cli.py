@@ -70,8 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     create = acc_sub.add_parser("create", help="create an account with an API key")
     _add_data_dir(create)
     create.add_argument("name")
-    create.add_argument("--username")
-    create.add_argument("--password")
+    create.add_argument("--username", help="also create a user who can log in (user_auth)")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password",
+        help="the user's password (visible to other users in the process list: prefer "
+        "--password-stdin, or leave it out to be asked)",
+    )
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the user's password from the first line of standard input",
+    )
     create.add_argument("--parent", help="the id of the parent account")
     create.add_argument("--json", action="store_true", help="print one JSON object")
     listing = acc_sub.add_parser("list", help="list accounts")
@@ -109,19 +119,20 @@ def _announce_local(backend, out=sys.stderr) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from backend.api.server import ApiServer, PortInUse
+    from backend.api.server import ApiServer, PortInUse, listen
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        sock = listen(args.host, args.port)  # before the data dir is touched
+    except PortInUse as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     backend = _open_backend(args, token_ttl=args.token_ttl)
     _announce_local(backend)
 
     async def serve() -> int:
-        server = ApiServer(backend, args.host, args.port, access_log=not args.quiet)
-        try:
-            await server.start()
-        except PortInUse as exc:
-            print(f"kfn: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+        server = ApiServer(backend, access_log=not args.quiet, sock=sock)
+        await server.start()
         print(
             f"kfn: serving the KAZOO v2 API on {server.url} (data in {backend.store.data_dir})",
             file=sys.stderr,
@@ -142,14 +153,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         backend.close()
 
 
+def _new_password(args: argparse.Namespace) -> str | None:
+    """The password for `accounts create`: --password, stdin, or asked at the terminal."""
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise ValueError("--password-stdin read no password (an empty first line)")
+        return line
+    if args.password is not None or args.username is None:
+        return args.password
+    if not sys.stdin.isatty():
+        raise ValueError(
+            "--username needs a password: give --password-stdin and pipe it in, or run this "
+            "at a terminal to be asked"
+        )
+    import getpass
+
+    first = getpass.getpass(f"password for {args.username}: ")
+    if not first or getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ (or are empty); nothing was created")
+    return first
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
     backend = _open_backend(args)
     try:
         _announce_local(backend)
         if args.accounts_command == "create":
             try:
+                password = _new_password(args)
                 made = backend.accounts.create_account(
-                    args.name, username=args.username, password=args.password, parent_id=args.parent
+                    args.name, username=args.username, password=password, parent_id=args.parent
                 )
             except ValueError as exc:
                 print(f"kfn: {exc}", file=sys.stderr)

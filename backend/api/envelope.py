@@ -7,12 +7,15 @@ Writing: the success and error envelopes, CSV, JSONP and pretty printing.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import hashlib
 import io
+import itertools
 import json
 import platform
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from aiohttp import web
 from backend.errors import EmptyBodyError, KazooError, validation_error
 
 MAX_BODY_BYTES = 8_000_000
+BODY_TIMEOUT_S = 60.0  # for the whole body: a stalled upload must not hold its handler forever
 KAZOO_VERSION = "5.0.0"
 JSON_TYPES = ("application/json", "application/x-json")
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -64,6 +68,8 @@ class RequestContext:
     auth_token: str | None = None
     authenticated: bool = False
     csv: bool = False  # the response is CSV (set by the pipeline's Accept negotiation)
+    jsonp: str | None = None  # a checked JSONP callback name
+    pretty: bool = False
 
     def req_value(self, key: str) -> Any:
         """KAZOO's lookup order for control parameters: data, then query string, then envelope."""
@@ -84,12 +90,17 @@ def _parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise _json_invalid(f"invalid_string around {exc.start}") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise too_deep() from None
     except json.JSONDecodeError as exc:
         reason = "truncated_json" if exc.pos >= len(text.rstrip()) else "invalid_json"
         raise _json_invalid(f"{reason} around {exc.pos}") from None
     except ValueError as exc:
         raise _json_invalid(f"{exc} around 0") from None
+    # Lone surrogates can only come from \\u escapes: the bytes were strict UTF-8.
+    check_json_value(value, may_hold_surrogates=_SURROGATE_ESCAPE.search(raw) is not None)
+    return value
 
 
 def _json_invalid(message: str) -> KazooError:
@@ -134,23 +145,87 @@ def _too_large() -> KazooError:
     return error
 
 
-async def read_body(request: web.Request) -> bytes:
-    """Read at most MAX_BODY_BYTES; anything larger is KAZOO's 400 file.maxSize, exactly."""
+async def read_body(request: web.BaseRequest) -> bytes:
+    """The whole body, however it arrives (chunked, split, slow), up to MAX_BODY_BYTES.
+
+    `StreamReader.read(n)` returns what is buffered *now*, so one call cuts off a body that
+    arrives in several reads; this reads until the end of the body. Anything larger than the
+    limit is KAZOO's 400 file.maxSize, exactly, without buffering more than the limit.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise _too_large()
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise _too_large()
-    return raw
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            while True:
+                chunk = await request.content.read(MAX_BODY_BYTES + 1 - size)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+    except TimeoutError:
+        raise KazooError(
+            408,
+            "request_timeout",
+            {"message": f"the request body did not arrive whole within {BODY_TIMEOUT_S:g} s"},
+            close=True,
+        ) from None
 
 
-async def parse_request(request: web.Request, ctx: RequestContext) -> None:
+# Deep enough for any real callflow (each level of `children` is two JSON levels), shallow
+# enough that nothing downstream (schema validation, encoding) can hit Python's recursion limit.
+MAX_JSON_DEPTH = 128
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def check_json_value(value: Any, *, may_hold_surrogates: bool = True) -> None:
+    """Refuse a decoded body nested deeper than MAX_JSON_DEPTH or holding text that is not
+    Unicode (a lone UTF-16 surrogate such as "\\ud800", which no UTF-8 output can carry)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > MAX_JSON_DEPTH:
+                raise too_deep()
+            for key, child in item.items():
+                if may_hold_surrogates:
+                    _check_text(key)
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            if depth > MAX_JSON_DEPTH:
+                raise too_deep()
+            stack.extend((child, depth + 1) for child in item)
+        elif may_hold_surrogates and isinstance(item, str):
+            _check_text(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _json_invalid(
+            f"invalid_string: \\u{ord(text[exc.start]):04x} is a lone UTF-16 surrogate, not text"
+        ) from None
+
+
+def too_deep() -> KazooError:
+    return _json_invalid(f"nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+async def parse_request(request: web.BaseRequest, ctx: RequestContext) -> None:
     """Fill `ctx` from the request: query string, body, envelope and data."""
-    ctx.query = dict(parse_qsl(request.query_string, keep_blank_values=True))
-    # A key without "=" is "true", as in cowboy's parse_qs.
-    for part in request.query_string.split("&"):
-        if part and "=" not in part:
-            ctx.query[part] = "true"
+    query_string = request.query_string
+    if query_string:
+        ctx.query = dict(parse_qsl(query_string, keep_blank_values=True))
+        # A key without "=" is "true", as in cowboy's parse_qs.
+        for part in query_string.split("&"):
+            if part and "=" not in part:
+                ctx.query[part] = "true"
+    if not request.body_exists:
+        return
     raw = await read_body(request)
     ctype = request.headers.get("Content-Type")
     ctx.content_type = ctype.split(";")[0].strip().lower() if ctype else None
@@ -199,8 +274,18 @@ def wants_csv(ctx: RequestContext, accept_header: str | None) -> bool:
     raise EmptyBodyError(406)
 
 
+_stamp_second = -1
+_stamp_text = ""
+
+
 def _timestamp() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """The envelope's UTC timestamp, formatted once per second (it has a one-second grain)."""
+    global _stamp_second, _stamp_text
+    now = int(time.time())
+    if now != _stamp_second:
+        _stamp_text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        _stamp_second = now
+    return _stamp_text
 
 
 def body_md5(data: Any) -> str:
@@ -220,23 +305,79 @@ def _base_envelope(ctx: RequestContext) -> dict[str, Any]:
     return envelope
 
 
-def _render(ctx: RequestContext, request: web.Request, payload: dict[str, Any]) -> str:
-    pretty = (
+# A callback is a dotted JavaScript name, nothing else: the body is echoed after it.
+_JSONP_CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+MAX_JSONP_CALLBACK = 128
+
+
+def check_jsonp(ctx: RequestContext) -> None:
+    """Take the `jsonp` parameter only when it is a plain JavaScript name (400 otherwise)."""
+    callback = ctx.req_value("jsonp")
+    if callback is None or callback == "":
+        return
+    if (
+        not isinstance(callback, str)
+        or len(callback) > MAX_JSONP_CALLBACK
+        or not _JSONP_CALLBACK.fullmatch(callback)
+    ):
+        raise validation_error(
+            {
+                "jsonp": {
+                    "invalid": {
+                        "message": "a JSONP callback must be a JavaScript name such as "
+                        f"cb or app.cb, at most {MAX_JSONP_CALLBACK} characters"
+                    }
+                }
+            }
+        )
+    ctx.jsonp = callback
+
+
+def check_output_options(ctx: RequestContext, request: web.BaseRequest) -> None:
+    """Read, once, how the answer is to be written: JSONP (checked) and pretty printing."""
+    check_jsonp(ctx)
+    ctx.pretty = (
         request.headers.get("X-Pretty-Print", "").lower() == "true"
         or str(ctx.req_value("pretty_print")).lower() == "true"
     )
-    text = json.dumps(
-        payload, indent=2 if pretty else None, separators=None if pretty else (",", ":")
-    )
-    jsonp = ctx.req_value("jsonp")
-    if isinstance(jsonp, str) and jsonp:
-        text = f"{jsonp}({text});"
-    return text
 
 
-def cors_headers(request: web.Request, always: bool, methods: list[str]) -> dict[str, str]:
-    looks_cors = "Origin" in request.headers or any(
-        h.lower().startswith("access-control-request-") for h in request.headers
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _render(
+    ctx: RequestContext,
+    payload: dict[str, Any],
+    status: int,
+    headers: dict[str, str],
+    data_json: str | None = None,
+) -> web.Response:
+    """The envelope as JSON; `data_json`, when given, is `payload`'s data already encoded."""
+    if data_json is not None and not ctx.pretty:
+        text = f'{json.dumps(payload, separators=(",", ":"))[:-1]},"data":{data_json}}}'
+    else:
+        if data_json is not None:
+            payload["data"] = json.loads(data_json)
+        text = json.dumps(
+            payload,
+            indent=2 if ctx.pretty else None,
+            separators=None if ctx.pretty else (",", ":"),
+        )
+    if ctx.jsonp:
+        # kfn differs here: KAZOO labels JSONP application/json, which browsers refuse to run.
+        text = f"{ctx.jsonp}({text});"
+        headers["Content-Type"] = "application/javascript; charset=utf-8"
+    else:
+        headers["Content-Type"] = JSON_CONTENT_TYPE
+    return web.Response(body=text.encode(), status=status, headers=headers)
+
+
+def cors_headers(request: web.BaseRequest, always: bool, methods: list[str]) -> dict[str, str]:
+    headers = request.headers
+    looks_cors = (
+        "Origin" in headers
+        or "Access-Control-Request-Method" in headers
+        or "Access-Control-Request-Headers" in headers
     )
     if not (always or looks_cors):
         return {}
@@ -245,7 +386,7 @@ def cors_headers(request: web.Request, always: bool, methods: list[str]) -> dict
 
 def success(
     ctx: RequestContext,
-    request: web.Request,
+    request: web.BaseRequest,
     data: Any,
     *,
     status: int = 200,
@@ -253,47 +394,47 @@ def success(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     include_data: bool = True,
+    data_json: str | None = None,
 ) -> web.Response:
+    """KAZOO's success envelope; `data_json` may stand for `data`, already JSON-encoded."""
+    out_headers = dict(headers) if headers else {}
+    if ctx.csv:
+        rows = json.loads(data_json) if data_json is not None else data
+        return web.Response(
+            status=status,
+            body=to_csv(rows),
+            content_type="text/csv",
+            charset="utf-8",
+            headers=out_headers,
+        )
     payload = _base_envelope(ctx)
     payload["status"] = "success"
-    if include_data:
-        payload["data"] = data
     if revision:
         payload["revision"] = revision
-    payload.update(extra or {})
-    out_headers = dict(headers or {})
-    if ctx.csv:
-        return web.Response(
-            status=status, text=to_csv(data), content_type="text/csv", headers=out_headers
-        )
+    if extra:
+        payload.update(extra)
+    if include_data and data_json is None:
+        payload["data"] = data
     if ctx.method in ("PUT", "POST", "PATCH") and ctx.content_type is None and ctx.had_body:
         out_headers["X-RFC2616"] = "Section 14.17 (Try it, you'll like it)"
-    return web.Response(
-        status=status,
-        text=_render(ctx, request, payload),
-        content_type="application/json",
-        headers=out_headers,
-    )
+    return _render(ctx, payload, status, out_headers, data_json if include_data else None)
 
 
-def failure(ctx: RequestContext, request: web.Request, error: KazooError) -> web.Response:
+def failure(ctx: RequestContext, request: web.BaseRequest, error: KazooError) -> web.Response:
     payload = _base_envelope(ctx)
-    payload.update(
-        {
-            "status": "error",
-            "error": str(error.status),
-            "message": error.message,
-            "data": error.data,
-        }
-    )
-    return web.Response(
-        status=error.status,
-        text=_render(ctx, request, payload),
-        content_type="application/json",
-    )
+    payload["status"] = "error"
+    payload["error"] = str(error.status)
+    payload["message"] = error.message
+    payload["data"] = error.data
+    return _render(ctx, payload, error.status, {})
 
 
-def to_csv(data: Any) -> str:
+def _csv_cell(value: Any) -> Any:
+    # JSON's spelling for everything that is not plain text: true/false/null, not True/None.
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def to_csv(data: Any) -> bytes:
     rows = data if isinstance(data, list) else [data]
     rows = [row for row in rows if isinstance(row, dict)]
     columns: list[str] = []
@@ -303,11 +444,15 @@ def to_csv(data: Any) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()}
-        )
-    return out.getvalue()
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+    # Text that is not Unicode (stored before kfn refused it at the door) is escaped, not fatal.
+    return out.getvalue().encode("utf-8", "backslashreplace")
 
 
-def new_request_id(request: web.Request) -> str:
-    return request.headers.get("X-Request-ID") or secrets.token_hex(16)
+# Request ids must be unique, not secret: a random per-process prefix and a counter.
+_request_ids = itertools.count()
+_REQUEST_ID_PREFIX = secrets.token_hex(8)
+
+
+def new_request_id(request: web.BaseRequest) -> str:
+    return request.headers.get("X-Request-ID") or f"{_REQUEST_ID_PREFIX}{next(_request_ids):016x}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.accounts import API_AUTH_SCHEMA, USER_AUTH_SCHEMA
 from backend.functions import FUNCTION_SCHEMA
 
 
@@ -34,32 +35,63 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 ERROR = {"$ref": "#/components/responses/Error"}
 FUNCTION = {"$ref": "#/components/schemas/Function"}
 SUMMARY = {"$ref": "#/components/schemas/FunctionSummary"}
-BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {"type": "object", "required": ["data"], "properties": {"data": FUNCTION}}
-        }
+# In a request, a key with a default may be null: kfn drops null keys, so the default applies.
+REQUEST_FUNCTION = {
+    **FUNCTION_SCHEMA,
+    "properties": {
+        key: {**schema, "nullable": "default" in schema}
+        for key, schema in FUNCTION_SCHEMA["properties"].items()
     },
 }
+# PATCH merges: any field may be left out and null removes a key (its default comes back); an
+# empty `data` replaces the whole document, as KAZOO's merge does, so it must name something.
+PATCH_FUNCTION = {
+    "type": "object",
+    "minProperties": 1,
+    "properties": REQUEST_FUNCTION["properties"],
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    envelope = {"type": "object", "required": ["data"], "properties": {"data": schema}}
+    return {"required": True, "content": {"application/json": {"schema": envelope}}}
+
+
+BODY = _body(REQUEST_FUNCTION)
+PATCH_BODY = _body(PATCH_FUNCTION)
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
 FUNCTION_ID = {"name": "function_id", "in": "path", "required": True, "schema": {"type": "string"}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+# KAZOO reads its flags as text: "true" turns one on, any other value leaves it off.
 LIST_PARAMS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
     for name, kind in (
         ("page_size", "integer"),
         ("start_key", "string"),
-        ("paginate", "boolean"),
-        ("ascending", "boolean"),
-        ("descending", "boolean"),
+        ("paginate", "string"),
+        ("ascending", "string"),
+        ("descending", "string"),
         ("has_key", "string"),
         ("key_missing", "string"),
         ("has_value", "string"),
         ("value_missing", "string"),
     )
 ]
-ERRORS = {code: ERROR for code in ("400", "401", "403", "404", "405", "409")}
+ERRORS: dict[str, Any] = {
+    **{code: ERROR for code in ("400", "401", "403", "404", "405", "409", "500")},
+    # cowboy's answers, with an empty body (kfn answers them the same way).
+    "406": {"description": "the Accept header matches neither JSON nor CSV (empty body)"},
+}
+READ_ERRORS: dict[str, Any] = {**ERRORS, "304": {"description": "If-None-Match: not modified"}}
+WRITE_ERRORS: dict[str, Any] = {
+    **ERRORS,
+    "408": ERROR,
+    "412": {"description": "If-Match names another revision (empty body)"},
+    "415": {"description": "a Content-Type KAZOO does not take (empty body)"},
+}
+AUTH_ERRORS: dict[str, Any] = {
+    code: ERROR for code in ("400", "401", "404", "405", "408", "429", "500")
+}
 
 
 def _list_ok() -> dict[str, Any]:
@@ -70,11 +102,17 @@ def _doc_ok(description: str) -> dict[str, Any]:
     return _json(_envelope(FUNCTION), description)
 
 
+def _with_operation_ids(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation gets an id from its method and path (delete_v2_token_auth, ...)."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                words = path.replace("{", "").replace("}", "").replace(".", "_").split("/")
+                operation["operationId"] = "_".join([method, *filter(None, words)])
+    return paths
+
+
 def openapi_document() -> dict[str, Any]:
-    auth_body = {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object", "required": ["data"]}}},
-    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -117,138 +155,157 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "security": [{"token": []}, {"bearer": []}],
-        "paths": {
-            "/v2/accounts/{account_id}/functions": {
-                "parameters": [ACCOUNT],
-                "get": {
-                    "summary": "List functions",
-                    "parameters": LIST_PARAMS,
-                    "responses": {"200": _list_ok(), **ERRORS},
-                },
-                "put": {
-                    "summary": "Create a function",
-                    "requestBody": BODY,
-                    "responses": {"201": _doc_ok("created"), **ERRORS},
-                },
-            },
-            "/v2/accounts/{account_id}/functions/samples": {
-                "parameters": [ACCOUNT],
-                "get": {"summary": "Sample functions", "responses": {"200": _list_ok(), **ERRORS}},
-            },
-            "/v2/accounts/{account_id}/functions/{function_id}": {
-                "parameters": [ACCOUNT, FUNCTION_ID, IF_MATCH],
-                "get": {
-                    "summary": "Fetch a function",
-                    "responses": {"200": _doc_ok("the function"), **ERRORS},
-                },
-                "post": {
-                    "summary": "Replace a function (kfn saves; KAZOO does not)",
-                    "requestBody": BODY,
-                    "responses": {"200": _doc_ok("saved"), **ERRORS},
-                },
-                "patch": {
-                    "summary": "Merge into a function; null removes a key",
-                    "requestBody": BODY,
-                    "responses": {"200": _doc_ok("saved"), **ERRORS},
-                },
-                "delete": {
-                    "summary": "Delete a function",
-                    "responses": {"200": _doc_ok("deleted"), **ERRORS},
-                },
-            },
-            "/v2/accounts/{account_id}": {
-                "parameters": [ACCOUNT],
-                "get": {
-                    "summary": "The account's id and name",
-                    "responses": {"200": _json(_envelope({}), "the account"), **ERRORS},
-                },
-            },
-            "/v2/accounts/{account_id}/descendants": {
-                "parameters": [ACCOUNT],
-                "get": {
-                    "summary": "Accounts below this one",
-                    "responses": {"200": _json(_envelope({"type": "array"}), "accounts"), **ERRORS},
-                },
-            },
-            "/v2/functions": {
-                "get": {
-                    "summary": "Language packs this server runs (super admin)",
-                    "responses": {"200": _json(_envelope({"type": "array"}), "packs"), **ERRORS},
-                },
-                "put": {
-                    "summary": "Create an account-less function (super admin)",
-                    "requestBody": BODY,
-                    "responses": {"201": _doc_ok("created"), **ERRORS},
-                },
-            },
-            "/v2/functions/samples": {
-                "get": {
-                    "summary": "Sample functions",
-                    "security": [],
-                    "responses": {"200": _list_ok()},
-                },
-            },
-            "/v2/functions/{function_id}": {
-                "parameters": [FUNCTION_ID, IF_MATCH],
-                "get": {
-                    "summary": "Fetch any function (super admin)",
-                    "responses": {"200": _doc_ok("the function"), **ERRORS},
-                },
-                "post": {
-                    "summary": "Replace any function (super admin)",
-                    "requestBody": BODY,
-                    "responses": {"200": _doc_ok("saved"), **ERRORS},
-                },
-                "patch": {
-                    "summary": "Merge into any function (super admin)",
-                    "requestBody": BODY,
-                    "responses": {"200": _doc_ok("saved"), **ERRORS},
-                },
-                "delete": {
-                    "summary": "Delete any function (super admin)",
-                    "responses": {"200": _doc_ok("deleted"), **ERRORS},
-                },
-            },
-            "/v2/api_auth": {
-                "put": {
-                    "summary": "Token from an API key",
-                    "security": [],
-                    "requestBody": auth_body,
-                    "responses": {
-                        "201": _json(_envelope({}), "token issued"),
-                        "400": ERROR,
-                        "404": ERROR,
+        "paths": _with_operation_ids(
+            {
+                "/v2/accounts/{account_id}/functions": {
+                    "parameters": [ACCOUNT],
+                    "get": {
+                        "summary": "List functions",
+                        "parameters": LIST_PARAMS,
+                        "responses": {"200": _list_ok(), **ERRORS},
+                    },
+                    "put": {
+                        "summary": "Create a function",
+                        "requestBody": BODY,
+                        "responses": {"201": _doc_ok("created"), **WRITE_ERRORS},
                     },
                 },
-            },
-            "/v2/user_auth": {
-                "put": {
-                    "summary": "Token from md5(user:password) and an account name",
-                    "security": [],
-                    "requestBody": auth_body,
-                    "responses": {
-                        "201": _json(_envelope({}), "token issued"),
-                        "400": ERROR,
-                        "401": ERROR,
+                "/v2/accounts/{account_id}/functions/samples": {
+                    "parameters": [ACCOUNT],
+                    "get": {
+                        "summary": "Sample functions",
+                        "responses": {"200": _list_ok(), **ERRORS},
                     },
                 },
-            },
-            "/v2/token_auth": {
-                "get": {
-                    "summary": "The token's claims",
-                    "responses": {"200": _json(_envelope({}), "claims"), "401": ERROR},
+                "/v2/accounts/{account_id}/functions/{function_id}": {
+                    "parameters": [ACCOUNT, FUNCTION_ID, IF_MATCH],
+                    "get": {
+                        "summary": "Fetch a function",
+                        "responses": {"200": _doc_ok("the function"), **READ_ERRORS},
+                    },
+                    "post": {
+                        "summary": "Replace a function (kfn saves; KAZOO does not)",
+                        "requestBody": BODY,
+                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
+                    },
+                    "patch": {
+                        "summary": "Merge into a function; null removes a key",
+                        "requestBody": PATCH_BODY,
+                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
+                    },
+                    "delete": {
+                        "summary": "Delete a function",
+                        "responses": {"200": _doc_ok("deleted"), **WRITE_ERRORS},
+                    },
                 },
-                "delete": {
-                    "summary": "Revoke the token",
-                    "responses": {"200": _json(_envelope({}), "revoked"), "401": ERROR},
+                "/v2/accounts/{account_id}": {
+                    "parameters": [ACCOUNT],
+                    "get": {
+                        "summary": "The account's id and name",
+                        "responses": {"200": _json(_envelope({}), "the account"), **ERRORS},
+                    },
                 },
-            },
-            "/v2/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3"}},
-                }
-            },
-        },
+                "/v2/accounts/{account_id}/descendants": {
+                    "parameters": [ACCOUNT],
+                    "get": {
+                        "summary": "Accounts below this one",
+                        "responses": {
+                            "200": _json(_envelope({"type": "array"}), "accounts"),
+                            **ERRORS,
+                        },
+                    },
+                },
+                "/v2/accounts/{account_id}/children": {
+                    "parameters": [ACCOUNT],
+                    "get": {
+                        "summary": "Accounts below this one",
+                        "responses": {
+                            "200": _json(_envelope({"type": "array"}), "accounts"),
+                            **ERRORS,
+                        },
+                    },
+                },
+                "/v2/functions": {
+                    "get": {
+                        "summary": "Language packs this server runs (super admin)",
+                        "responses": {
+                            "200": _json(_envelope({"type": "array"}), "packs"),
+                            **ERRORS,
+                        },
+                    },
+                    "put": {
+                        "summary": "Create an account-less function (super admin)",
+                        "requestBody": BODY,
+                        "responses": {"201": _doc_ok("created"), **WRITE_ERRORS},
+                    },
+                },
+                "/v2/functions/samples": {
+                    "get": {
+                        "summary": "Sample functions",
+                        "security": [],
+                        # A token that is sent must be valid, even here, as in KAZOO.
+                        "responses": {
+                            "200": _list_ok(),
+                            "401": ERROR,
+                            "405": ERROR,
+                            "406": ERRORS["406"],
+                        },
+                    },
+                },
+                "/v2/functions/{function_id}": {
+                    "parameters": [FUNCTION_ID, IF_MATCH],
+                    "get": {
+                        "summary": "Fetch any function (super admin)",
+                        "responses": {"200": _doc_ok("the function"), **READ_ERRORS},
+                    },
+                    "post": {
+                        "summary": "Replace any function (super admin)",
+                        "requestBody": BODY,
+                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
+                    },
+                    "patch": {
+                        "summary": "Merge into any function (super admin)",
+                        "requestBody": PATCH_BODY,
+                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
+                    },
+                    "delete": {
+                        "summary": "Delete any function (super admin)",
+                        "responses": {"200": _doc_ok("deleted"), **WRITE_ERRORS},
+                    },
+                },
+                "/v2/api_auth": {
+                    "put": {
+                        "summary": "Token from an API key",
+                        "security": [],
+                        "requestBody": _body(API_AUTH_SCHEMA),
+                        "responses": {"201": _json(_envelope({}), "token issued"), **AUTH_ERRORS},
+                    },
+                },
+                "/v2/user_auth": {
+                    "put": {
+                        "summary": "Token from md5(user:password) and an account name",
+                        "security": [],
+                        "requestBody": _body(USER_AUTH_SCHEMA),
+                        "responses": {"201": _json(_envelope({}), "token issued"), **AUTH_ERRORS},
+                    },
+                },
+                "/v2/token_auth": {
+                    "get": {
+                        "summary": "The token's claims",
+                        "responses": {"200": _json(_envelope({}), "claims"), **ERRORS},
+                    },
+                    "delete": {
+                        "summary": "Revoke the token",
+                        "responses": {"200": _json(_envelope({}), "revoked"), **ERRORS},
+                    },
+                },
+                "/v2/openapi.json": {
+                    "get": {
+                        "summary": "This document",
+                        "security": [],
+                        "responses": {"200": {"description": "OpenAPI 3"}, "401": ERROR},
+                    }
+                },
+            }
+        ),
     }

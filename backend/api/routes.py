@@ -7,6 +7,7 @@ Accept, validation, conditional headers, execution.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,36 +17,27 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from backend import errors
-from backend.accounts import AccountService, Session, TokenExpired
+from backend.accounts import (
+    API_AUTH_SCHEMA,
+    USER_AUTH_SCHEMA,
+    AccountService,
+    Session,
+    TokenExpired,
+    normalize_account_name,
+)
 from backend.api import envelope as env
+from backend.api.access_log import redact_path
 from backend.api.openapi import openapi_document
 from backend.errors import EmptyBodyError, KazooError
 from backend.functions import LANGUAGE_PACKS, FunctionService, make_filter, public_fields
 from backend.samples import sample_functions
 from backend.schema import SchemaValidator
+from backend.throttle import Limit, LoginThrottle
 
 log = logging.getLogger("kfn.api")
 KNOWN_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
 MODULES = ("accounts", "functions", "user_auth", "api_auth", "token_auth")
 
-API_AUTH_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["api_key"],
-    "properties": {"api_key": {"type": "string", "minLength": 64, "maxLength": 64}},
-}
-USER_AUTH_SCHEMA = {
-    "type": "object",
-    "required": ["credentials"],
-    "properties": {
-        "credentials": {"type": "string", "minLength": 1, "maxLength": 64},
-        "method": {"type": "string", "enum": ["md5", "sha"], "default": "md5"},
-        "account_name": {"type": "string", "minLength": 1, "maxLength": 128},
-        "account_realm": {"type": "string", "minLength": 4, "maxLength": 253},
-        "realm": {"type": "string"},
-        "phone_number": {"type": "string"},
-    },
-}
 _api_auth_validator = SchemaValidator(API_AUTH_SCHEMA)
 _user_auth_validator = SchemaValidator(USER_AUTH_SCHEMA)
 
@@ -73,33 +65,67 @@ def group_modules(segments: list[str]) -> list[tuple[str, list[str]]]:
     return pairs
 
 
+# Failed logins allowed per minute for one account name, and from one client address.
+LOGIN_LIMITS = {"account": Limit(10, 60.0), "address": Limit(30, 60.0)}
+ROUTE_CACHE_SIZE = 4096
+HASHING_SLOTS = 4  # user_auth hashes at once, in threads; the rest wait their turn
+
+
 class ApiHandlers:
-    def __init__(self, accounts: AccountService, functions: FunctionService) -> None:
+    def __init__(
+        self,
+        accounts: AccountService,
+        functions: FunctionService,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.accounts = accounts
         self.functions = functions
+        self.throttle = throttle or LoginThrottle(LOGIN_LIMITS)
+        self._hashing = asyncio.Semaphore(HASHING_SLOTS)
+        self._routes: dict[str, Route] = {}
 
     # -- the pipeline ----------------------------------------------------------------------------
-    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         ctx = env.RequestContext(env.new_request_id(request), request.method.upper(), {})
         try:
             response = await self._pipeline(request, ctx)
         except EmptyBodyError as exc:
             response = web.Response(status=exc.status)
         except KazooError as exc:
-            response = env.failure(ctx, request, exc)
-            response.headers.update(env.cors_headers(request, True, []))
-            if exc.close:
-                response.force_close()
-        except Exception as exc:  # a bug must still answer in KAZOO's shape, and be logged
-            log.exception("unhandled error in %s %s", request.method, request.path)
-            response = env.failure(ctx, request, errors.datastore_fault(repr(exc)))
+            response = self._error_response(ctx, request, exc)
+        except RecursionError:
+            # Input nested past what the code can walk: bad input, never a 500.
+            response = self._error_response(ctx, request, env.too_deep())
+        except Exception:  # a bug must still answer in KAZOO's shape, and be logged
+            log.exception(
+                "unhandled error in %s %s (request %s)",
+                request.method,
+                redact_path(request.path_qs),
+                ctx.request_id,
+            )
+            response = env.failure(ctx, request, errors.internal_error(ctx.request_id))
         response.headers["X-Request-ID"] = ctx.request_id
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    async def _pipeline(self, request: web.Request, ctx: env.RequestContext) -> web.Response:
+    @staticmethod
+    def _error_response(
+        ctx: env.RequestContext, request: web.BaseRequest, exc: KazooError
+    ) -> web.Response:
+        response = env.failure(ctx, request, exc)
+        response.headers.update(env.cors_headers(request, True, []))
+        response.headers.update(exc.headers)
+        if exc.close:
+            response.force_close()
+        return response
+
+    async def _pipeline(self, request: web.BaseRequest, ctx: env.RequestContext) -> web.Response:
         if ctx.method not in KNOWN_METHODS:
-            raise EmptyBodyError(501)
+            # kfn differs: cowboy answers 501 with an empty body. A method no route takes is
+            # the client's mistake, so it is KAZOO's 405 invalid_method, in the envelope.
+            raise errors.invalid_method(self._resolve(request, ctx).allowed)
         await env.parse_request(request, ctx)
+        env.check_output_options(ctx, request)
         token = self._token(request, ctx)
         session: Session | None = None
         if token:
@@ -114,9 +140,9 @@ class ApiHandlers:
             cors = env.cors_headers(request, False, route.allowed)
             if cors:
                 return web.Response(status=200, headers=cors)
-            raise errors.invalid_method()
+            raise errors.invalid_method(route.allowed)
         if verb not in route.allowed:
-            raise errors.invalid_method()
+            raise errors.invalid_method(route.allowed)
         ctx.method = verb
         if route.account_id is not None:
             self._check_account_id(route.account_id)
@@ -133,7 +159,7 @@ class ApiHandlers:
         return response
 
     @staticmethod
-    def _token(request: web.Request, ctx: env.RequestContext) -> str | None:
+    def _token(request: web.BaseRequest, ctx: env.RequestContext) -> str | None:
         header = request.headers.get("X-Auth-Token")
         if header:
             return header.strip()
@@ -178,8 +204,19 @@ class ApiHandlers:
         elif not session.superduper_admin:
             raise errors.forbidden()
 
-    def _resolve(self, request: web.Request, ctx: env.RequestContext) -> Route:
+    def _resolve(self, request: web.BaseRequest, ctx: env.RequestContext) -> Route:
+        """The route for the request's path; paths that resolve are remembered (a client
+        asks for the same few paths again and again), paths that fail are not."""
         raw = request.raw_path.split("?", 1)[0]
+        route = self._routes.get(raw)
+        if route is None:
+            route = self._resolve_path(raw, ctx)
+            if len(self._routes) >= ROUTE_CACHE_SIZE:
+                self._routes.clear()
+            self._routes[raw] = route
+        return route
+
+    def _resolve_path(self, raw: str, ctx: env.RequestContext) -> Route:
         segments = [unquote(s) for s in raw.split("/")[1:]]
         while segments and segments[-1] == "":
             segments.pop()
@@ -239,7 +276,7 @@ class ApiHandlers:
         raise errors.not_found()
 
     # -- handlers ----------------------------------------------------------------------------------
-    async def openapi(self, request: web.Request, ctx: env.RequestContext, route: Route, _s):
+    async def openapi(self, request: web.BaseRequest, ctx: env.RequestContext, route: Route, _s):
         return web.json_response(openapi_document())
 
     async def get_account(self, request, ctx, route: Route, session):
@@ -314,7 +351,8 @@ class ApiHandlers:
             return env.success(
                 ctx,
                 request,
-                public_fields(current, doc_id),
+                None,
+                data_json=self.functions.public_json(current, doc_id),
                 revision=current["_rev"],
                 headers={"ETag": f'"{current["_rev"]}"'},
             )
@@ -335,8 +373,11 @@ class ApiHandlers:
         )
         if problems:
             raise errors.validation_error(problems)
+        keys = [("address", request.remote or "")]
+        self._check_throttle(keys)
         account_id = self.accounts.account_for_api_key(data["api_key"])
         if account_id is None:
+            self.throttle.failed(keys)
             raise KazooError(404, "bad identifier", [data["api_key"]])
         return self._issue(request, ctx, account_id, None, "cb_api_auth")
 
@@ -346,14 +387,27 @@ class ApiHandlers:
         )
         if problems:
             raise errors.validation_error(problems)
-        found = self.accounts.authenticate_user(
-            data["credentials"],
-            data["method"],
-            data.get("account_name") or data.get("account_realm"),
-        )
+        account_name = data.get("account_name") or data.get("account_realm")
+        keys = [("address", request.remote or "")]
+        if account_name:
+            keys.append(("account", normalize_account_name(account_name)))
+        self._check_throttle(keys)
+        async with self._hashing:
+            self._check_throttle(keys)  # failures may have come in while this one waited
+            # PBKDF2 takes milliseconds of CPU per user; hashlib releases the GIL meanwhile,
+            # so in a thread it never holds up the event loop.
+            found = await asyncio.to_thread(
+                self.accounts.authenticate_user, data["credentials"], data["method"], account_name
+            )
         if found is None:
+            self.throttle.failed(keys)
             raise errors.invalid_credentials()
         return self._issue(request, ctx, found[0], found[1], "cb_user_auth")
+
+    def _check_throttle(self, keys: list[tuple[str, str]]) -> None:
+        wait = self.throttle.retry_after(keys)
+        if wait is not None:
+            raise errors.too_many_requests(wait, "failed logins for this account or address")
 
     def _issue(self, request, ctx, account_id: str, owner_id: str | None, method: str):
         token, session = self.accounts.issue_token(account_id, owner_id, method)

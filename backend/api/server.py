@@ -12,15 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
 
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
+from backend.api.access_log import RedactingAccessLogger
 from backend.api.routes import ApiHandlers
 from backend.functions import FunctionService
 from backend.paths import write_atomically
 from backend.store import DocumentStore
+from backend.throttle import LoginThrottle
 
 LOCAL_API_KEY_FILE = "local-api-key"
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+# A client gets this long to send a request's headers (the first one from connecting, later
+# ones from the end of the previous answer), and idles no longer between requests: aiohttp's
+# keep-alive timer is armed from the moment a connection opens, so it is also the header-read
+# timeout that keeps slow or silent clients from holding connections forever.
+HEADER_TIMEOUT_S = 15.0
 
 
 class PortInUse(OSError):
@@ -63,12 +70,8 @@ class Backend:
         return path
 
 
-def create_app(backend: Backend) -> web.Application:
-    # Bodies are read by the envelope code with KAZOO's exact limit, not by aiohttp's.
-    app = web.Application(client_max_size=64 * 1024 * 1024)
-    handlers = ApiHandlers(backend.accounts, backend.functions)
-    app.router.add_route("*", "/{tail:.*}", handlers.dispatch)
-    return app
+def create_handlers(backend: Backend, throttle: LoginThrottle | None = None) -> ApiHandlers:
+    return ApiHandlers(backend.accounts, backend.functions, throttle)
 
 
 def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> int:
@@ -86,6 +89,44 @@ def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> in
     raise PortInUse(host, start)
 
 
+class _KazooRequestHandler(web.RequestHandler):
+    """Requests aiohttp's parser refuses (a malformed request line, an unknown method, a header
+    over 8 KiB) get cowboy's answer, an empty body, instead of aiohttp's text echoing the bad
+    line back; an oversized header is 431, as in cowboy."""
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            return super().handle_error(request, status, exc, message)
+        self.logger.debug("refused a request from %s: %s", request.remote, exc)
+        if isinstance(exc, LineTooLong):
+            status = 431
+        response = web.Response(status=status, headers={"X-Content-Type-Options": "nosniff"})
+        response.force_close()
+        return response
+
+
+class _KazooServer(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        return _KazooRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (0 picks a free port), or PortInUse."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family, backlog=1024)
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortInUse(host, port) from exc
+        raise
+
+
 class ApiServer:
     """Start with `await server.start()` in whatever loop is running; stop with `await stop()`."""
 
@@ -97,6 +138,9 @@ class ApiServer:
         access_log: bool = True,
         *,
         unix_path: Path | None = None,
+        header_timeout: float = HEADER_TIMEOUT_S,
+        sock: socket.socket | None = None,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self.backend = backend
         self.host = host
@@ -105,7 +149,14 @@ class ApiServer:
         # With a socket path the API is reachable only through that file (the app's --no-api):
         # the app still talks HTTP to it, through the same client, but nothing listens on TCP.
         self.unix_path = unix_path
-        self._runner: web.AppRunner | None = None
+        self.header_timeout = header_timeout
+        self.throttle = throttle
+        # A socket bound beforehand (see `listen`): the port is known taken or ours before the
+        # data dir is opened, so a second `kfn serve` on a busy port changes nothing on disk.
+        self.sock = sock
+        if sock is not None:
+            self.host, self.port = sock.getsockname()[:2]
+        self._runner: web.BaseRunner | None = None
 
     @property
     def url(self) -> str:
@@ -115,10 +166,16 @@ class ApiServer:
 
     async def start(self) -> None:
         logger = logging.getLogger("kfn.access") if self.access_log else None
-        self._runner = web.AppRunner(
-            create_app(self.backend),
-            access_log=logger,
-            access_log_format=ACCESS_LOG_FORMAT,
+        handlers = create_handlers(self.backend, self.throttle)
+        # aiohttp's low-level server: KAZOO's routing is ours (routes.py), so the Application
+        # layer (router, middlewares, match info) would only add work to every request.
+        self._runner = web.ServerRunner(
+            _KazooServer(
+                handlers.dispatch,
+                access_log=logger,
+                access_log_class=RedactingAccessLogger,
+                keepalive_timeout=self.header_timeout,
+            ),
             handle_signals=False,
             shutdown_timeout=5.0,
         )
@@ -127,6 +184,8 @@ class ApiServer:
         if self.unix_path is not None:
             self.unix_path.unlink(missing_ok=True)
             site = web.UnixSite(self._runner, str(self.unix_path))
+        elif self.sock is not None:
+            site = web.SockSite(self._runner, self.sock)
         else:
             site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         try:

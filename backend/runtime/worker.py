@@ -140,13 +140,17 @@ def _blew_a_limit(reply: str) -> bool:
         error, _ = _DECODER.raw_decode(reply, len(ERROR_PREFIX))
     except ValueError:
         return True
-    return error.get("kind") in (
-        "syntax",
-        "null_thrown",
-        "stack_overflow",
-        "timeout",
-        "out_of_memory",
-    ) or error.get("name") == "InternalError"
+    return (
+        error.get("kind")
+        in (
+            "syntax",
+            "null_thrown",
+            "stack_overflow",
+            "timeout",
+            "out_of_memory",
+        )
+        or error.get("name") == "InternalError"
+    )
 
 
 @functools.cache

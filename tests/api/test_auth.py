@@ -107,12 +107,18 @@ def test_revoked_token_is_401_everywhere(live_server: LiveServer) -> None:
 
 
 def test_tokens_expire(live_server: LiveServer) -> None:
-    live_server.backend.accounts.token_ttl = 0.5
+    accounts = live_server.backend.accounts
+    now = [time.time()]
+    accounts.clock = lambda: now[0]
     token = live_server.token()
     assert (
         httpx.get(live_server.functions_url(), headers={"X-Auth-Token": token}).status_code == 200
     )
-    time.sleep(0.7)
+    now[0] += accounts.token_ttl - 1
+    assert (
+        httpx.get(live_server.functions_url(), headers={"X-Auth-Token": token}).status_code == 200
+    )
+    now[0] += 1
     expired = httpx.get(live_server.functions_url(), headers={"X-Auth-Token": token})
     assert expired.status_code == 401 and expired.json()["message"] == "invalid credentials"
 

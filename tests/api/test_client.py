@@ -173,7 +173,10 @@ async def _serve_raw(answer: bytes) -> asyncio.Server:
     ("answer", "expected"),
     [
         (b"", r"closed the connection before answering; nothing is known to be saved"),
-        (b"SPEAKING NOT HTTP\r\n\r\n", r"127\.0\.0\.1:\d+ did not answer in HTTP \(Bad status line\)"),
+        (
+            b"SPEAKING NOT HTTP\r\n\r\n",
+            r"127\.0\.0\.1:\d+ did not answer in HTTP \(Bad status line\)",
+        ),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", r"the answer from .* was cut short"),
     ],
     ids=["hangs-up", "not-http", "body-cut-short"],
@@ -198,7 +201,11 @@ async def test_a_server_that_breaks_the_exchange_is_a_network_error(
     [
         (b"", httpx.RemoteProtocolError, aiohttp.ServerDisconnectedError),
         (b"SPEAKING NOT HTTP\r\n\r\n", httpx.RemoteProtocolError, aiohttp.ClientResponseError),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", httpx.ReadError, aiohttp.ClientPayloadError),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{",
+            httpx.ReadError,
+            aiohttp.ClientPayloadError,
+        ),
     ],
     ids=["hangs-up", "not-http", "body-cut-short"],
 )

@@ -68,7 +68,10 @@ class FakeKazoo:
     requests: list[tuple[str, str, dict[str, str], dict[str, str]]] = field(default_factory=list)
     issued_start_keys: set[str] = field(default_factory=set)
     logins: int = 0
-    expired_before: float = 0.0
+    # Tokens of an older generation than this are refused: a counter, not a clock, so a token
+    # issued a microsecond after expire_tokens() is never mistaken for an old one.
+    token_generation: int = 0
+    oldest_valid_generation: int = 0
     latency_s: float = 0.0  # added to every answer: a slow, far away server
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -100,13 +103,15 @@ class FakeKazoo:
             "exp": time.time() + self.token_ttl,
             "iat": time.time(),
             "iss": "kazoo",
+            "kfn_generation": self.token_generation,
         }
         payload = _b64(json.dumps(claims).encode())
         return f"{header}.{payload}.{_b64(secrets.token_bytes(32))}"
 
     def expire_tokens(self, also_new_ones: bool = False) -> None:
         """Every token issued so far is expired from now on (and new ones too, if asked)."""
-        self.expired_before = time.time() + 0.001
+        self.token_generation += 1
+        self.oldest_valid_generation = self.token_generation
         if also_new_ones:
             self.token_ttl = -1.0
 
@@ -118,7 +123,7 @@ class FakeKazoo:
             claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
         except (ValueError, IndexError):
             return None, self._error(401, "invalid_credentials", {"message": "invalid credentials"})
-        if claims["exp"] <= time.time() or claims["iat"] < self.expired_before:
+        if claims["exp"] <= time.time() or claims["kfn_generation"] < self.oldest_valid_generation:
             return None, self._error(401, "invalid credentials", {})
         return token, None
 

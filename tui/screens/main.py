@@ -342,9 +342,7 @@ class MainScreen(Screen[None]):
         is asked here: credentials still to be typed, or refused ones, wait for the screen."""
         if self.client.login_info is None and missing_secret(self.client.credentials):
             return
-        self._opening = asyncio.get_running_loop().create_task(
-            self.open_account(None, ask=False)
-        )
+        self._opening = asyncio.get_running_loop().create_task(self.open_account(None, ask=False))
         await asyncio.wait({self._opening}, timeout=patience)
 
     def on_mount(self) -> None:
@@ -746,9 +744,7 @@ class MainScreen(Screen[None]):
             return
         self.status.activity = "creating…"
         try:
-            created = await self.attempt(
-                lambda: self.client.create_function(self.account_id, data)
-            )
+            created = await self.attempt(lambda: self.client.create_function(self.account_id, data))
         finally:
             self.status.activity = ""
         if isinstance(created, Failed):
