@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.credentials import kazoo_credentials
 from backend.store import DocumentStore
 
 ACCOUNTS = "accounts"
@@ -54,12 +55,6 @@ USER_AUTH_SCHEMA = {
 
 def normalize_account_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def kazoo_credentials(username: str, password: str, method: str = "md5") -> str:
-    """What a KAZOO client sends as `credentials` for user_auth."""
-    text = f"{username.lower()}:{password}".encode()
-    return hashlib.sha1(text).hexdigest() if method == "sha" else hashlib.md5(text).hexdigest()
 
 
 def _sha256(text: str) -> str:
@@ -146,7 +141,7 @@ class AccountService:
                 "pvt_tree": tree,
                 "pvt_created": self.clock(),
             },
-            expected_rev=None,
+            create=True,
         )
         self._by_api_key[_sha256(api_key)] = account_id
         user_id = None
@@ -170,7 +165,7 @@ class AccountService:
                 "pvt_md5_auth": _pbkdf2(kazoo_credentials(username, password, "md5"), salt),
                 "pvt_sha1_auth": _pbkdf2(kazoo_credentials(username, password, "sha"), salt),
             },
-            expected_rev=None,
+            create=True,
         )
         return user_id
 

@@ -3,12 +3,12 @@
 The embedded kfn server and a real KAZOO answer the same paths, so the app talks to both through
 this class and nothing above it knows which one it has. It absorbs KAZOO's quirks:
 
-- a POST to a function does not persist on KAZOO (CONTRACT §0.1), so saves are PATCHes that carry
+- a POST to a function does not persist on KAZOO (docs/kazoo-compatibility.md §8.1), so saves are PATCHes that carry
   every field, with the loaded revision in `If-Match` so a concurrent change gives a conflict;
 - page keys are opaque (Erlang terms on KAZOO), so they are passed back exactly as received;
 - tokens expire (401): the client logs in again with the credentials it was given and retries
   once; when it cannot, it raises `AuthError` and the caller asks the user;
-- errors come in two shapes (system errors and validation errors, CONTRACT §3.1), or with an
+- errors come in two shapes (system errors and validation errors, docs/kazoo-compatibility.md §3), or with an
   empty body (412, 415, 406): `ApiError` turns each into one readable sentence.
 """
 
@@ -24,8 +24,8 @@ from typing import Any
 import aiohttp
 import httpx
 
-from backend.accounts import kazoo_credentials
 from backend.aiohttp_transport import AiohttpTransport
+from backend.credentials import kazoo_credentials
 from backend.schema import error_messages
 
 DEFAULT_TIMEOUT_S = 10.0

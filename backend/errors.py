@@ -1,4 +1,4 @@
-"""The errors services raise, already in the two shapes KAZOO puts on the wire (CONTRACT §3).
+"""The errors services raise, already in the two shapes KAZOO puts on the wire (docs/kazoo-compatibility.md §3).
 
 Services never build HTTP responses; the API turns these into envelopes in one place.
 """

@@ -1,4 +1,5 @@
-"""The functions service the API calls (CONTRACT §4, with DECISIONS.md applied).
+"""The functions service the API calls (docs/kazoo-compatibility.md §4, with its
+§8 differences).
 
 It owns the document rules: coercion and defaults through the functions schema, `_`/`pvt_` keys
 dropped, private fields kept across updates, revisions, soft deletes, account isolation, listing
@@ -14,9 +15,11 @@ import copy
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from tinydb.queries import Query, QueryInstance
 
 from backend import errors
 from backend.schema import SchemaValidator
@@ -26,7 +29,7 @@ FUNCTIONS = "functions"
 DEFAULT_PAGE_SIZE = 50
 GREGORIAN_OFFSET = 62_167_219_200  # KAZOO timestamps are Gregorian seconds
 
-# The functions schema, from the facts of CONTRACT §4.1 (draft 4, no additionalProperties).
+# The functions schema, from the facts of docs/kazoo-compatibility.md §4 (draft 4, no additionalProperties).
 FUNCTION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["name", "function_js"],
@@ -136,46 +139,75 @@ def _filter_matches(value: Any, wanted: str) -> bool:
         return False
     if isinstance(decoded, list):
         return text in [_filter_text(item) for item in decoded]
-    return decoded == text
+    return bool(decoded == text)
 
 
-def make_filter(params: Mapping[str, str]) -> Callable[[Mapping[str, Any]], bool]:
-    """crossbar_filter: AND of every filter parameter, applied to the full stored document."""
-    checks: list[Callable[[Mapping[str, Any]], bool]] = []
+def _field(dotted: str) -> Query:
+    """A TinyDB query path for a dotted KAZOO key (`a.b` is the key `b` inside `a`)."""
+    path = Query()
+    for part in dotted.split("."):
+        path = path[part]
+    return path
+
+
+_ALWAYS = Query().noop()
+_NEVER = ~Query().noop()
+
+
+def _when_missing(path: Query, holds: bool) -> QueryInstance:
+    """TinyDB's paths do not match a missing key; where KAZOO's test holds for a missing key
+    too, the query must say so."""
+    return ~path.exists() if holds else _NEVER
+
+
+def make_filter(params: Mapping[str, str]) -> QueryInstance:
+    """crossbar_filter as a TinyDB query: the AND of every filter parameter, tested against
+    the full stored document."""
+    query = _ALWAYS
     for name, wanted in params.items():
-        if name.startswith("filter_not_"):
-            key = name[len("filter_not_") :]
-            checks.append(lambda d, k=key, w=wanted: not _filter_matches(_lookup(d, k), w))
-        elif name.startswith("filter_"):
-            key = name[len("filter_") :]
-            checks.append(lambda d, k=key, w=wanted: _filter_matches(_lookup(d, k), w))
-        elif name == "has_key":
-            checks.append(lambda d, k=wanted: _lookup(d, k) is not _MISSING)
-        elif name == "key_missing":
-            checks.append(lambda d, k=wanted: _lookup(d, k) is _MISSING)
-        elif name == "has_value":
-            checks.append(lambda d, k=wanted: not _is_empty(_lookup(d, k)))
-        elif name == "value_missing":
-            checks.append(lambda d, k=wanted: _is_empty(_lookup(d, k)))
+        if name.startswith(("filter_not_", "filter_")):
+            negated = name.startswith("filter_not_")
+            path = _field(name.removeprefix("filter_not_" if negated else "filter_"))
+            matches = path.test(_filter_matches, wanted) | _when_missing(  # type: ignore[arg-type]
+                path, _filter_matches(_MISSING, wanted)
+            )
+            query &= ~matches if negated else matches
+        elif name in ("has_key", "key_missing"):
+            exists = _field(wanted).exists()
+            query &= exists if name == "has_key" else ~exists
+        elif name in ("has_value", "value_missing"):
+            filled = _field(wanted).test(_has_value)
+            query &= filled if name == "has_value" else ~filled
         elif name in ("created_from", "created_to", "modified_from", "modified_to"):
-            field = "pvt_created" if name.startswith("created") else "pvt_modified"
+            path = Query()["pvt_created" if name.startswith("created") else "pvt_modified"]
             try:
                 bound = int(wanted)
             except ValueError:
-                checks.append(lambda d: False)
+                query &= _NEVER
                 continue
-            if name.endswith("_from"):
-                checks.append(lambda d, f=field, b=bound: int(d.get(f, 0)) >= b)
-            else:
-                checks.append(lambda d, f=field, b=bound: int(d.get(f, 0)) <= b)
+            compare = _at_least if name.endswith("_from") else _at_most
+            query &= path.test(compare, bound) | _when_missing(path, compare(0, bound))
+    return query
 
-    def matches(doc: Mapping[str, Any]) -> bool:
-        try:
-            return all(check(doc) for check in checks)
-        except (TypeError, ValueError):
-            return False  # a filter that throws excludes the document, as in KAZOO
 
-    return matches
+def _has_value(value: Any) -> bool:
+    return not _is_empty(value)
+
+
+def _at_least(value: Any, bound: int) -> bool:
+    return int(value) >= bound
+
+
+def _at_most(value: Any, bound: int) -> bool:
+    return int(value) <= bound
+
+
+def keeps(query: QueryInstance, doc: Mapping[str, Any]) -> bool:
+    """Whether the filter keeps `doc`; a filter that throws excludes the document, as in KAZOO."""
+    try:
+        return query(doc)
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -254,7 +286,7 @@ class FunctionService:
         validated, problems = _validator.validate(_without_nulls(public))
         if problems:
             raise errors.validation_error(problems)
-        return validated
+        return dict(validated)
 
     # -- reads ------------------------------------------------------------------------------------
     def load(self, account_id: str | None, doc_id: str) -> dict[str, Any]:
@@ -269,7 +301,7 @@ class FunctionService:
         return doc
 
     def list(self, account_id: str | None, params: Mapping[str, str]) -> Page:
-        keep = make_filter(params)
+        query = make_filter(params)
         descending = params.get("descending") == "true" or params.get("ascending") == "false"
         paginate = params.get("paginate", "true") == "true"
         ids = self._index.get(account_id, [])
@@ -291,7 +323,7 @@ class FunctionService:
         next_key = None
         for doc_id in ordered:
             doc = self.store.get(FUNCTIONS, doc_id)
-            if doc is None or not keep(doc):
+            if doc is None or not keeps(query, doc):
                 continue
             if limit is not None and len(items) == limit:
                 next_key = encode_page_key(account_id, doc_id)
@@ -303,9 +335,11 @@ class FunctionService:
         return Page(items, len(items), used, next_key)
 
     # -- writes -----------------------------------------------------------------------------------
-    def _save(self, doc_id: str, doc: dict[str, Any], expected_rev: str | bool | None):
+    def _save(
+        self, doc_id: str, doc: dict[str, Any], *, create: bool = False, if_rev: str | None = None
+    ) -> dict[str, Any]:
         try:
-            return self.store.put(FUNCTIONS, doc_id, doc, expected_rev=expected_rev)
+            return self.store.put(FUNCTIONS, doc_id, doc, create=create, if_rev=if_rev)
         except RevisionConflict:
             raise errors.conflict() from None
         except StoreError as exc:
@@ -330,12 +364,12 @@ class FunctionService:
         }
         if account_id is not None:
             doc["pvt_account_id"] = account_id
-        saved = self._save(doc_id, doc, expected_rev=None)
+        saved = self._save(doc_id, doc, create=True)
         bisect.insort(self._index.setdefault(account_id, []), doc_id)
         return doc_id, saved
 
     def _replace(
-        self, current: dict[str, Any], doc_id: str, public: dict[str, Any], expected_rev: str
+        self, current: dict[str, Any], doc_id: str, public: dict[str, Any], if_rev: str
     ) -> dict[str, Any]:
         public.pop("id", None)
         doc = {
@@ -344,7 +378,7 @@ class FunctionService:
             "pvt_modified": gregorian_now(),
             "pvt_alphanum_name": "".join(c for c in public["name"].lower() if c.isalnum()),
         }
-        return self._save(doc_id, doc, expected_rev=expected_rev)
+        return self._save(doc_id, doc, if_rev=if_rev)
 
     def load_matching(
         self, account_id: str | None, doc_id: str, if_match: str | None
@@ -381,10 +415,10 @@ class FunctionService:
         current = self.load_matching(account_id, doc_id, if_match)
         if soft:
             tombstone = {**current, "pvt_deleted": True, "pvt_modified": gregorian_now()}
-            self._save(doc_id, tombstone, expected_rev=current["_rev"])
+            self._save(doc_id, tombstone, if_rev=current["_rev"])
         else:
             try:
-                self.store.delete(FUNCTIONS, doc_id, expected_rev=current["_rev"])
+                self.store.delete(FUNCTIONS, doc_id, if_rev=current["_rev"])
             except RevisionConflict:
                 raise errors.conflict() from None
             except StoreError as exc:

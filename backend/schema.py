@@ -10,7 +10,7 @@ clients can see, all reproduced here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from copy import deepcopy
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 ErrorMap = dict[str, dict[str, dict[str, Any]]]
 
 
-def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any, schema: Any):
+def _fill_defaults(
+    validator: Any, properties: Mapping[str, Any], instance: Any, schema: Any
+) -> Iterator[Any]:
     if isinstance(instance, dict):
         for name, subschema in properties.items():
             if isinstance(subschema, Mapping) and "default" in subschema and name not in instance:
@@ -35,7 +37,9 @@ def _fill_defaults(validator: Any, properties: Mapping[str, Any], instance: Any,
     yield from Draft4Validator.VALIDATORS["properties"](validator, properties, instance, schema)
 
 
-def _required_unless_defaulted(validator: Any, required: Any, instance: Any, schema: Any):
+def _required_unless_defaulted(
+    validator: Any, required: Any, instance: Any, schema: Any
+) -> Iterator[Any]:
     # jesse inserts defaults while checking properties, before `required`: a defaulted key is there.
     defaults = {
         name
@@ -55,7 +59,7 @@ def kazoo_draft4() -> Any:
     """Draft 4 with KAZOO's default filling and `required` rule."""
     from jsonschema import Draft4Validator, validators
 
-    return validators.extend(
+    return validators.extend(  # type: ignore[no-untyped-call]
         Draft4Validator, {"properties": _fill_defaults, "required": _required_unless_defaulted}
     )
 

@@ -170,7 +170,8 @@ class JournalStorage(Storage):
         try:
             if int(crc, 16) != zlib.crc32(payload):
                 return None
-            return json.loads(payload)
+            record = json.loads(payload)
+            return record if isinstance(record, dict) else None
         except ValueError:
             return None
 
@@ -264,7 +265,7 @@ class StringIdTable(Table):
 
     document_id_class = str  # type: ignore[assignment]
 
-    def _get_next_id(self) -> str:  # type: ignore[override]
+    def _get_next_id(self) -> str:
         return secrets.token_hex(16)
 
 
@@ -285,9 +286,11 @@ def revision_generation(rev: str | None) -> int:
 
 
 class DocumentStore:
-    """The store every service uses: O(1) reads from memory, one journal line per write.
+    """The store every service uses: reads through TinyDB's tables (O(1) by id, from memory),
+    one journal line per write (writes go around TinyDB's Table, whose every insert rewrites
+    the whole state through Storage.write).
 
-    Documents keep their revision in `_rev`; `put(..., expected_rev=...)` refuses a stale one.
+    Documents keep their revision in `_rev`; `put(..., if_rev=...)` refuses a stale one.
     """
 
     def __init__(self, data_dir: Path | str, *, fsync: bool = True, lock: bool = True) -> None:
@@ -319,37 +322,50 @@ class DocumentStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- reads -----------------------------------------------------------------------------------
+    # -- reads: TinyDB's table API over the journaled state ----------------------------------------
+    def table(self, name: str) -> Table:
+        return self.db.table(name)
+
     def get(self, table: str, key: str) -> Document | None:
-        return self.storage.read().get(table, {}).get(key)
+        """A copy of the document (a TinyDB Document), or None: callers may change it freely."""
+        found = self.db.table(table).get(doc_id=key)  # type: ignore[call-overload]  # str ids
+        return found if isinstance(found, dict) else None
 
     def all(self, table: str) -> Iterator[tuple[str, Document]]:
-        return iter(list(self.storage.read().get(table, {}).items()))
+        return iter([(str(doc.doc_id), doc) for doc in self.db.table(table)])
 
     def count(self, table: str) -> int:
-        return len(self.storage.read().get(table, {}))
+        return len(self.db.table(table))
 
     # -- writes ----------------------------------------------------------------------------------
     def put(
-        self, table: str, key: str, doc: Document, *, expected_rev: str | bool | None = False
+        self,
+        table: str,
+        key: str,
+        doc: Document,
+        *,
+        create: bool = False,
+        if_rev: str | None = None,
     ) -> Document:
-        """Write `doc` with a new revision. `expected_rev=None` means "must not exist yet";
-        a string means "must currently be at this revision"; False skips the check."""
+        """Write `doc` with a new revision. `create=True`: the key must not exist yet;
+        `if_rev`: the document must currently be at that revision. Else RevisionConflict."""
+        if create and if_rev is not None:
+            raise ValueError("a put either creates or names the revision it replaces")
         with self._write_lock:
             current = self.get(table, key)
             current_rev = current.get("_rev") if current else None
-            if expected_rev is not False and expected_rev != current_rev:
-                raise RevisionConflict(key, expected_rev or None, current_rev)
+            if (create and current is not None) or (if_rev is not None and if_rev != current_rev):
+                raise RevisionConflict(key, if_rev, current_rev)
             stored = {k: v for k, v in doc.items() if k != "_rev"}
             stored["_rev"] = new_revision(revision_generation(current_rev) + 1, stored)
             self.storage.append(table, key, stored)
             return stored
 
-    def delete(self, table: str, key: str, *, expected_rev: str | bool | None = False) -> None:
+    def delete(self, table: str, key: str, *, if_rev: str | None = None) -> None:
         with self._write_lock:
             current = self.get(table, key)
             if current is None:
                 return
-            if expected_rev is not False and expected_rev != current.get("_rev"):
-                raise RevisionConflict(key, expected_rev or None, current.get("_rev"))
+            if if_rev is not None and if_rev != current.get("_rev"):
+                raise RevisionConflict(key, if_rev, current.get("_rev"))
             self.storage.append(table, key, None)

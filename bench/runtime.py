@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import quickjs
 
+from backend.callflow.evaluate import evaluate
 from backend.runtime.call import build_call, encode_query
-from backend.runtime.evaluate import evaluate
 from backend.runtime.sandbox import Sandbox
 from backend.samples import sample_calls, sample_functions
 

@@ -113,7 +113,7 @@ class KfnApp(App[int]):
         """A main screen for `client`, its first list fetched if that takes less than
         FIRST_LIST_PATIENCE_S (meanwhile the previous screen stays)."""
         local = LocalState(self.state_dir, self._scope(client))
-        screen = MainScreen(client, local, label, default_account=default_account)
+        screen = MainScreen(client, local, label, default_account=default_account or "")
         await screen.prepare(FIRST_LIST_PATIENCE_S)
         return screen
 

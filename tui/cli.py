@@ -13,6 +13,12 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # imported on first use, so each subcommand loads only what it needs
+    from backend.api.server import Backend
+    from backend.client import KazooClient
+    from tui.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -100,14 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_backend(args: argparse.Namespace, **kwargs: object):
+def _open_backend(args: argparse.Namespace, *, token_ttl: float | None = None) -> Backend:
     from backend.api.server import Backend
     from backend.paths import data_dir
 
-    return Backend.open(data_dir(args.data_dir), **kwargs)  # type: ignore[arg-type]
+    if token_ttl is None:
+        return Backend.open(data_dir(args.data_dir))
+    return Backend.open(data_dir(args.data_dir), token_ttl=token_ttl)
 
 
-def _announce_local(backend, out=sys.stderr) -> None:
+def _announce_local(backend: Backend, out: TextIO = sys.stderr) -> None:
     created = backend.created_local
     if created is not None:
         key_file = backend.remember_local_api_key()
@@ -161,7 +169,7 @@ def _new_password(args: argparse.Namespace) -> str | None:
             raise ValueError("--password-stdin read no password (an empty first line)")
         return line
     if args.password is not None or args.username is None:
-        return args.password
+        return str(args.password) if args.password is not None else None
     if not sys.stdin.isatty():
         raise ValueError(
             "--username needs a password: give --password-stdin and pipe it in, or run this "
@@ -223,14 +231,16 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         backend.close()
 
 
-def _remote_client(args: argparse.Namespace):
+def _remote_client(args: argparse.Namespace) -> KazooClient:
     from backend.client import (
         ApiKeyCredentials,
+        Credentials,
         KazooClient,
         TokenCredentials,
         UserCredentials,
     )
 
+    credentials: Credentials
     if args.api_key:
         credentials = ApiKeyCredentials(args.api_key)
     elif args.username and args.password and args.account_name:
@@ -245,7 +255,7 @@ def _remote_client(args: argparse.Namespace):
     return KazooClient(args.server, credentials, verify=not args.insecure)
 
 
-def _load_config():
+def _load_config() -> Config | None:
     """The user's config, or None after saying what is wrong with it (exit status 2)."""
     from tui.config import Config, ConfigError
 
@@ -297,7 +307,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     from tui.embedded import Embedded
 
     state_dir = data_dir(args.data_dir) / "app"
-    profile_name = args.profile or (config.server if config.server != "local" else None)
+    profile_name: str | None = args.profile or (config.server if config.server != "local" else None)
     if args.server or profile_name:
         if args.server:
             client = _remote_client(args)
@@ -306,6 +316,7 @@ def cmd_app(args: argparse.Namespace) -> int:
             from tui.profiles import Profile, ProfileError, client_for, credentials_for
 
             try:
+                assert profile_name is not None
                 profile = Profile.from_config(profile_name, config.profiles[profile_name])
                 secret = args.password or args.token or args.api_key
                 client = client_for(profile, credentials_for(profile, config_dir(), secret=secret))
@@ -344,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in handlers:
             return handlers[args.command](args)
         if args.command is not None:
-            return args.handler(args)
+            return int(args.handler(args))
         return cmd_app(args)
     except StoreError as exc:
         print(f"kfn: {exc}", file=sys.stderr)

@@ -4,13 +4,14 @@ account, and the actions of the footer. Textual adds its own (theme, quit, keys)
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from backend.client import ApiError
 
 if TYPE_CHECKING:
+    from tui.app import KfnApp
     from tui.screens.main import MainScreen
 
 
@@ -24,6 +25,10 @@ class KfnCommands(Provider):
             self.accounts = [(a.id, a.name) for a in await screen.client.accounts()]
         except ApiError:
             self.accounts = []
+
+    @property
+    def kfn_app(self) -> KfnApp:
+        return cast("KfnApp", self.app)
 
     @property
     def main_screen(self) -> MainScreen | None:
@@ -58,26 +63,27 @@ class KfnCommands(Provider):
             ("Reload functions", self.reload, "list the account's functions again"),
             (
                 "Connect to a server…",
-                self.app.open_connect,
+                self.kfn_app.open_connect,
                 "a KAZOO or another kfn, saved as a profile",
-            ),  # type: ignore[attr-defined]
+            ),
         ]
-        if self.app.embedded is not None and not self.app.on_local:  # type: ignore[attr-defined]
+        app = self.kfn_app
+        if app.embedded is not None and not app.on_local:
             found.append(
                 (
                     "Back to the local server",
-                    self.app.back_to_local,  # type: ignore[attr-defined]
+                    app.back_to_local,
                     "the embedded kfn this app started with",
                 )
             )
-        for name in sorted(self.app.config.profiles):  # type: ignore[attr-defined]
+        for name in sorted(app.config.profiles):
             found.append(
                 (
                     f"Connect to profile: {name}",
-                    partial(self.app.open_connect, name),
+                    partial(app.open_connect, name),
                     "a saved server",
                 )
-            )  # type: ignore[attr-defined]
+            )
         for entry in screen.functions.entries.values():
             found.append(
                 (

@@ -10,7 +10,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:  # the runtime is imported on first use: `kfn --help` stays fast
+    from backend.callflow.evaluate import Evaluation
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -19,7 +22,10 @@ class UsageError(Exception):
     pass
 
 
-def add_subcommands(sub: argparse._SubParsersAction, add_data_dir: Callable) -> None:
+def add_subcommands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    add_data_dir: Callable[[argparse.ArgumentParser], None],
+) -> None:
     run = sub.add_parser("run", help="run a function against a call and judge its flow")
     add_data_dir(run)
     run.add_argument(
@@ -90,7 +96,7 @@ def _load_body(target: str, data_dir: str | None) -> str:
     return str(doc.get("function_js", ""))
 
 
-def _print_evaluation(evaluation, out=sys.stdout) -> None:
+def _print_evaluation(evaluation: Evaluation, out: TextIO = sys.stdout) -> None:
     for finding in evaluation.check.es5:
         print(f"warning: line {finding.line}, column {finding.column}: {finding.message}", file=out)
     if evaluation.outcome:
@@ -100,7 +106,7 @@ def _print_evaluation(evaluation, out=sys.stdout) -> None:
         print(f"error: {evaluation.error.describe()}", file=out)
         return
     print(json.dumps(evaluation.flow, indent=2), file=out)
-    if evaluation.ok:
+    if evaluation.ok and evaluation.outcome is not None:
         print(
             f"valid: KAZOO would branch into this flow ({evaluation.outcome.duration_ms:.2f} ms)",
             file=out,
@@ -112,7 +118,7 @@ def _print_evaluation(evaluation, out=sys.stdout) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from backend.runtime.evaluate import evaluate
+    from backend.callflow.evaluate import evaluate
 
     try:
         body = _load_body(args.function, args.data_dir)
@@ -129,8 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from backend.callflow.evaluate import evaluate
     from backend.runtime import es5
-    from backend.runtime.evaluate import evaluate
     from backend.samples import sample_calls
 
     try:

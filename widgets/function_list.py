@@ -6,15 +6,17 @@ The list holds summaries and asks for everything else with messages; the screen 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content, Span
+from textual.css.styles import RulesMap
 from textual.fuzzy import Matcher
 from textual.message import Message
-from textual.visual import RulesMap
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -47,7 +49,7 @@ class FunctionEntry:
     dirty: bool = False
 
     @classmethod
-    def from_summary(cls, item: dict) -> FunctionEntry:
+    def from_summary(cls, item: dict[str, Any]) -> FunctionEntry:
         return cls(
             str(item.get("id", "")),
             str(item.get("name", "")),
@@ -71,6 +73,16 @@ class FunctionEntry:
         return OneLine(text, spans)
 
 
+class ListAction(StrEnum):
+    """What a key in the list asks the screen to do with the highlighted function."""
+
+    NEW = "new"
+    RENAME = "rename"
+    DUPLICATE = "duplicate"
+    TOGGLE = "toggle"
+    DELETE = "delete"
+
+
 class FunctionOptions(OptionList):
     """The option list inside FunctionList; its bindings act on the highlighted function."""
 
@@ -86,10 +98,12 @@ class FunctionOptions(OptionList):
     def action_request(self, action: str) -> None:
         parent = self.parent
         assert isinstance(parent, FunctionList)
-        if action == "filter":
+        if action == "filter":  # the list's own business: no message
             parent.query_one(Input).focus()
             return
-        parent.post_message(FunctionList.ActionRequested(parent, action, parent.highlighted_id))
+        parent.post_message(
+            FunctionList.ActionRequested(parent, ListAction(action), parent.highlighted_id)
+        )
 
 
 class FunctionList(Vertical):
@@ -111,7 +125,7 @@ The functions of the account. **Enter** opens one in the editor.
 
     class ActionRequested(Message):
         def __init__(
-            self, function_list: FunctionList, action: str, function_id: str | None
+            self, function_list: FunctionList, action: ListAction, function_id: str | None
         ) -> None:
             super().__init__()
             self.function_list = function_list
@@ -163,7 +177,7 @@ The functions of the account. **Enter** opens one in the editor.
         else:
             self.refresh_options()
 
-    def remove(self, function_id: str) -> None:
+    def drop(self, function_id: str) -> None:
         self.entries.pop(function_id, None)
         self.refresh_options()
 

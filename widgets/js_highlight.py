@@ -59,12 +59,13 @@ STYLE_NAMES: dict[_TokenType, str] = {
 
 
 def style_name(token_type: _TokenType) -> str | None:
-    while token_type is not None:
-        if token_type in STYLE_NAMES:
-            return STYLE_NAMES[token_type]
-        if token_type in (Text, Whitespace, Name):
+    current: _TokenType | None = token_type
+    while current is not None:
+        if current in STYLE_NAMES:
+            return STYLE_NAMES[current]
+        if current in (Text, Whitespace, Name):
             return None
-        token_type = token_type.parent
+        current = current.parent
     return None
 
 
@@ -73,7 +74,7 @@ def lex_with_states(
 ) -> Iterator[tuple[int, _TokenType, str, Stack]]:
     """`RegexLexer.get_tokens_unprocessed` from `pos` with `stack`; each token also carries the
     state stack that was in effect when its match started."""
-    tokendefs = lexer._tokens
+    tokendefs = lexer._tokens  # type: ignore[attr-defined]  # the compiled states (private)
     statestack = list(stack)
     statetokens = tokendefs[statestack[-1]]
     while True:
@@ -176,6 +177,7 @@ class IncrementalHighlighter:
                 break
         while resume >= 0 and old_infos[resume].checkpoint is None:
             resume -= 1
+        stack: Stack
         if resume < 0:
             start_line, column, stack = 0, 0, ("root",)
         else:
@@ -207,9 +209,9 @@ class IncrementalHighlighter:
         lines, infos = self.lines, self.infos
         starts = [0] * (len(lines) + 1)
         offset = 0
-        for index, line in enumerate(lines):
+        for index, text_line in enumerate(lines):
             starts[index] = offset
-            offset += len(line) + 1
+            offset += len(text_line) + 1
         starts[len(lines)] = offset
         text = "\n".join(lines)
         line = start_line

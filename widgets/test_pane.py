@@ -15,6 +15,7 @@ from widgets.result_view import ResultView
 
 
 class TestPane(Vertical):
+    __test__ = False  # a widget, not a pytest test class
     HELP = """\
 ## Test pane
 **Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the

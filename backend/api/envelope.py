@@ -1,4 +1,4 @@
-"""KAZOO request and response envelopes, in one place (CONTRACT §2).
+"""KAZOO request and response envelopes, in one place (docs/kazoo-compatibility.md §2).
 
 Reading: body size limit, content types, JSON errors, envelope key normalization and the
 `data` check. Lookup of control parameters in KAZOO's order (data, query string, envelope).
@@ -235,7 +235,7 @@ async def parse_request(request: web.BaseRequest, ctx: RequestContext) -> None:
     if ctx.content_type is None or ctx.content_type in JSON_TYPES:
         envelope = _parse_json(raw)
     elif ctx.content_type == FORM_TYPE:
-        # curl's default for -d: try JSON first whenever the body looks like it (CONTRACT §2.1).
+        # curl's default for -d: try JSON first whenever the body looks like it (docs/kazoo-compatibility.md §2).
         if raw.lstrip().startswith(b"{"):
             envelope = _parse_json(raw)
         else:

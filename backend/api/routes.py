@@ -1,4 +1,4 @@
-"""KAZOO's v2 routing for functions and auth, in cowboy_rest's order of checks (CONTRACT §1.4).
+"""KAZOO's v2 routing for functions and auth, in cowboy_rest's order of checks (docs/kazoo-compatibility.md §1).
 
 aiohttp parses HTTP; this module maps KAZOO paths to handlers: path grouping into modules,
 verb tunnelling, allowed verbs, account id checks, authentication, authorization, content type,
@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -29,7 +29,7 @@ from backend.api import envelope as env
 from backend.api.access_log import redact_path
 from backend.api.openapi import openapi_document
 from backend.errors import EmptyBodyError, KazooError
-from backend.functions import LANGUAGE_PACKS, FunctionService, make_filter, public_fields
+from backend.functions import LANGUAGE_PACKS, FunctionService, keeps, make_filter, public_fields
 from backend.samples import sample_functions
 from backend.schema import SchemaValidator
 from backend.throttle import Limit, LoginThrottle
@@ -42,6 +42,15 @@ _api_auth_validator = SchemaValidator(API_AUTH_SCHEMA)
 _user_auth_validator = SchemaValidator(USER_AUTH_SCHEMA)
 
 
+class Handling(NamedTuple):
+    """What a handler gets: the request, its parsed context, its route and its session."""
+
+    request: web.BaseRequest
+    ctx: env.RequestContext
+    route: Route
+    session: Session | None
+
+
 @dataclass
 class Route:
     """A resolved path: which module handles it, with which parameters and rules."""
@@ -51,7 +60,14 @@ class Route:
     account_id: str | None
     allowed: list[str]
     needs_auth: bool
-    handler: Callable[..., Awaitable[web.Response]]
+    handler: Callable[[Handling], Awaitable[web.Response]]
+
+
+def _authenticated(session: Session | None) -> Session:
+    """The session of a route that needs one (the pipeline refused the request without)."""
+    if session is None:
+        raise errors.invalid_credentials()
+    return session
 
 
 def group_modules(segments: list[str]) -> list[tuple[str, list[str]]]:
@@ -154,7 +170,7 @@ class ApiHandlers:
         env.check_content_type(ctx)
         # Negotiated once, before any work, so a 406 never follows a write.
         ctx.csv = verb == "GET" and env.wants_csv(ctx, request.headers.get("Accept"))
-        response = await route.handler(request, ctx, route, session)
+        response = await route.handler(Handling(request, ctx, route, session))
         response.headers.update(env.cors_headers(request, False, route.allowed))
         return response
 
@@ -276,15 +292,18 @@ class ApiHandlers:
         raise errors.not_found()
 
     # -- handlers ----------------------------------------------------------------------------------
-    async def openapi(self, request: web.BaseRequest, ctx: env.RequestContext, route: Route, _s):
+    async def openapi(self, call: Handling) -> web.Response:
         return web.json_response(openapi_document())
 
-    async def get_account(self, request, ctx, route: Route, session):
+    async def get_account(self, call: Handling) -> web.Response:
+        request, ctx, route, _session = call
         account = self.accounts.get_account(route.account_id or "") or {}
         data = {"id": route.account_id, "name": account.get("name", "")}
         return env.success(ctx, request, data)
 
-    async def descendants(self, request, ctx, route: Route, session: Session):
+    async def descendants(self, call: Handling) -> web.Response:
+        request, ctx, route, session = call
+        session = _authenticated(session)
         data = [
             {"id": account_id, "name": account.get("name", "")}
             for account_id, account in self.accounts.reachable_accounts(session)
@@ -293,7 +312,8 @@ class ApiHandlers:
         ]
         return env.success(ctx, request, data)
 
-    async def collection(self, request, ctx, route: Route, session):
+    async def collection(self, call: Handling) -> web.Response:
+        request, ctx, route, _session = call
         if ctx.method == "PUT":
             if request.headers.get("If-Match"):
                 raise EmptyBodyError(412)
@@ -312,7 +332,7 @@ class ApiHandlers:
                 headers={"Location": location},
             )
         if route.account_id is None:
-            # DECISIONS 4: KAZOO's view is broken (503); kfn lists the language packs it runs.
+            # docs/kazoo-compatibility.md §8.4: KAZOO's view is broken (503); kfn lists the language packs it runs.
             packs = [{"language_pack": pack, "engine": "quickjs"} for pack in LANGUAGE_PACKS]
             return env.success(ctx, request, packs)
         page = self.functions.list(route.account_id, ctx.query)
@@ -328,9 +348,10 @@ class ApiHandlers:
             ctx, request, page.items, revision=revision, extra=extra, headers=headers
         )
 
-    async def samples(self, request, ctx, route: Route, session):
-        keep = make_filter(ctx.query)
-        items = [doc for doc in (s.as_document() for s in sample_functions()) if keep(doc)]
+    async def samples(self, call: Handling) -> web.Response:
+        request, ctx, _route, _session = call
+        query = make_filter(ctx.query)
+        items = [doc for doc in (s.as_document() for s in sample_functions()) if keeps(query, doc)]
         return env.success(
             ctx,
             request,
@@ -339,7 +360,8 @@ class ApiHandlers:
             extra={"page_size": len(items)},
         )
 
-    async def document(self, request, ctx, route: Route, session):
+    async def document(self, call: Handling) -> web.Response:
+        request, ctx, route, _session = call
         doc_id = route.params[0]
         account_id = route.account_id
         if_match = request.headers.get("If-Match")
@@ -367,7 +389,8 @@ class ApiHandlers:
             return env.success(ctx, request, data, revision=deleted["_rev"])
         return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])
 
-    async def api_auth(self, request, ctx, route: Route, _session):
+    async def api_auth(self, call: Handling) -> web.Response:
+        request, ctx, _route, _session = call
         data, problems = _api_auth_validator.validate(
             ctx.data if isinstance(ctx.data, dict) else {}
         )
@@ -381,7 +404,8 @@ class ApiHandlers:
             raise KazooError(404, "bad identifier", [data["api_key"]])
         return self._issue(request, ctx, account_id, None, "cb_api_auth")
 
-    async def user_auth(self, request, ctx, route: Route, _session):
+    async def user_auth(self, call: Handling) -> web.Response:
+        request, ctx, _route, _session = call
         data, problems = _user_auth_validator.validate(
             ctx.data if isinstance(ctx.data, dict) else {}
         )
@@ -409,16 +433,25 @@ class ApiHandlers:
         if wait is not None:
             raise errors.too_many_requests(wait, "failed logins for this account or address")
 
-    def _issue(self, request, ctx, account_id: str, owner_id: str | None, method: str):
+    def _issue(
+        self,
+        request: web.BaseRequest,
+        ctx: env.RequestContext,
+        account_id: str,
+        owner_id: str | None,
+        method: str,
+    ) -> web.Response:
         token, session = self.accounts.issue_token(account_id, owner_id, method)
         ctx.auth_token = token
         ctx.authenticated = True
         return env.success(ctx, request, self.accounts.auth_data(session), status=201)
 
-    async def token_auth(self, request, ctx, route: Route, session: Session):
+    async def token_auth(self, call: Handling) -> web.Response:
+        request, ctx, _route, session = call
         if ctx.method == "DELETE":
             self.accounts.revoke_token(ctx.auth_token or "")
             return env.success(ctx, request, None, include_data=False)
+        session = _authenticated(session)
         claims = {
             "account_id": session.account_id,
             "owner_id": session.owner_id,

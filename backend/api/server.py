@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
@@ -196,9 +197,8 @@ class ApiServer:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 raise PortInUse(self.host, self.port) from exc
             raise
-        if self.port == 0 and self.unix_path is None:
-            sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-            self.port = sockets[0].getsockname()[1]
+        if self.port == 0 and self.unix_path is None and isinstance(site._server, asyncio.Server):
+            self.port = site._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -1,6 +1,6 @@
 """kfn's catalog of KAZOO callflow modules and the JSON Schemas of their `data`.
 
-Written from the facts of KAZOO's `callflows.<module>` schemas (CONTRACT §7): types, enums,
+Written from the facts of KAZOO's `callflows.<module>` schemas (docs/kazoo-compatibility.md §7): types, enums,
 limits, required keys and defaults. A test checks that this catalog agrees with KAZOO's schema
 files on generated valid and invalid data for every module; the runtime never reads them.
 """

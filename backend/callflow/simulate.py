@@ -1,10 +1,10 @@
-"""Walk a callflow as KAZOO's executor would for `function` nodes (CONTRACT §6.1).
+"""Walk a callflow as KAZOO's executor would for `function` nodes (docs/kazoo-compatibility.md §6).
 
 A function node runs its function: a valid returned flow replaces the current one (the node's
 own `_` child is kept on a stack and resumed when that flow ends), anything else continues to
 the `_` child. KAZOO allows at most 50 branches per call. Other modules are recorded, not
 executed, and the walk follows their `_` child; `hangup` and `response` end the call.
-kfn also refuses, as DECISIONS.md says, to run a
+kfn also refuses, as docs/kazoo-compatibility.md §8.3 says, to run a
 function that is disabled, deleted, missing or owned by another account, and says why.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from backend.callflow.evaluate import Evaluation, evaluate
 from backend.runtime import es5
-from backend.runtime.evaluate import Evaluation, evaluate
 from backend.runtime.sandbox import Sandbox
 from backend.samples import parse_function_file
 
@@ -208,8 +208,9 @@ def simulate(
             sim.ended = f"stopped after {MAX_STEPS} steps"
             return sim
         module = str(node.get("module", ""))
-        data = node.get("data") if isinstance(node.get("data"), Mapping) else {}
-        children = node.get("children") if isinstance(node.get("children"), Mapping) else {}
+        raw_data, raw_children = node.get("data"), node.get("children")
+        data: Mapping[str, Any] = raw_data if isinstance(raw_data, Mapping) else {}
+        children: Mapping[str, Any] = raw_children if isinstance(raw_children, Mapping) else {}
         wildcard = children.get("_") if isinstance(children.get("_"), Mapping) else None
         next_node, next_where = wildcard, f"{where} ▸ _"
         if data.get("skip_module") is True:

@@ -1,4 +1,4 @@
-"""Validate a function's result as KAZOO does before branching (CONTRACT §6.5).
+"""Validate a function's result as KAZOO does before branching (docs/kazoo-compatibility.md §6).
 
 The result must be a `callflows.action` node: `module` (a known module), `data` (checked against
 that module's schema, defaults filled in) and `children` (each one a node, recursively). Errors
@@ -56,7 +56,7 @@ def _node_validator_for(module: str | None) -> SchemaValidator | None:
     data = data_schema(module)
     if data is None:
         return None
-    schema = copy.deepcopy(NODE_SCHEMA)
+    schema: dict[str, Any] = copy.deepcopy(NODE_SCHEMA)
     schema["properties"]["data"] = {**data, "default": {}}
     return SchemaValidator(schema, format_checker=FormatChecker())
 
@@ -121,7 +121,7 @@ def _fast_check_for(module: str) -> Callable[[Any], Any] | None:
     data = data_schema(module)
     if data is None:
         return None
-    schema = copy.deepcopy(NODE_SCHEMA)
+    schema: dict[str, Any] = copy.deepcopy(NODE_SCHEMA)
     schema["properties"]["data"] = {**data, "default": {}}
     if not _compiles_alike(schema):
         return None
@@ -180,7 +180,7 @@ def _validate_node(
         }
     data = checked.get("data")
     if known and isinstance(data, dict):
-        for url_field in URL_FIELDS.get(module, ()):
+        for url_field in URL_FIELDS.get(str(module), ()):
             problem = _url_problem(data.get(url_field))
             if problem:
                 errors[dotted_path([*path, "data", url_field])] = {

@@ -1,4 +1,4 @@
-"""Build the `call` object a function receives, exactly as KAZOO does (CONTRACT §6.2-§6.3).
+"""Build the `call` object a function receives, exactly as KAZOO does (docs/kazoo-compatibility.md §6).
 
 KAZOO encodes the call's parameters as a URL query string (`kz_http_util:json_to_querystring`)
 and CouchDB decodes it again (`mochiweb_util:parse_qs`) without understanding brackets. So the

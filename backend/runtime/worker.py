@@ -21,7 +21,7 @@ import resource
 import struct
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import quickjs
 
@@ -96,18 +96,18 @@ PRELUDE = r"""
 """
 
 
-def same_limits(one: dict, other: dict) -> bool:
+def same_limits(one: dict[str, Any], other: dict[str, Any]) -> bool:
     return all(one[key] == other[key] for key in ("time_limit", "memory_limit", "stack_limit"))
 
 
-def apply_limits(context: quickjs.Context, settings: dict) -> None:
+def apply_limits(context: quickjs.Context, settings: dict[str, Any]) -> None:
     context.set_memory_limit(int(settings["memory_limit"]))
     context.set_max_stack_size(min(int(settings["stack_limit"]), stack_ceiling()))
     context.set_time_limit(float(settings["time_limit"]))
 
 
 class Request(NamedTuple):
-    settings: dict
+    settings: dict[str, Any]
     body: str
     call_json: str
 
@@ -222,7 +222,9 @@ def read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_framed(fd: int, header: struct.Struct, size_of: Callable[[tuple], int]):
+def read_framed(
+    fd: int, header: struct.Struct, size_of: Callable[[tuple[Any, ...]], int]
+) -> tuple[tuple[Any, ...], memoryview] | None:
     """One message: its unpacked header and the payload after it, or None at end of file.
     Small messages (nearly all) take a single read."""
     data = os.read(fd, 1 << 16)
@@ -247,7 +249,7 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def pack_request(settings: dict, body: bytes, call_json: bytes) -> bytes:
+def pack_request(settings: dict[str, Any], body: bytes, call_json: bytes) -> bytes:
     now_ms = settings.get("now_ms")
     header = REQUEST.pack(
         float(settings["time_limit"]),

@@ -134,7 +134,7 @@ def test_a_token_reaches_its_own_account_only(live_server: LiveServer) -> None:
     ).json()["data"]
     forbidden = httpx.get(live_server.functions_url(other.account_id), headers=mine)
     assert forbidden.status_code == 403 and forbidden.json()["message"] == "forbidden"
-    # Their document through my own account path: 404, never their data (DECISIONS 2).
+    # Their document through my own account path: 404, never their data (docs/kazoo-compatibility.md §8.2).
     for method in ("GET", "PATCH", "DELETE"):
         reply = httpx.request(
             method,

@@ -1,4 +1,4 @@
-"""The functions API against CONTRACT §1-§4 and DECISIONS.md, over real HTTP."""
+"""The functions API against docs/kazoo-compatibility.md §1-§4 and §8, over real HTTP."""
 
 from __future__ import annotations
 
@@ -147,7 +147,9 @@ def test_fetch_post_patch_delete_cycle(api) -> None:
         "language_pack": "javascript",
         "id": created["data"]["id"],
     }
-    assert posted.json()["revision"].startswith("2-"), "kfn saves on POST (DECISIONS 1)"
+    assert posted.json()["revision"].startswith("2-"), (
+        "kfn saves on POST (docs/kazoo-compatibility.md §8.1)"
+    )
     assert client.get(url).json()["data"]["name"] == "renamed"
     patched = client.patch(
         url, json={"data": {"enabled": False, "extra": "y", "language_pack": None}}

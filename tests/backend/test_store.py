@@ -32,14 +32,14 @@ def test_writes_survive_reopening_and_compaction(tmp_path: Path) -> None:
 
 def test_revisions_and_conflicts(tmp_path: Path) -> None:
     with DocumentStore(tmp_path) as store:
-        first = store.put("t", "a", {"v": 1}, expected_rev=None)
+        first = store.put("t", "a", {"v": 1}, create=True)
         assert first["_rev"].startswith("1-") and len(first["_rev"]) == 34
-        second = store.put("t", "a", {"v": 2}, expected_rev=first["_rev"])
+        second = store.put("t", "a", {"v": 2}, if_rev=first["_rev"])
         assert second["_rev"].startswith("2-")
         with pytest.raises(RevisionConflict):
-            store.put("t", "a", {"v": 3}, expected_rev=first["_rev"])
+            store.put("t", "a", {"v": 3}, if_rev=first["_rev"])
         with pytest.raises(RevisionConflict):
-            store.put("t", "a", {"v": 3}, expected_rev=None)
+            store.put("t", "a", {"v": 3}, create=True)
         assert store.get("t", "a")["v"] == 2
 
 

@@ -6,17 +6,22 @@ import os
 import random
 import signal
 import threading
-import time
 from pathlib import Path
 
 import httpx
 
 from backend.store import DocumentStore
-from tests.conftest import kfn, start_serve
+from tests.conftest import kfn, start_serve, wait_until
 
 
 def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    """The kill comes after a seeded number of acknowledged writes, while three writers are
+    mid-request: KFN_CRASH_SEED=<the printed seed> replays the same moment."""
     from backend.api.server import free_port
+
+    seed = int(os.environ.get("KFN_CRASH_SEED") or random.randrange(1 << 32))
+    print(f"KFN_CRASH_SEED={seed}")
+    kill_after = random.Random(seed).randint(20, 300)
 
     data_dir = tmp_path / "data"
     made = kfn("accounts", "create", "Crash", "--json", "--data-dir", str(data_dir))
@@ -52,13 +57,17 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
     threads = [threading.Thread(target=writer) for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(random.uniform(0.5, 1.5))
+    wait_until(
+        lambda: len(acknowledged) >= kill_after or not any(t.is_alive() for t in threads),
+        timeout=60,
+        what=f"{kill_after} acknowledged writes (seed {seed})",
+    )
     os.kill(server.pid, signal.SIGKILL)
     server.wait()
     stop.set()
     for thread in threads:
         thread.join(10)
-    assert len(acknowledged) > 10, "the writers did not get going"
+    assert len(acknowledged) >= kill_after, f"the writers stopped early (seed {seed})"
     with DocumentStore(data_dir) as store:
         for doc_id, body in acknowledged.items():
             doc = store.get("functions", doc_id)

@@ -1,4 +1,4 @@
-"""A small stand-in for a real KAZOO that reproduces the quirks CONTRACT.md documents, so the
+"""A small stand-in for a real KAZOO that reproduces the quirks of a real KAZOO (docs/kazoo-compatibility.md), so the
 client is tested against them (kfn's own server deliberately fixes most of them):
 
 - POST to a function validates and merges but does not save, and returns the old revision (§0.1);

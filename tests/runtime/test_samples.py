@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from backend.callflow.evaluate import evaluate
 from backend.runtime.es5 import check
-from backend.runtime.evaluate import evaluate
 from backend.samples import sample_callflows, sample_calls, sample_functions
 
 CALLS = sample_calls()

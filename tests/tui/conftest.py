@@ -3,7 +3,6 @@ the app's own loop, reached through the real client."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,11 +83,23 @@ async def ready(pilot: Pilot) -> MainScreen:
     """Wait until the list is loaded and the first function is open."""
     await wait_for(pilot, lambda: any(isinstance(s, MainScreen) for s in pilot.app.screen_stack))
     screen = main_screen(pilot)
-    await wait_for(pilot, lambda: screen.current is not None, what="the first function to open")
-    await pilot.pause(0.1)
+    await wait_for(
+        pilot,
+        lambda: (
+            screen.current is not None
+            and screen.work_area_ready
+            and screen.editor.border_title != "no function open"
+        ),
+        what="the first function to open in the editor",
+    )
+    await pilot.pause()  # what opening it posted is handled
     return screen
 
 
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause(0.05)
-    await asyncio.sleep(0)
+async def drafted(pilot: Pilot, screen: MainScreen, function_id: str, text: str) -> None:
+    """Wait until the unsaved edit of `function_id` is kept as a draft with `text` in it."""
+    await wait_for(
+        pilot,
+        lambda: text in (screen.local.draft(function_id) or {}).get("text", ""),
+        what=f"a draft of {function_id} with {text!r}",
+    )

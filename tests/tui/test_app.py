@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 from rich.console import Console
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from backend.runtime.sandbox import Limits
@@ -134,7 +135,8 @@ async def test_delete_asks_first(harness: Harness) -> None:
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.app.workers.wait_for_complete()  # a delete, had it started, is done now
         assert not harness.stored("day_of_week").get("pvt_deleted")
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
@@ -205,8 +207,7 @@ async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
         screen.editor.text = "while (true) {}"
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.run_cancel is not None)
-        await pilot.pause(0.2)
-        assert "running" in screen.status.activity, screen.query_one(ResultView).report
+        await wait_for(pilot, lambda: "running" in screen.status.activity, what="the spinner")
         await pilot.press("escape")
         result = screen.query_one(ResultView)
         await wait_for(pilot, lambda: result.report is not None, timeout=5)
@@ -268,11 +269,12 @@ async def test_bad_call_json_is_reported_not_run(harness: Harness) -> None:
         screen = await ready(pilot)
         calls = screen.query_one(CallEditor)
         calls.text_area.text = '{"Caller-ID-Name": '
-        await pilot.pause(0.1)
-        assert calls.payload is None and "line 1" in calls.error
+        await wait_for(pilot, lambda: "line 1" in calls.error, what="the JSON error")
+        assert calls.payload is None
         await pilot.press("f5")
-        await pilot.pause(0.2)
-        assert screen.run_cancel is None and screen.test_pane.active == "call"
+        await pilot.pause()  # the key is handled
+        await pilot.app.workers.wait_for_complete()  # a run, had one started, is over
+        assert screen.last_evaluation is None and screen.test_pane.active == "call"
 
 
 async def test_help_is_for_the_focused_pane(harness: Harness) -> None:
@@ -329,9 +331,17 @@ async def test_command_palette_opens_a_function(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
         await pilot.press(*"Open function: Day of")
-        await pilot.pause(0.5)
+        results = pilot.app.screen.query_one(CommandList)
+        await wait_for(
+            pilot,
+            lambda: (
+                results.option_count > 0
+                and "Day of week" in str(results.get_option_at_index(0).prompt)
+            ),
+            what="the palette's first hit",
+        )
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: screen.current is not None and screen.current.id == "day_of_week"
@@ -381,8 +391,11 @@ async def test_config_keymap_theme_and_account(harness: Harness) -> None:
         screen.editor.text = "return {module: 'hangup', data: {}};"
         await run_and_wait(pilot, screen, "f9")  # the remapped run key
         app.theme = "textual-light"
-        await pilot.pause(0.1)
-    assert Config.load(harness.config_dir).theme == "textual-light"  # the choice is kept
+        await wait_for(
+            pilot,
+            lambda: Config.load(harness.config_dir).theme == "textual-light",
+            what="the theme saved in the config",
+        )
 
 
 async def test_deleting_a_saved_call(harness: Harness) -> None:
@@ -417,13 +430,18 @@ async def test_typing_then_switching_or_quitting_at_once_keeps_every_keystroke(
         screen = await ready(pilot)
         first = screen.current.id
         screen.editor.text = "return {module: 'hangup', data: {}}; // one"
-        await pilot.pause(0.05)  # the dirty mark is handled: the draft on disk says "one"
+        await wait_for(  # the dirty mark is handled: the draft on disk says "one"
+            pilot, lambda: (screen.local.draft(first) or {}).get("text", "").endswith("// one")
+        )
         screen.editor.text += " two"  # and no typing pause follows before the switch
         screen.open_function("vip_to_user")
         await wait_for(pilot, lambda: screen.current.id == "vip_to_user")
         assert screen.local.draft(first)["text"].endswith("// one two")
         screen.editor.text = "return {module: 'hangup', data: {}}; // two"
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot,
+            lambda: (screen.local.draft("vip_to_user") or {}).get("text", "").endswith("// two"),
+        )
         screen.editor.text += " three"
         await pilot.press("ctrl+q")
     assert LocalStateView(harness).draft("vip_to_user")["text"].endswith("// two three")
@@ -573,7 +591,7 @@ async def test_the_runtime_is_warmed_once_the_list_is_up(
 
 MOUNT_MOMENTS = {
     "with the list filled, before it": lambda screen: bool(screen.functions.entries),
-    "as it starts": lambda screen: screen._work_area is not None,
+    "as it starts": lambda screen: screen.work_area_started,
     "with the editor mounted, the tabs not yet": lambda screen: bool(screen.query("#editing")),
     "with its tabs half mounted": lambda screen: bool(screen.query("#test-pane")),
     "once it is mounted": lambda screen: screen.work_area_ready,

@@ -7,7 +7,7 @@ from pathlib import Path
 from backend.api.server import free_port
 from backend.client import ApiKeyCredentials
 from tests.conftest import FakeServer
-from tests.tui.conftest import Harness, main_screen, ready, settle, wait_for
+from tests.tui.conftest import Harness, drafted, main_screen, ready, wait_for
 from tui.app import KfnApp
 from tui.config import Config
 from tui.profiles import Profile, client_for, credentials_for, key_file
@@ -195,7 +195,7 @@ async def test_back_to_the_local_server_with_its_drafts(
         local_label, local_id = screen.server_label, screen.current.id
         assert app.on_local and "Back to the local server" not in await _command_names(app)
         screen.editor.insert("// unsaved, local\n")
-        await settle(pilot)
+        await drafted(pilot, screen, local_id, "// unsaved, local")
         remote = client_for(
             Profile("prod", fake_kazoo.url, "api_key"), ApiKeyCredentials(fake.api_key)
         )

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from tests.tui.conftest import Harness, ready
+from tests.tui.conftest import Harness, ready, wait_for
+from tui.screens.main import MainScreen
+
+
+async def _checked(pilot: Pilot, screen: MainScreen) -> None:
+    """The check of the text in the editor has reported (its problems are on screen)."""
+    await wait_for(
+        pilot, lambda: screen.checked_text == screen.editor.text, what="the check to report"
+    )
 
 
 async def _loaded(pilot: Pilot) -> None:
-    await ready(pilot)
-    await pilot.pause(0.6)  # the first pause check has reported (no problems)
+    await _checked(pilot, await ready(pilot))
     pilot.app.clear_notifications()  # the first-start toast names a temp path
     await pilot.pause()
 
@@ -32,15 +39,17 @@ def test_result_and_tree_80x24(harness: Harness, snap_compare) -> None:  # type:
         screen = await ready(pilot)
         screen.functions.select("vip_to_user")
         screen.open_function("vip_to_user")
-        await pilot.pause(0.5)
+        await wait_for(
+            pilot, lambda: screen.current is not None and screen.current.id == "vip_to_user"
+        )
         screen.editor.text = (
             "return {module: 'user', data: {id: 'u1'},"
             " children: {_: {module: 'voicemail', data: {id: 'vm1'}}}};"
         )
         await pilot.press("f5")
-        await pilot.pause(1.0)
+        await wait_for(pilot, lambda: screen.last_evaluation is not None, what="the run")
+        await _checked(pilot, screen)
         screen.test_pane.active = "flow"
-        await pilot.pause(0.6)
         pilot.app.clear_notifications()
         await pilot.pause()
 

@@ -30,6 +30,7 @@ from backend.client import (
     ConflictError,
     IssuedCredentials,
     KazooClient,
+    Login,
     NotFoundError,
     Revisioned,
     TokenCredentials,
@@ -41,7 +42,7 @@ from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions
+from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions, ListAction
 from widgets.key_footer import KeyFooter
 from widgets.status_bar import StatusBar
 
@@ -50,9 +51,9 @@ from widgets.status_bar import StatusBar
 # and the help screen (markdown) are imported where first used; their messages are handled by
 # name (on_js_editor_paused...), not with @on, which would need the classes at import.
 if TYPE_CHECKING:
+    from backend.callflow.evaluate import Evaluation
     from backend.callflow.simulate import MappingSource, Simulation
     from backend.runtime import es5
-    from backend.runtime.evaluate import Evaluation
     from backend.runtime.sandbox import Limits
     from widgets.call_editor import CallEditor
     from widgets.callflow_view import CallflowView
@@ -162,6 +163,11 @@ class MainScreen(Screen[None]):
         self._work_area: asyncio.Task[bool] | None = None  # see work_area()
         self._opening: asyncio.Task[Opened | None] | None = None  # see prepare()
         self.leaving = False  # see leave()
+        # What the screen last showed, for whoever waits on it (tests, the tmux driver): the
+        # body whose check is on screen, the last run and the last simulation.
+        self.checked_text: str | None = None
+        self.last_evaluation: Evaluation | None = None
+        self.last_simulation: Simulation | None = None
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -219,6 +225,10 @@ class MainScreen(Screen[None]):
     def work_area_ready(self) -> bool:
         return self._editor is not None  # set last, once the whole work area is in place
 
+    @property
+    def work_area_started(self) -> bool:
+        return self._work_area is not None
+
     async def leave(self) -> None:
         """The app is about to quit or replace this screen: start nothing more, and let a
         mount in progress finish (Textual's Select fails if torn down while mounting)."""
@@ -234,8 +244,13 @@ class MainScreen(Screen[None]):
 
     async def _refreshed(self) -> None:
         """Return once the screen has been refreshed (painted) after what is queued now."""
-        refreshed = asyncio.get_running_loop().create_future()
-        self.call_after_refresh(lambda: refreshed.done() or refreshed.set_result(None))
+        refreshed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def painted() -> None:
+            if not refreshed.done():
+                refreshed.set_result(None)
+
+        self.call_after_refresh(painted)
         await refreshed
 
     @work(group="work-area")
@@ -370,14 +385,14 @@ class MainScreen(Screen[None]):
         opened: Opened | None = None
         if opening is not None:
             try:
-                with self.loading(self.functions):
+                with self.spinner_while(self.functions):
                     opened = await opening
             except CredentialsNeeded:  # refused before the screen was up: ask now
                 opening = None
         if opening is None:
             if self.client.login_info is None and missing_secret(self.client.credentials):
                 await self.ask_credentials("kfn never stores passwords or tokens.")
-            with self.loading(self.functions):
+            with self.spinner_while(self.functions):
                 opened = await self.open_account(account_id)
         self.status.activity = "" if opened or self.account_id else "not connected"
         if opened is None:
@@ -391,9 +406,11 @@ class MainScreen(Screen[None]):
         touched (this runs before the screen is shown). None once the user has been told why
         not, or to stay in the account already open. With `ask=False`, refused credentials
         raise CredentialsNeeded instead of prompting."""
-        login = self.client.login_info or await self.attempt(
-            self.client.login, title="Cannot connect", timeout=15, ask=ask
-        )
+        login: Login | Failed | None = self.client.login_info
+        if login is None:
+            login = await self.attempt(
+                self.client.login, title="Cannot connect", timeout=15, ask=ask
+            )
         if isinstance(login, Failed):
             return None
         # Asked for (palette), else the config's default, else the one last opened on this
@@ -443,7 +460,7 @@ class MainScreen(Screen[None]):
             self.functions.set_entries(opened.entries)
 
     @contextmanager
-    def loading(self, widget: Widget) -> Iterator[None]:
+    def spinner_while(self, widget: Widget) -> Iterator[None]:
         """Show `widget`'s loading indicator while the block runs, once it has run for
         LOADING_DELAY_S: a quick answer (the embedded server's) flashes no spinner, and does
         not pay for mounting and removing one (~90 ms of the first paint of 1,000 functions)."""
@@ -458,7 +475,7 @@ class MainScreen(Screen[None]):
     async def reload_functions(self, open_id: str | None = None) -> None:
         self.status.activity = "loading functions…"
         try:
-            with self.loading(self.functions):
+            with self.spinner_while(self.functions):
                 entries = await self.list_entries(self.account_id)
         finally:
             self.status.activity = ""
@@ -489,8 +506,8 @@ class MainScreen(Screen[None]):
         """Import the runtime, start the sandbox's worker processes and the checking process in
         the background, so the first run does not wait ~0.3 s for them nor the first check
         ~1 s for esprima (all were kept out of start-up)."""
+        from backend.callflow.evaluate import evaluate  # noqa: F401
         from backend.runtime.checker import shared_checker
-        from backend.runtime.evaluate import evaluate  # noqa: F401
         from backend.runtime.sandbox import shared_sandbox
 
         shared_sandbox()
@@ -499,7 +516,7 @@ class MainScreen(Screen[None]):
     async def load_function(self, function_id: str) -> None:
         if not await self.work_area():
             return
-        with self.loading(self.editor):
+        with self.spinner_while(self.editor):
             loaded = await self.attempt(
                 lambda: self.client.get_function(self.account_id, function_id)
             )
@@ -593,6 +610,7 @@ class MainScreen(Screen[None]):
         found = to_diagnostics(event.report)
         self.editor.set_diagnostics(found)
         self.diagnostics.show(found)
+        self.checked_text = event.text
 
     def on_diagnostics_jump(self, event: Diagnostics.Jump) -> None:
         self.editor.goto_line(event.diagnostic.line, event.diagnostic.column)
@@ -718,7 +736,7 @@ class MainScreen(Screen[None]):
     # -- list actions --------------------------------------------------------------------------------
     @on(FunctionList.ActionRequested)
     def _list_action(self, event: FunctionList.ActionRequested) -> None:
-        if event.action == "new":
+        if event.action is ListAction.NEW:
             self.action_new()
         elif event.function_id is None:
             self.notify("No function selected", severity="warning")
@@ -756,43 +774,54 @@ class MainScreen(Screen[None]):
         self.notify(f"Created {created.data.get('name')}")
 
     @work(exclusive=True, group="write")
-    async def list_action(self, action: str, function_id: str) -> None:
+    async def list_action(self, action: ListAction, function_id: str) -> None:
         loaded = await self.attempt(lambda: self.client.get_function(self.account_id, function_id))
         if isinstance(loaded, Failed):
             return
-        name = str(loaded.data.get("name", function_id))
-        if action == "rename":
-            answer = await self.app.push_screen_wait(PromptScreen(f"Rename {name}", name))
-            if not answer or not answer.strip() or answer.strip() == name:
-                return
-            await self._update(loaded, {"name": answer.strip()}, f"Renamed to {answer.strip()}")
-        elif action == "toggle":
-            enabled = loaded.data.get("enabled", True) is not False
-            await self._update(
-                loaded, {"enabled": not enabled}, f"{name} {'disabled' if enabled else 'enabled'}"
-            )
-        elif action == "duplicate":
-            copy = {key: value for key, value in loaded.data.items() if key != "id"}
-            copy["name"] = f"{name} copy"
-            await self._create_function(copy, focus_editor=False)  # stay in the list
-        elif action == "delete":
-            if not await self.app.push_screen_wait(
-                ConfirmScreen(f"Delete {name}? This cannot be undone here.", "Delete")
-            ):
-                return
-            deleted = await self.attempt(
-                lambda: self.client.delete_function(self.account_id, function_id)
-            )
-            if isinstance(deleted, Failed):
-                return
-            self.local.drop_draft(function_id)
-            self.functions.remove(function_id)
-            if self.current is not None and self.current.id == function_id:
-                self.current = None
-                self.editor.load_body("")
-                self.editor.read_only = True
-                self._title()
-            self.notify(f"Deleted {name}")
+        handlers = {
+            ListAction.RENAME: self._rename,
+            ListAction.TOGGLE: self._toggle,
+            ListAction.DUPLICATE: self._duplicate,
+            ListAction.DELETE: self._delete,
+        }
+        await handlers[action](loaded, str(loaded.data.get("name", function_id)))
+
+    async def _rename(self, loaded: Revisioned, name: str) -> None:
+        answer = await self.app.push_screen_wait(PromptScreen(f"Rename {name}", name))
+        if not answer or not answer.strip() or answer.strip() == name:
+            return
+        await self._update(loaded, {"name": answer.strip()}, f"Renamed to {answer.strip()}")
+
+    async def _toggle(self, loaded: Revisioned, name: str) -> None:
+        enabled = loaded.data.get("enabled", True) is not False
+        await self._update(
+            loaded, {"enabled": not enabled}, f"{name} {'disabled' if enabled else 'enabled'}"
+        )
+
+    async def _duplicate(self, loaded: Revisioned, name: str) -> None:
+        copy = {key: value for key, value in loaded.data.items() if key != "id"}
+        copy["name"] = f"{name} copy"
+        await self._create_function(copy, focus_editor=False)  # stay in the list
+
+    async def _delete(self, loaded: Revisioned, name: str) -> None:
+        if not await self.app.push_screen_wait(
+            ConfirmScreen(f"Delete {name}? This cannot be undone here.", "Delete")
+        ):
+            return
+        function_id = loaded.id
+        deleted = await self.attempt(
+            lambda: self.client.delete_function(self.account_id, function_id)
+        )
+        if isinstance(deleted, Failed):
+            return
+        self.local.drop_draft(function_id)
+        self.functions.drop(function_id)
+        if self.current is not None and self.current.id == function_id:
+            self.current = None
+            self.editor.load_body("")
+            self.editor.read_only = True
+            self._title()
+        self.notify(f"Deleted {name}")
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
         saved = await self.attempt(
@@ -864,8 +893,8 @@ class MainScreen(Screen[None]):
     def run_function(
         self, body: str, payload: dict[str, Any], cancel: threading.Event | None
     ) -> None:
+        from backend.callflow.evaluate import evaluate
         from backend.runtime.checker import shared_checker
-        from backend.runtime.evaluate import evaluate
 
         report = shared_checker().check(body)  # cached there: the pause after typing checked it
         self.post_message(
@@ -878,6 +907,7 @@ class MainScreen(Screen[None]):
     def _run_done(self, event: RunDone) -> None:
         self._end_run()
         evaluation = event.evaluation
+        self.last_evaluation = evaluation
         report = evaluation.to_json()
         self.result_view.show_report(report, evaluation.reasons())
         self.query_one("#flow-tree").show_flow(  # type: ignore[attr-defined]
@@ -950,6 +980,7 @@ class MainScreen(Screen[None]):
     @on(SimulationDone)
     def _simulated(self, event: SimulationDone) -> None:
         self._end_run()
+        self.last_simulation = event.simulation
         self.result_view.show_message("See the Callflow tab for the simulated path.")
         self.callflow_view.show_simulation(event.simulation.to_json())
 
