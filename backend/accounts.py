@@ -103,6 +103,7 @@ class AccountService:
         self._by_api_key: dict[str, str] = {}
         for account_id, account in store.all(ACCOUNTS):
             self._by_api_key[account["pvt_api_key_hash"]] = account_id
+        self._ids = set(self._by_api_key.values())
         self._next_purge = 0.0
         # Sessions of tokens seen lately, by token: a request costs no hash and no lookup.
         # Revocation and expiry go through revoke_token, which forgets the token here too.
@@ -144,6 +145,7 @@ class AccountService:
             create=True,
         )
         self._by_api_key[_sha256(api_key)] = account_id
+        self._ids.add(account_id)
         user_id = None
         if username is not None and password is not None:
             user_id = self.create_user(account_id, username, password)
@@ -171,6 +173,11 @@ class AccountService:
 
     def get_account(self, account_id: str) -> dict[str, Any] | None:
         return self.store.get(ACCOUNTS, account_id)
+
+    def account_exists(self, account_id: str) -> bool:
+        """Without reading the document: every request names an account (accounts are never
+        deleted, so the ids known at start plus those created since are all of them)."""
+        return account_id in self._ids
 
     def list_accounts(self) -> list[tuple[str, dict[str, Any]]]:
         return sorted(self.store.all(ACCOUNTS), key=lambda item: item[1].get("pvt_created", 0))

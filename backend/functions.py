@@ -15,8 +15,9 @@ import copy
 import json
 import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tinydb.queries import Query, QueryInstance
@@ -41,7 +42,7 @@ FUNCTION_SCHEMA: dict[str, Any] = {
     },
 }
 LANGUAGE_PACKS = ["javascript"]
-PUBLIC_JSON_CACHE_SIZE = 4096
+JSON_CACHE_SIZE = 8192
 _validator = SchemaValidator(FUNCTION_SCHEMA)
 
 
@@ -216,6 +217,14 @@ class Page:
     page_size: int | None = None
     start_key: str | None = None
     next_start_key: str | None = None
+    # Each item as compact JSON, encoded once per revision (see FunctionService.list).
+    item_json: list[str] = field(default_factory=list)
+
+    @property
+    def items_json(self) -> str:
+        """`items` as compact JSON: the same bytes `json.dumps(items, separators=(",", ":"))`
+        gives, so its md5 is the listing's revision either way."""
+        return f"[{','.join(self.item_json)}]"
 
 
 def summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,18 +260,21 @@ class FunctionService:
                 self._index.setdefault(doc.get("pvt_account_id"), []).append(doc_id)
         for ids in self._index.values():
             ids.sort()
-        self._public_json: dict[tuple[str, str], str] = {}
+        self._json: dict[tuple[str, str, str], str] = {}
 
     def public_json(self, doc: Mapping[str, Any], doc_id: str) -> str:
-        """`public_fields(doc, doc_id)` as JSON, encoded once per revision: a revision names
-        one content, and GET is the request clients repeat most."""
-        key = (doc_id, doc["_rev"])
-        text = self._public_json.get(key)
+        """`public_fields(doc, doc_id)` as compact JSON."""
+        return self._encoded(("public", doc_id, doc["_rev"]), lambda: public_fields(doc, doc_id))
+
+    def _encoded(self, key: tuple[str, str, str], value: Callable[[], Any]) -> str:
+        """`value` as compact JSON, encoded once per (view, id, revision): a revision names one
+        content, and reads (GET, listing) are what clients repeat most."""
+        text = self._json.get(key)
         if text is None:
-            text = json.dumps(public_fields(doc, doc_id), separators=(",", ":"))
-            if len(self._public_json) >= PUBLIC_JSON_CACHE_SIZE:
-                self._public_json.clear()
-            self._public_json[key] = text
+            text = json.dumps(value(), separators=(",", ":"))
+            if len(self._json) >= JSON_CACHE_SIZE:
+                self._json.clear()
+            self._json[key] = text
         return text
 
     # -- validation -----------------------------------------------------------------------------
@@ -320,6 +332,7 @@ class FunctionService:
             ordered = (ids[i] for i in range(begin, len(ids)))
         limit = parse_page_size(params.get("page_size")) if paginate else None
         items: list[dict[str, Any]] = []
+        texts: list[str] = []
         next_key = None
         for doc_id in ordered:
             doc = self.store.get(FUNCTIONS, doc_id)
@@ -328,11 +341,13 @@ class FunctionService:
             if limit is not None and len(items) == limit:
                 next_key = encode_page_key(account_id, doc_id)
                 break
-            items.append(summary(doc_id, doc))
+            item = summary(doc_id, doc)
+            items.append(item)
+            texts.append(self._encoded(("summary", doc_id, doc["_rev"]), partial(dict, item)))
         if not paginate:
-            return Page(items)
+            return Page(items, item_json=texts)
         used = encode_page_key(account_id, start_id) if start_id else encode_page_key(account_id)
-        return Page(items, len(items), used, next_key)
+        return Page(items, len(items), used, next_key, texts)
 
     # -- writes -----------------------------------------------------------------------------------
     def _save(

@@ -352,17 +352,13 @@ def _render(
     headers: dict[str, str],
     data_json: str | None = None,
 ) -> web.Response:
-    """The envelope as JSON; `data_json`, when given, is `payload`'s data already encoded."""
-    if data_json is not None and not ctx.pretty:
+    """The envelope as JSON; `data_json`, when given, is its `data`, already compact JSON."""
+    if data_json is not None:
         text = f'{json.dumps(payload, separators=(",", ":"))[:-1]},"data":{data_json}}}'
+    elif ctx.pretty:
+        text = json.dumps(payload, indent=2)
     else:
-        if data_json is not None:
-            payload["data"] = json.loads(data_json)
-        text = json.dumps(
-            payload,
-            indent=2 if ctx.pretty else None,
-            separators=None if ctx.pretty else (",", ":"),
-        )
+        text = json.dumps(payload, separators=(",", ":"))
     if ctx.jsonp:
         # kfn differs here: KAZOO labels JSONP application/json, which browsers refuse to run.
         text = f"{ctx.jsonp}({text});"
@@ -396,13 +392,15 @@ def success(
     include_data: bool = True,
     data_json: str | None = None,
 ) -> web.Response:
-    """KAZOO's success envelope; `data_json` may stand for `data`, already JSON-encoded."""
+    """KAZOO's success envelope. `data_json` is `data` already encoded as compact JSON (then
+    `data` may be None): the answer splices it in instead of encoding `data` again."""
     out_headers = dict(headers) if headers else {}
+    if data is None and data_json is not None and (ctx.csv or ctx.pretty):
+        data = json.loads(data_json)
     if ctx.csv:
-        rows = json.loads(data_json) if data_json is not None else data
         return web.Response(
             status=status,
-            body=to_csv(rows),
+            body=to_csv(data),
             content_type="text/csv",
             charset="utf-8",
             headers=out_headers,
@@ -413,11 +411,12 @@ def success(
         payload["revision"] = revision
     if extra:
         payload.update(extra)
-    if include_data and data_json is None:
+    splice = data_json if include_data and not ctx.pretty else None
+    if include_data and splice is None:
         payload["data"] = data
     if ctx.method in ("PUT", "POST", "PATCH") and ctx.content_type is None and ctx.had_body:
         out_headers["X-RFC2616"] = "Section 14.17 (Try it, you'll like it)"
-    return _render(ctx, payload, status, out_headers, data_json if include_data else None)
+    return _render(ctx, payload, status, out_headers, splice)
 
 
 def failure(ctx: RequestContext, request: web.BaseRequest, error: KazooError) -> web.Response:

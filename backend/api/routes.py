@@ -8,6 +8,7 @@ Accept, validation, conditional headers, execution.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -171,7 +172,9 @@ class ApiHandlers:
         # Negotiated once, before any work, so a 406 never follows a write.
         ctx.csv = verb == "GET" and env.wants_csv(ctx, request.headers.get("Accept"))
         response = await route.handler(Handling(request, ctx, route, session))
-        response.headers.update(env.cors_headers(request, False, route.allowed))
+        cors = env.cors_headers(request, False, route.allowed)
+        if cors:
+            response.headers.update(cors)
         return response
 
     @staticmethod
@@ -206,7 +209,7 @@ class ApiHandlers:
             raise KazooError(
                 404, "bad identifier", {"message": f"invalid account_id '{account_id}'"}
             )
-        if self.accounts.get_account(account_id) is None:
+        if not self.accounts.account_exists(account_id):
             raise KazooError(
                 404, "bad_identifier", {"cause": account_id, "message": "bad identifier"}
             )
@@ -342,10 +345,17 @@ class ApiHandlers:
             extra["start_key"] = page.start_key
             if page.next_start_key:
                 extra["next_start_key"] = page.next_start_key
-        revision = env.body_md5(page.items) if page.items else None
+        items_json = page.items_json
+        revision = hashlib.md5(items_json.encode()).hexdigest() if page.items else None
         headers = {"ETag": f'"{revision}"'} if revision else {}
         return env.success(
-            ctx, request, page.items, revision=revision, extra=extra, headers=headers
+            ctx,
+            request,
+            page.items,
+            data_json=items_json,
+            revision=revision,
+            extra=extra,
+            headers=headers,
         )
 
     async def samples(self, call: Handling) -> web.Response:

@@ -442,3 +442,22 @@ def test_an_unexpected_failure_answers_in_kazoos_shape_without_the_exception(
     # The log has what the answer leaves out, under the same request id.
     logged = [r for r in caplog.records if request_id in r.getMessage()]
     assert logged and "secret bug" in str(logged[0].exc_info[1])
+
+
+def test_cached_encodings_follow_every_revision(api) -> None:
+    """GET and the listing reuse a document's JSON per revision: a change is seen at once,
+    and the listing's revision is the md5 of exactly the data it sends."""
+    import hashlib
+
+    server, client = api
+    doc_id = create(client, server.functions_url(), name="before")["data"]["id"]
+    url = f"{server.functions_url()}/{doc_id}"
+    assert client.get(url).json()["data"]["name"] == "before"
+    listed = client.get(server.functions_url()).json()
+    client.patch(url, json={"data": {"name": "after"}})
+    assert client.get(url).json()["data"]["name"] == "after"
+    relisted = client.get(server.functions_url()).json()
+    assert [item["name"] for item in relisted["data"]] == ["after"]
+    assert relisted["revision"] != listed["revision"]
+    encoded = json.dumps(relisted["data"], separators=(",", ":"), ensure_ascii=True).encode()
+    assert relisted["revision"] == hashlib.md5(encoded).hexdigest()
