@@ -72,4 +72,7 @@ def sample_calls(directory: Path | None = None) -> dict[str, dict[str, Any]]:
 
 
 def sample_callflows(directory: Path | None = None) -> dict[str, dict[str, Any]]:
-    return _json_files("callflows", directory)
+    """The sample callflows (documents with a `flow`), by file stem; the folder also holds the
+    documents they refer to, such as menus."""
+    docs = _json_files("callflows", directory)
+    return {name: doc for name, doc in docs.items() if "flow" in doc}

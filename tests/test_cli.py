@@ -67,7 +67,59 @@ def test_simulate_prints_the_path(kfn_env) -> None:
         env=kfn_env,
     )
     assert out.returncode == 0, out.stderr
-    assert "[branched] function" in out.stdout and "[recorded] voicemail" in out.stdout
+    assert "[branched] function" in out.stdout and "[stopped] voicemail" in out.stdout
+    assert "resumed: flow ▸ _" in out.stdout and "[ended] hangup" in out.stdout
+
+
+def test_simulate_dials_a_number_and_prints_json_steps(kfn_env, tmp_path) -> None:
+    call = json.loads((SAMPLES / "calls/known_caller.json").read_text())
+    call["kfn"]["scenario"] = {"digits": ["1"], "answer": ["USER_BUSY"]}
+    call_file = tmp_path / "call.json"
+    call_file.write_text(json.dumps(call))
+    out = kfn("simulate", "2102", "--call", str(call_file), "--json", env=kfn_env)
+    assert out.returncode == 0, out.stderr
+    steps = json.loads(out.stdout)["steps"]
+    assert [(s["module"], s["child"]) for s in steps] == [
+        ("menu", "1"),
+        ("callflow", None),
+        ("user", "USER_BUSY"),
+        ("tts", "_"),
+        ("voicemail", None),
+    ]
+
+
+def test_simulate_all_paths_lists_scenarios_and_dead_branches(kfn_env) -> None:
+    out = kfn(
+        "simulate",
+        str(SAMPLES / "callflows/sales.json"),
+        "--call",
+        str(SAMPLES / "calls/known_caller.json"),
+        "--all-paths",
+        env=kfn_env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert ": 4 path(s)" in out.stdout
+    assert '"answer": ["NO_ANSWER", "NO_ANSWER", "NO_ROUTE_DESTINATION"]' in out.stdout
+    assert "dead branch: flow ▸ _: _ (KAZOO can never take it)" in out.stdout
+
+
+def test_simulate_exit_codes(kfn_env, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kfn": {"scenario": {"answer": ["MAYBE"]}}}))
+    usage = kfn("simulate", "2000", "--call", str(bad), env=kfn_env)
+    assert usage.returncode == 2 and "unknown value 'MAYBE'" in usage.stderr
+    nowhere = kfn("simulate", "5550000", "--call", str(SAMPLES / "calls/known_caller.json"))
+    assert nowhere.returncode == 2 and "no callflow answers 5550000" in nowhere.stderr
+    functions = tmp_path / "functions"
+    functions.mkdir()
+    (functions / "boom.js").write_text("throw new Error('boom');")
+    flow = tmp_path / "flow.json"
+    flow.write_text(json.dumps({"flow": {"module": "function", "data": {"id": "boom"}}}))
+    failed = kfn(
+        "simulate", str(flow), "--call", str(SAMPLES / "calls/known_caller.json"),
+        "--functions", str(functions), env=kfn_env,
+    )  # fmt: skip
+    assert failed.returncode == 1 and "boom" in failed.stdout
 
 
 def test_accounts_create_and_list(kfn_env) -> None:

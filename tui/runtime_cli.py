@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # the runtime is imported on first use: `kfn --help` stays fast
     from backend.callflow.evaluate import Evaluation
+    from backend.callflow.execute import AllPaths
+    from backend.callflow.sources import Documents
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,14 +47,44 @@ def add_subcommands(
     check.add_argument("--call", help="the call for the dry run (default: a sample call)")
     check.set_defaults(handler=cmd_check)
 
-    simulate = sub.add_parser("simulate", help="walk a callflow, running its function nodes")
-    simulate.add_argument("callflow", metavar="CALLFLOW.json")
-    simulate.add_argument("--call", required=True)
-    simulate.add_argument(
-        "--functions", help="directory of <id>.js / <id>.json functions (default: the samples)"
+    simulate = sub.add_parser(
+        "simulate",
+        help="walk a callflow as KAZOO's executor would (or every path through it)",
+        description="Walk a callflow for one call as KAZOO's cf_exe would: function nodes "
+        'run, bridges, menus and branches follow the call\'s scenario ("kfn": '
+        '{"scenario": {...}} in the call file). Exit 0 when the walk completes, 1 when a '
+        "function fails (or the branch limit is hit), 2 for usage errors.",
     )
-    simulate.add_argument("--raw", action="store_true")
-    simulate.add_argument("--json", action="store_true")
+    simulate.add_argument(
+        "callflow",
+        metavar="CALLFLOW.json|NUMBER",
+        help="a callflow document (with 'flow'), or a number to dial: found among --callflows "
+        "as KAZOO does (exact numbers, then patterns)",
+    )
+    simulate.add_argument(
+        "--call", required=True, metavar="CALL.json", help="the call parameters (and scenario)"
+    )
+    simulate.add_argument(
+        "--functions",
+        metavar="DIR",
+        help="directory of <id>.js / <id>.json functions (default: the samples)",
+    )
+    simulate.add_argument(
+        "--callflows",
+        metavar="DIR",
+        help="directory of callflow documents (*.json; the id is 'id', else the file stem) "
+        "for callflow nodes and dialling, and of the menus they name (default: the samples)",
+    )
+    simulate.add_argument(
+        "--all-paths",
+        action="store_true",
+        help="every distinct path (each bridge outcome, menu key, match...), each with the "
+        "scenario that reproduces it, and the children no path can take",
+    )
+    simulate.add_argument(
+        "--raw", action="store_true", help="pass the call JSON as it is (not what KAZOO does)"
+    )
+    simulate.add_argument("--json", action="store_true", help="print one JSON object")
     simulate.set_defaults(handler=cmd_simulate)
 
 
@@ -173,32 +205,78 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from backend.callflow.simulate import DirectorySource, simulate
+    from backend.callflow.execute import Environment, Scenario, ScenarioError, all_paths, execute
+    from backend.callflow.sources import DirectorySource, Documents
     from backend.samples import samples_dir
 
     try:
-        callflow = _read_json(args.callflow, "the callflow file")
         call = _read_call(args.call)
-    except UsageError as exc:
+        scenario = Scenario.from_call(call)
+        documents = Documents.from_directory(
+            _directory(args.callflows, samples_dir() / "callflows")
+        )
+        functions = DirectorySource(_directory(args.functions, samples_dir() / "functions"))
+        callflow, capture, label = _callflow_to_walk(args.callflow, documents)
+    except (UsageError, ScenarioError) as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if not isinstance(callflow, dict) or not isinstance(callflow.get("flow"), dict):
-        print(f"kfn: {args.callflow} must be a callflow object with a 'flow'", file=sys.stderr)
-        return EXIT_USAGE
-    directory = Path(args.functions) if args.functions else samples_dir() / "functions"
-    if not directory.is_dir():
-        print(f"kfn: {directory} is not a directory", file=sys.stderr)
-        return EXIT_USAGE
-    result = simulate(callflow, call, DirectorySource(directory), raw=args.raw)
+    env = Environment(call, functions, documents, raw=args.raw, capture_group=capture)
+    if args.all_paths:
+        found = all_paths(callflow, env)
+        if args.json:
+            print(json.dumps(found.to_json()))
+        else:
+            _print_all_paths(found, label)
+        return EXIT_FAILED if any(p.function_failed for p in found.paths) else EXIT_OK
+    result = execute(callflow, env, scenario)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
+        print(f"{label}:")
         for number, step in enumerate(result.steps, 1):
-            data = json.dumps(step.data, separators=(",", ":"))
+            child = f" ▸ {step.child}" if step.child else ""
             note = f"  — {step.note}" if step.note else ""
-            print(f"{number:>3}. [{step.outcome}] {step.module} {data}  @ {step.where}{note}")
+            print(f"{number:>3}. [{step.outcome}] {step.module}{child}  @ {step.where}{note}")
         print(f"{result.branches} branch(es); {result.ended}")
-    failed = any(
-        step.outcome == "continued" and step.evaluation is not None for step in result.steps
-    )
-    return EXIT_FAILED if failed or result.ended == "branch limit reached" else EXIT_OK
+        for dead in result.dead:
+            print(f"dead branch: {dead}")
+    failed = result.function_failed or result.ended == "branch limit reached"
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _directory(given: str | None, default: Path) -> Path:
+    directory = Path(given) if given else default
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a directory")
+    return directory
+
+
+def _callflow_to_walk(target: str, documents: Documents) -> tuple[dict[str, Any], str | None, str]:
+    """The callflow named on the command line (a file, or a number to dial), the digits its
+    pattern captured, and how to name it."""
+    path = Path(target)
+    if path.suffix == ".json" or path.is_file():
+        callflow = _read_json(target, "the callflow file")
+        if not isinstance(callflow, dict) or not isinstance(callflow.get("flow"), dict):
+            raise UsageError(f"{target} must be a callflow object with a 'flow'")
+        return callflow, None, str(callflow.get("name") or target)
+    found = documents.lookup(target)
+    if found is None:
+        raise UsageError(f"no callflow answers {target} (no number, pattern or no_match matches)")
+    doc_id, doc, capture = found
+    captured = f", captured {capture}" if capture else ""
+    return doc, capture, f"dialled {target}: callflow {doc.get('name') or doc_id}{captured}"
+
+
+def _print_all_paths(found: AllPaths, label: str) -> None:
+    bound = "" if found.complete else f" (stopped at {len(found.paths)}: more exist)"
+    print(f"{label}: {len(found.paths)} path(s){bound}")
+    for number, path in enumerate(found.paths, 1):
+        modules = " → ".join(
+            f"{step.module}{'[' + step.child + ']' if step.child and step.child != '_' else ''}"
+            for step in path.steps
+        )
+        print(f"{number:>3}. {modules}")
+        print(f"     scenario {json.dumps(path.scenario.to_json())}; {path.ended}")
+    for dead in found.dead:
+        print(f"dead branch: {dead} (KAZOO can never take it)")

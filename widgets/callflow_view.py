@@ -17,19 +17,23 @@ from widgets.result_view import json_syntax
 OUTCOME_STYLES = {
     "branched": "bold green",
     "continued": "yellow",
-    "stopped": "bold red",
+    "stopped": "bold magenta",
+    "ended": "bold red",
     "skipped": "dim",
-    "recorded": "",
 }
 
 
 class CallflowView(Vertical):
     HELP = """\
 ## Callflow
-Runs a whole callflow the way KAZOO's executor would for `function` nodes, with
-the selected test call: each function runs, a valid flow is branched into, a
-failure continues to `_`. Functions come from the server; the one in the editor
-runs with your unsaved edits.
+Walks a whole callflow the way KAZOO's executor would, with the selected test
+call: each function runs (a valid flow is branched into, a failure continues to
+`_`), bridges, menus and fax detection follow the call's scenario
+(`"kfn": {"scenario": {"answer": ["NO_ANSWER"], "digits": ["1"]}}`), caller-id
+checks and variables are computed from the call. A stop resumes what KAZOO keeps
+on its branch stack ("resumed: ..."); hangup and hand-offs end everything.
+Functions come from the server; the one in the editor runs with your unsaved
+edits.
 
 - Pick a callflow, then **ctrl+r** / **F5**.
 - **Up/down** walks the path; the step's detail shows below it.

@@ -8,6 +8,7 @@ use KAZOO's codes and messages, keyed by dotted path from the root of the return
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -58,7 +59,7 @@ def _node_validator_for(module: str | None) -> SchemaValidator | None:
         return None
     schema: dict[str, Any] = copy.deepcopy(NODE_SCHEMA)
     schema["properties"]["data"] = {**data, "default": {}}
-    return SchemaValidator(schema, format_checker=FormatChecker())
+    return SchemaValidator(schema, format_checker=kazoo_formats())
 
 
 COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
@@ -126,11 +127,26 @@ def _fast_check_for(module: str) -> Callable[[Any], Any] | None:
     if not _compiles_alike(schema):
         return None
     schema["$schema"] = "http://json-schema.org/draft-04/schema#"
-    checker = FormatChecker()  # the same format checks as the jsonschema path
+    checker = kazoo_formats()  # the same format checks as the jsonschema path
     formats = {
         name: (lambda value, name=name: checker.conforms(value, name)) for name in checker.checkers
     }
     return fastjsonschema.compile(schema, formats=formats, use_default=True)
+
+
+_JESSE_EMAIL = re.compile(r"^[^@]+@[^@]+$")
+
+
+def kazoo_formats() -> FormatChecker:
+    """jsonschema's format checks, with `email` as KAZOO's jesse checks it
+    (jesse_validator_draft4:check_format/3: `^[^@]+@[^@]+$`); jsonschema's own only wants an @."""
+    checker = FormatChecker()
+
+    @checker.checks("email")
+    def _email(value: object) -> bool:
+        return not isinstance(value, str) or _JESSE_EMAIL.match(value) is not None
+
+    return checker
 
 
 def _check_node(node: Any, module: str | None, fast_path: bool) -> tuple[Any, ErrorMap]:

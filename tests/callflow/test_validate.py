@@ -253,3 +253,12 @@ def test_the_fast_path_covers_the_modules_it_can_judge_exactly() -> None:
     # audio_macro's macro items have defaults inside oneOf branches, which jsonschema fills
     # while it tries each branch; let through, the test above fails on it.
     assert set(module_names()) - covered == {"audio_macro"}
+
+
+@pytest.mark.parametrize(("address", "valid"), [("@x", False), ("a@", False), ("a@b@c", False),
+                                                ("a@b", True), ("first last@example.com", True)])  # fmt: skip
+def test_email_is_checked_as_jesse_does(address: str, valid: bool) -> None:
+    """jesse's `email` format is `^[^@]+@[^@]+$` (jsonschema's own only wants an @)."""
+    flow = {"module": "notification", "data": {"recipients": [{"id": address, "type": "email"}]}}
+    for fast in (True, False):
+        assert validate_flow(flow, fast_path=fast).valid is valid, (address, fast)

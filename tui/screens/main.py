@@ -962,20 +962,25 @@ class MainScreen(Screen[None]):
     def simulate_callflow(
         self, callflow: dict[str, Any], payload: dict[str, Any], source: MappingSource
     ) -> None:
-        from backend.callflow.simulate import simulate
+        from backend.callflow.simulate import Documents, ScenarioError, simulate
         from backend.runtime.checker import shared_checker
 
-        self.post_message(
-            self.SimulationDone(
-                simulate(
-                    callflow,
-                    payload,
-                    source,
-                    account_id=self.account_id,
-                    check=shared_checker().check,
-                )
+        try:
+            simulation = simulate(
+                callflow,
+                payload,
+                source,
+                documents=Documents.samples(),
+                account_id=self.account_id,
+                check=shared_checker().check,
             )
-        )
+        except ScenarioError as exc:
+            self.app.call_from_thread(self._end_run)
+            self.app.call_from_thread(
+                self.notify, str(exc), title="Bad scenario in the call", severity="error"
+            )
+            return
+        self.post_message(self.SimulationDone(simulation))
 
     @on(SimulationDone)
     def _simulated(self, event: SimulationDone) -> None:
