@@ -84,6 +84,7 @@ edits.
                 (f"{index + 1:>2} ", "dim"),
                 (f"{step['module'] or '(none)'} ", "bold"),
                 (step["outcome"], OUTCOME_STYLES.get(step["outcome"], "")),
+                (f" ▸ {step['child']}" if step.get("child") else "", "bold"),
                 (f"  {step['where']}", "dim"),
             )
             steps.add_option(Option(label, id=str(index)))
@@ -96,6 +97,8 @@ edits.
                 disabled=True,
             )
         )
+        for dead in result.get("dead_branches") or []:
+            steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
         if self.steps:
             steps.highlighted = 0
             self._detail(0)

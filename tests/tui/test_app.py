@@ -12,6 +12,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from backend.runtime.sandbox import Limits
+from backend.samples import samples_dir
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -233,6 +234,40 @@ async def test_callflow_mode_walks_the_path(harness: Harness) -> None:
         steps.focus()
         await pilot.press("down")
         await wait_for(pilot, lambda: view.shown_step == 1, what="the second step's detail")
+
+
+async def test_the_scenario_beside_the_call_changes_the_path(harness: Harness) -> None:
+    async with harness.app().run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        calls = screen.query_one(CallEditor)
+        call = json.loads((samples_dir() / "calls" / "known_caller.json").read_text())
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        view.choose("support")
+        paths = []
+        for scenario in ({}, {"digits": ["1"]}, {"digits": ["1"], "answer": ["USER_BUSY"]}):
+            call["kfn"]["scenario"] = scenario
+            calls.text_area.text = json.dumps(call)
+            await wait_for(pilot, lambda: calls.payload == call, what="the edited call")
+            screen.last_simulation = None
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+            paths.append([(step["module"], step["child"]) for step in view.steps])
+        assert paths == [
+            [("menu", "max_retries"), ("voicemail", None)],
+            [("menu", "1"), ("callflow", None), ("user", None)],
+            [("menu", "1"), ("callflow", None), ("user", "USER_BUSY"), ("tts", "_"),
+             ("voicemail", None)],
+        ]  # fmt: skip
+        bad = {**call, "kfn": {"scenario": {"answer": ["MAYBE"]}}}
+        calls.text_area.text = json.dumps(bad)
+        await wait_for(pilot, lambda: calls.payload == bad, what="the bad call")
+        await pilot.press("f5")
+        await wait_for(
+            pilot,
+            lambda: any("MAYBE" in n.message for n in pilot.app._notifications),
+            what="the scenario error",
+        )
 
 
 async def test_unsaved_edits_survive_a_restart(harness: Harness) -> None:
