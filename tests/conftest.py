@@ -44,6 +44,16 @@ needs_kazoo_schemas = pytest.mark.skipif(
 )
 
 
+def free_port(start: int) -> int:
+    """A free loopback port from `start`, in a range of this xdist worker's own: probing for
+    a free port and binding it later (in a `kfn serve` child) is a race between workers that
+    probe the same range."""
+    from backend.api.server import free_port as first_free
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return first_free(start=start + 5000 * (int(worker) if worker.isdigit() else 0))
+
+
 def wait_until(condition: Callable[[], object], timeout: float = 10, what: str = "") -> None:
     """Poll `condition` until it holds (a thread or process is getting there); fail after
     `timeout` seconds, naming what did not happen."""

@@ -228,8 +228,7 @@ def test_the_app_names_a_missing_profile(kfn_env, tmp_path) -> None:
 
 
 def test_the_app_says_when_kfn_serve_holds_its_data_dir(kfn_env, tmp_path) -> None:
-    from backend.api.server import free_port
-    from tests.conftest import start_serve
+    from tests.conftest import free_port, start_serve
 
     data_dir = tmp_path / "data"
     server, _ = start_serve(data_dir, free_port(start=18700), "--quiet")

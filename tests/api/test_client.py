@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from backend.aiohttp_transport import AiohttpTransport
-from backend.api.server import free_port
 from backend.client import (
     ApiKeyCredentials,
     AuthError,
@@ -23,7 +22,7 @@ from backend.client import (
     UserCredentials,
     error_from_response,
 )
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.conftest import kfn, start_serve, wait_until
 def test_sigkill_loses_no_acknowledged_write(tmp_path: Path) -> None:
     """The kill comes after a seeded number of acknowledged writes, while three writers are
     mid-request: KFN_CRASH_SEED=<the printed seed> replays the same moment."""
-    from backend.api.server import free_port
+    from tests.conftest import free_port
 
     seed = int(os.environ.get("KFN_CRASH_SEED") or random.randrange(1 << 32))
     print(f"KFN_CRASH_SEED={seed}")

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from backend.api.server import free_port
-from tests.conftest import REPO, start_serve
+from tests.conftest import REPO, free_port, start_serve
 
 
 def test_serve_end_to_end(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.api.server import Backend, free_port
-from tests.conftest import REPO, start_serve
+from backend.api.server import Backend
+from tests.conftest import REPO, free_port, start_serve
 
 pytestmark = pytest.mark.e2e
 

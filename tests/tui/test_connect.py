@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.api.server import free_port
 from backend.client import ApiKeyCredentials
-from tests.conftest import FakeServer
+from tests.conftest import FakeServer, free_port
 from tests.tui.conftest import Harness, drafted, main_screen, ready, wait_for
 from tui.app import KfnApp
 from tui.config import Config

@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.api.server import free_port
 from backend.client import (
     ApiKeyCredentials,
     Credentials,
@@ -21,7 +20,7 @@ from backend.client import (
     TokenCredentials,
     UserCredentials,
 )
-from tests.conftest import ServerAccess, kfn, start_serve
+from tests.conftest import ServerAccess, free_port, kfn, start_serve
 from tests.tui.conftest import ready, wait_for
 from tui.app import KfnApp
 from tui.config import Config
