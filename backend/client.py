@@ -413,19 +413,24 @@ class KazooClient:
         assert self.login_info is not None
         return self.login_info.account_id
 
-    def _functions(self, account_id: str, function_id: str | None = None) -> str:
-        base = f"/v2/accounts/{account_id}/functions"
-        return f"{base}/{httpx.URL(function_id).raw_path.decode()}" if function_id else base
+    def _documents(self, account_id: str, module: str, doc_id: str | None = None) -> str:
+        base = f"/v2/accounts/{account_id}/{module}"
+        return f"{base}/{httpx.URL(doc_id).raw_path.decode()}" if doc_id else base
 
-    # -- functions --------------------------------------------------------------------------------
-    async def list_functions(self, account_id: str, page_size: int = 50) -> list[dict[str, Any]]:
-        """Every function summary of the account, following `next_start_key` page by page."""
+    def _functions(self, account_id: str, function_id: str | None = None) -> str:
+        return self._documents(account_id, "functions", function_id)
+
+    # -- documents: functions, callflows, temporal_rules ------------------------------------------
+    async def list_documents(
+        self, account_id: str, module: str, page_size: int = 50
+    ) -> list[dict[str, Any]]:
+        """Every summary of the account's `module` documents, following `next_start_key`."""
         items: list[dict[str, Any]] = []
         params: dict[str, str] = {"page_size": str(page_size)}
         seen: set[str] = set()
         while True:
             body = await self.request_json(
-                "GET", self._functions(account_id), "list functions", params=params
+                "GET", self._documents(account_id, module), f"list {module}", params=params
             )
             items.extend(item for item in body.get("data") or [] if isinstance(item, dict))
             next_key = body.get("next_start_key")
@@ -434,17 +439,42 @@ class KazooClient:
             seen.add(next_key)
             params = {"page_size": str(page_size), "start_key": str(next_key)}
 
-    async def get_function(self, account_id: str, function_id: str) -> Revisioned:
+    async def get_document(self, account_id: str, module: str, doc_id: str) -> Revisioned:
+        what = module.removesuffix("s").replace("_", " ")
         body = await self.request_json(
-            "GET", self._functions(account_id, function_id), f"load function {function_id}"
+            "GET", self._documents(account_id, module, doc_id), f"load {what} {doc_id}"
         )
         return Revisioned(body.get("data") or {}, body.get("revision"))
 
-    async def create_function(self, account_id: str, data: dict[str, Any]) -> Revisioned:
+    async def create_document(
+        self, account_id: str, module: str, data: dict[str, Any]
+    ) -> Revisioned:
+        what = module.removesuffix("s").replace("_", " ")
         body = await self.put_json(
-            self._functions(account_id), data, f"create function {data.get('name', '')!r}"
+            self._documents(account_id, module), data, f"create {what} {data.get('name', '')!r}"
         )
         return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def callflows(self, account_id: str) -> dict[str, dict[str, Any]]:
+        """The account's callflows, whole (a listing has no `flow`), by id: what a simulation
+        walks, and dials a number among."""
+        found: dict[str, dict[str, Any]] = {}
+        for item in await self.list_documents(account_id, "callflows"):
+            doc_id = str(item.get("id", ""))
+            if doc_id:
+                found[doc_id] = (await self.get_document(account_id, "callflows", doc_id)).data
+        return found
+
+    # -- functions --------------------------------------------------------------------------------
+    async def list_functions(self, account_id: str, page_size: int = 50) -> list[dict[str, Any]]:
+        """Every function summary of the account, following `next_start_key` page by page."""
+        return await self.list_documents(account_id, "functions", page_size)
+
+    async def get_function(self, account_id: str, function_id: str) -> Revisioned:
+        return await self.get_document(account_id, "functions", function_id)
+
+    async def create_function(self, account_id: str, data: dict[str, Any]) -> Revisioned:
+        return await self.create_document(account_id, "functions", data)
 
     async def save_function(
         self, account_id: str, function_id: str, data: dict[str, Any], revision: str | None

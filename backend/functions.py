@@ -238,6 +238,10 @@ def summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
+def _alphanum(public: Mapping[str, Any]) -> str:
+    return "".join(c for c in str(public.get("name", "")).lower() if c.isalnum())
+
+
 def parse_page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
@@ -250,12 +254,30 @@ def parse_page_size(raw: str | None) -> int:
     return size
 
 
-class FunctionService:
-    def __init__(self, store: DocumentStore) -> None:
+@dataclass(frozen=True)
+class DocKind:
+    """One kind of account document the API serves (functions, callflows, temporal rules)."""
+
+    table: str  # the store's table, and the module name in the URL
+    pvt_type: str
+    validator: SchemaValidator
+    summary: Callable[[str, Mapping[str, Any]], dict[str, Any]]
+    # Checks beyond the schema (KAZOO's cb_<module>:validate): given the service, the account,
+    # the document's id (None on create) and the validated data; raise a KazooError.
+    check: Callable[[DocumentService, str | None, str | None, dict[str, Any]], None] | None = None
+
+
+class DocumentService:
+    """CRUD, revisions, soft deletes, listing and filters for one `DocKind`, as KAZOO's
+    crossbar_doc does them for every module."""
+
+    def __init__(self, store: DocumentStore, kind: DocKind | None = None) -> None:
         self.store = store
+        self.kind = kind or FUNCTION_KIND
+        self.table = self.kind.table
         # Live (not deleted) ids per account, kept sorted: listing never scans other accounts.
         self._index: dict[str | None, list[str]] = {}
-        for doc_id, doc in store.all(FUNCTIONS):
+        for doc_id, doc in store.all(self.table):
             if not doc.get("pvt_deleted"):
                 self._index.setdefault(doc.get("pvt_account_id"), []).append(doc_id)
         for ids in self._index.values():
@@ -278,9 +300,11 @@ class FunctionService:
         return text
 
     # -- validation -----------------------------------------------------------------------------
-    @staticmethod
-    def validate(data: Any) -> dict[str, Any]:
-        """Check request data against the functions schema; return it coerced, with defaults."""
+    def validate(
+        self, data: Any, account_id: str | None = None, doc_id: str | None = None
+    ) -> dict[str, Any]:
+        """Check request data against the kind's schema and checks; return it coerced, with
+        defaults."""
         if not isinstance(data, dict):
             kind = "array" if isinstance(data, list) else type(data).__name__
             raise errors.validation_error(
@@ -295,18 +319,20 @@ class FunctionService:
                 }
             )
         public = {k: v for k, v in data.items() if not is_private_key(k)}
-        validated, problems = _validator.validate(_without_nulls(public))
+        validated, problems = self.kind.validator.validate(_without_nulls(public))
         if problems:
             raise errors.validation_error(problems)
+        if self.kind.check is not None:
+            self.kind.check(self, account_id, doc_id, validated)
         return dict(validated)
 
     # -- reads ------------------------------------------------------------------------------------
     def load(self, account_id: str | None, doc_id: str) -> dict[str, Any]:
-        doc = self.store.get(FUNCTIONS, doc_id)
+        doc = self.store.get(self.table, doc_id)
         if (
             doc is None
             or doc.get("pvt_deleted")
-            or doc.get("pvt_type") != "function"
+            or doc.get("pvt_type") != self.kind.pvt_type
             or (account_id is not None and doc.get("pvt_account_id") != account_id)
         ):
             raise errors.bad_identifier(doc_id)
@@ -335,13 +361,13 @@ class FunctionService:
         texts: list[str] = []
         next_key = None
         for doc_id in ordered:
-            doc = self.store.get(FUNCTIONS, doc_id)
+            doc = self.store.get(self.table, doc_id)
             if doc is None or not keeps(query, doc):
                 continue
             if limit is not None and len(items) == limit:
                 next_key = encode_page_key(account_id, doc_id)
                 break
-            item = summary(doc_id, doc)
+            item = self.kind.summary(doc_id, doc)
             items.append(item)
             texts.append(self._encoded(("summary", doc_id, doc["_rev"]), partial(dict, item)))
         if not paginate:
@@ -354,28 +380,28 @@ class FunctionService:
         self, doc_id: str, doc: dict[str, Any], *, create: bool = False, if_rev: str | None = None
     ) -> dict[str, Any]:
         try:
-            return self.store.put(FUNCTIONS, doc_id, doc, create=create, if_rev=if_rev)
+            return self.store.put(self.table, doc_id, doc, create=create, if_rev=if_rev)
         except RevisionConflict:
             raise errors.conflict() from None
         except StoreError as exc:
             raise errors.datastore_fault(str(exc)) from None
 
     def create(self, account_id: str | None, data: Any) -> tuple[str, dict[str, Any]]:
-        validated = self.validate(data)
+        validated = self.validate(data, account_id)
         requested = data.get("id") or data.get("_id")
         validated.pop("id", None)
         doc_id = str(requested) if requested else secrets.token_hex(16)
-        if self.store.get(FUNCTIONS, doc_id) is not None:
-            raise errors.conflict()  # also for the id of a soft-deleted function, as KAZOO
+        if self.store.get(self.table, doc_id) is not None:
+            raise errors.conflict()  # also for the id of a soft-deleted document, as KAZOO
         now = gregorian_now()
         doc = {
             **validated,
-            "pvt_type": "function",
+            "pvt_type": self.kind.pvt_type,
             "pvt_vsn": "1",
-            "pvt_account_db": FUNCTIONS,
+            "pvt_account_db": self.table,
             "pvt_created": now,
             "pvt_modified": now,
-            "pvt_alphanum_name": "".join(c for c in validated["name"].lower() if c.isalnum()),
+            "pvt_alphanum_name": _alphanum(validated),
         }
         if account_id is not None:
             doc["pvt_account_id"] = account_id
@@ -391,7 +417,7 @@ class FunctionService:
             **private_fields(current),
             **public,
             "pvt_modified": gregorian_now(),
-            "pvt_alphanum_name": "".join(c for c in public["name"].lower() if c.isalnum()),
+            "pvt_alphanum_name": _alphanum(public),
         }
         return self._save(doc_id, doc, if_rev=if_rev)
 
@@ -409,7 +435,8 @@ class FunctionService:
         self, account_id: str | None, doc_id: str, data: Any, if_match: str | None = None
     ) -> dict[str, Any]:
         """POST: the whole public document is replaced (and, unlike KAZOO, saved)."""
-        validated = self.validate(data)  # KAZOO validates before loading: 400 wins over 404
+        # KAZOO validates before loading: 400 wins over 404.
+        validated = self.validate(data, account_id, doc_id)
         current = self.load_matching(account_id, doc_id, if_match)
         return self._replace(current, doc_id, validated, current["_rev"])
 
@@ -421,7 +448,7 @@ class FunctionService:
             self.validate(data)  # raises KAZOO's type error
         patch = {k: v for k, v in data.items() if not is_private_key(k)}
         merged = merge_left(patch, public_fields(current))
-        validated = self.validate(merged)
+        validated = self.validate(merged, account_id, doc_id)
         return self._replace(current, doc_id, validated, current["_rev"])
 
     def delete(
@@ -433,7 +460,7 @@ class FunctionService:
             self._save(doc_id, tombstone, if_rev=current["_rev"])
         else:
             try:
-                self.store.delete(FUNCTIONS, doc_id, if_rev=current["_rev"])
+                self.store.delete(self.table, doc_id, if_rev=current["_rev"])
             except RevisionConflict:
                 raise errors.conflict() from None
             except StoreError as exc:
@@ -443,3 +470,7 @@ class FunctionService:
         if position < len(ids) and ids[position] == doc_id:
             ids.pop(position)
         return current
+
+
+FUNCTION_KIND = DocKind(FUNCTIONS, "function", _validator, summary)
+FunctionService = DocumentService  # the functions are the default kind

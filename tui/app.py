@@ -22,7 +22,7 @@ from backend.client import ApiError, ApiKeyCredentials, IssuedCredentials, Kazoo
 from tui import gc_pause
 from tui.commands import KfnCommands
 from tui.config import Config
-from tui.embedded import Embedded, seed_samples
+from tui.embedded import Embedded, seed_sample_callflows, seed_samples
 from tui.local_state import LocalState
 from tui.profiles import Profile, ProfileError, save_api_key
 from tui.screens.main import MainScreen
@@ -100,9 +100,11 @@ class KfnApp(App[int]):
                     timeout=8,
                 )
             try:
-                await seed_samples(self.client, await self.client.account_id())
+                account_id = await self.client.account_id()
+                await seed_samples(self.client, account_id)
+                await seed_sample_callflows(self.client, account_id)
             except ApiError as exc:
-                self.notify(f"Could not add the sample functions: {exc}", severity="warning")
+                self.notify(f"Could not add the samples: {exc}", severity="warning")
         # Keys and signals wait in the app's queue meanwhile: a quit comes after the push.
         screen = await self._main_screen(self.client, self.server_label, self.config.account)
         await self.push_screen(screen)

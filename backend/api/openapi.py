@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.accounts import API_AUTH_SCHEMA, USER_AUTH_SCHEMA
+from backend.callflows import CALLFLOW_SCHEMA, TEMPORAL_RULE_SCHEMA
 from backend.functions import FUNCTION_SCHEMA
 
 
@@ -35,14 +36,28 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 ERROR = {"$ref": "#/components/responses/Error"}
 FUNCTION = {"$ref": "#/components/schemas/Function"}
 SUMMARY = {"$ref": "#/components/schemas/FunctionSummary"}
-# In a request, a key with a default may be null: kfn drops null keys, so the default applies.
-REQUEST_FUNCTION = {
-    **FUNCTION_SCHEMA,
-    "properties": {
-        key: {**schema, "nullable": "default" in schema}
-        for key, schema in FUNCTION_SCHEMA["properties"].items()
-    },
-}
+
+
+def _request(schema: dict[str, Any]) -> dict[str, Any]:
+    """A document schema as a request may send it: kfn drops keys sent as null (a default, if
+    any, applies), so every key that is not required may be null."""
+    required = set(schema.get("required", []))
+
+    def nullable(prop: dict[str, Any]) -> dict[str, Any]:
+        # OpenAPI 3.0: an enum must list null itself for `nullable` to admit it.
+        enum = {"enum": [*prop["enum"], None]} if "enum" in prop else {}
+        return {**prop, **enum, "nullable": True}
+
+    return {
+        **schema,
+        "properties": {
+            key: prop if key in required else nullable(prop)
+            for key, prop in schema["properties"].items()
+        },
+    }
+
+
+REQUEST_FUNCTION = _request(FUNCTION_SCHEMA)
 # PATCH merges: any field may be left out and null removes a key (its default comes back); an
 # empty `data` replaces the whole document, as KAZOO's merge does, so it must name something.
 PATCH_FUNCTION = {
@@ -60,6 +75,7 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 BODY = _body(REQUEST_FUNCTION)
 PATCH_BODY = _body(PATCH_FUNCTION)
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
+DOCUMENT_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 FUNCTION_ID = {"name": "function_id", "in": "path", "required": True, "schema": {"type": "string"}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 # KAZOO reads its flags as text: "true" turns one on, any other value leaves it off.
@@ -82,7 +98,11 @@ ERRORS: dict[str, Any] = {
     # cowboy's answers, with an empty body (kfn answers them the same way).
     "406": {"description": "the Accept header matches neither JSON nor CSV (empty body)"},
 }
-READ_ERRORS: dict[str, Any] = {**ERRORS, "304": {"description": "If-None-Match: not modified"}}
+READ_ERRORS: dict[str, Any] = {
+    **ERRORS,
+    "304": {"description": "If-None-Match: not modified"},
+    "412": {"description": "If-Match names another revision (empty body)"},
+}
 WRITE_ERRORS: dict[str, Any] = {
     **ERRORS,
     "408": ERROR,
@@ -100,6 +120,42 @@ def _list_ok() -> dict[str, Any]:
 
 def _doc_ok(description: str) -> dict[str, Any]:
     return _json(_envelope(FUNCTION), description)
+
+
+# cb_callflows:validate_request/2: a callflow is reachable by a number or by a pattern.
+CALLFLOW_REQUEST = {
+    **_request(CALLFLOW_SCHEMA),
+    "anyOf": [
+        {"required": ["numbers"], "properties": {"numbers": {"minItems": 1}}},
+        {"required": ["patterns"], "properties": {"patterns": {"minItems": 1}}},
+    ],
+}
+
+
+def _document_paths(module: str, schema: dict[str, Any], summary: str) -> dict[str, Any]:
+    """The account-scoped collection and document paths of one document module."""
+    body = _body(schema)
+    patch = _body({"type": "object", "minProperties": 1, "properties": schema["properties"]})
+    doc = _json(_envelope({"type": "object"}), summary)
+    listing = _json(_envelope({"type": "array", "items": {"type": "object"}}), f"the {summary}s")
+    return {
+        f"/v2/accounts/{{account_id}}/{module}": {
+            "parameters": [ACCOUNT],
+            "get": {"summary": f"List {module}", "parameters": LIST_PARAMS,
+                    "responses": {"200": listing, **ERRORS}},
+            "put": {"summary": f"Create a {summary}", "requestBody": body,
+                    "responses": {"201": doc, **WRITE_ERRORS}},
+        },
+        f"/v2/accounts/{{account_id}}/{module}/{{document_id}}": {
+            "parameters": [ACCOUNT, DOCUMENT_ID, IF_MATCH],
+            "get": {"summary": f"Fetch a {summary}", "responses": {"200": doc, **READ_ERRORS}},
+            "post": {"summary": f"Replace a {summary}", "requestBody": body,
+                     "responses": {"200": doc, **WRITE_ERRORS}},
+            "patch": {"summary": f"Merge into a {summary}", "requestBody": patch,
+                      "responses": {"200": doc, **WRITE_ERRORS}},
+            "delete": {"summary": f"Delete a {summary}", "responses": {"200": doc, **WRITE_ERRORS}},
+        },
+    }  # fmt: skip
 
 
 def _with_operation_ids(paths: dict[str, Any]) -> dict[str, Any]:
@@ -299,6 +355,10 @@ def openapi_document() -> dict[str, Any]:
                         "responses": {"200": _json(_envelope({}), "revoked"), **ERRORS},
                     },
                 },
+                **_document_paths("callflows", CALLFLOW_REQUEST, "callflow"),
+                **_document_paths(
+                    "temporal_rules", _request(TEMPORAL_RULE_SCHEMA), "temporal rule"
+                ),
                 "/v2/openapi.json": {
                     "get": {
                         "summary": "This document",

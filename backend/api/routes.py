@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -30,14 +30,31 @@ from backend.api import envelope as env
 from backend.api.access_log import redact_path
 from backend.api.openapi import openapi_document
 from backend.errors import EmptyBodyError, KazooError
-from backend.functions import LANGUAGE_PACKS, FunctionService, keeps, make_filter, public_fields
+from backend.functions import (
+    LANGUAGE_PACKS,
+    DocumentService,
+    FunctionService,
+    keeps,
+    make_filter,
+    public_fields,
+)
 from backend.samples import sample_functions
 from backend.schema import SchemaValidator
 from backend.throttle import Limit, LoginThrottle
 
 log = logging.getLogger("kfn.api")
 KNOWN_METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
-MODULES = ("accounts", "functions", "user_auth", "api_auth", "token_auth")
+MODULES = (
+    "accounts",
+    "functions",
+    "callflows",
+    "temporal_rules",
+    "user_auth",
+    "api_auth",
+    "token_auth",
+)
+# The document modules, each served by a DocumentService; only functions exist account-less.
+DOCUMENT_MODULES = ("functions", "callflows", "temporal_rules")
 
 _api_auth_validator = SchemaValidator(API_AUTH_SCHEMA)
 _user_auth_validator = SchemaValidator(USER_AUTH_SCHEMA)
@@ -94,9 +111,11 @@ class ApiHandlers:
         accounts: AccountService,
         functions: FunctionService,
         throttle: LoginThrottle | None = None,
+        documents: Mapping[str, DocumentService] | None = None,
     ) -> None:
         self.accounts = accounts
         self.functions = functions
+        self.documents: dict[str, DocumentService] = {"functions": functions, **(documents or {})}
         self.throttle = throttle or LoginThrottle(LOGIN_LIMITS)
         self._hashing = asyncio.Semaphore(HASHING_SLOTS)
         self._routes: dict[str, Route] = {}
@@ -269,8 +288,8 @@ class ApiHandlers:
         if len(pairs) != 1:
             raise errors.not_found()
         module, params = pairs[0]
-        if module == "functions":
-            return self._functions_route(account_id, params)
+        if module in self.documents and (account_id is not None or module == "functions"):
+            return self._documents_route(module, account_id, params)
         if account_id is None and not params:
             if module == "user_auth":
                 return Route(module, [], None, ["PUT"], False, self.user_auth)
@@ -282,16 +301,14 @@ class ApiHandlers:
             raise errors.invalid_credentials()
         raise errors.not_found()
 
-    def _functions_route(self, account_id: str | None, params: list[str]) -> Route:
+    def _documents_route(self, module: str, account_id: str | None, params: list[str]) -> Route:
         if not params:
-            return Route("functions", [], account_id, ["GET", "PUT"], True, self.collection)
-        if params == ["samples"]:
-            return Route(
-                "functions", params, account_id, ["GET"], account_id is not None, self.samples
-            )
+            return Route(module, [], account_id, ["GET", "PUT"], True, self.collection)
+        if params == ["samples"] and module == "functions":
+            return Route(module, params, account_id, ["GET"], account_id is not None, self.samples)
         if len(params) == 1:
             allowed = ["GET", "POST", "PATCH", "DELETE"]
-            return Route("functions", params, account_id, allowed, True, self.document)
+            return Route(module, params, account_id, allowed, True, self.document)
         raise errors.not_found()
 
     # -- handlers ----------------------------------------------------------------------------------
@@ -320,11 +337,11 @@ class ApiHandlers:
         if ctx.method == "PUT":
             if request.headers.get("If-Match"):
                 raise EmptyBodyError(412)
-            doc_id, saved = self.functions.create(route.account_id, ctx.data)
+            doc_id, saved = self.documents[route.module].create(route.account_id, ctx.data)
             location = (
-                f"/v2/accounts/{route.account_id}/functions/{doc_id}"
+                f"/v2/accounts/{route.account_id}/{route.module}/{doc_id}"
                 if route.account_id
-                else f"/v2/functions/{doc_id}"
+                else f"/v2/{route.module}/{doc_id}"
             )
             return env.success(
                 ctx,
@@ -338,7 +355,7 @@ class ApiHandlers:
             # docs/kazoo-compatibility.md §8.4: KAZOO's view is broken (503); kfn lists the language packs it runs.
             packs = [{"language_pack": pack, "engine": "quickjs"} for pack in LANGUAGE_PACKS]
             return env.success(ctx, request, packs)
-        page = self.functions.list(route.account_id, ctx.query)
+        page = self.documents[route.module].list(route.account_id, ctx.query)
         extra: dict[str, Any] = {}
         if page.page_size is not None:
             extra["page_size"] = page.page_size
@@ -372,11 +389,12 @@ class ApiHandlers:
 
     async def document(self, call: Handling) -> web.Response:
         request, ctx, route, _session = call
+        service = self.documents[route.module]
         doc_id = route.params[0]
         account_id = route.account_id
         if_match = request.headers.get("If-Match")
         if ctx.method == "GET":
-            current = self.functions.load_matching(account_id, doc_id, if_match)
+            current = service.load_matching(account_id, doc_id, if_match)
             if_none = request.headers.get("If-None-Match")
             if if_none and if_none.strip().strip('"') == current["_rev"]:
                 return web.Response(status=304)
@@ -384,17 +402,17 @@ class ApiHandlers:
                 ctx,
                 request,
                 None,
-                data_json=self.functions.public_json(current, doc_id),
+                data_json=service.public_json(current, doc_id),
                 revision=current["_rev"],
                 headers={"ETag": f'"{current["_rev"]}"'},
             )
         if ctx.method == "POST":
-            saved = self.functions.update(account_id, doc_id, ctx.data, if_match)
+            saved = service.update(account_id, doc_id, ctx.data, if_match)
         elif ctx.method == "PATCH":
-            saved = self.functions.patch(account_id, doc_id, ctx.data, if_match)
+            saved = service.patch(account_id, doc_id, ctx.data, if_match)
         else:
             soft = str(ctx.req_value("should_soft_delete")).lower() != "false"
-            deleted = self.functions.delete(account_id, doc_id, soft=soft, if_match=if_match)
+            deleted = service.delete(account_id, doc_id, soft=soft, if_match=if_match)
             data = {**public_fields(deleted, doc_id), "_read_only": {"deleted": True}}
             return env.success(ctx, request, data, revision=deleted["_rev"])
         return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])

@@ -18,7 +18,8 @@ from aiohttp.http_exceptions import LineTooLong
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
 from backend.api.access_log import RedactingAccessLogger
 from backend.api.routes import ApiHandlers
-from backend.functions import FunctionService
+from backend.callflows import CALLFLOW_KIND, TEMPORAL_RULE_KIND
+from backend.functions import DocumentService, FunctionService
 from backend.paths import write_atomically
 from backend.store import DocumentStore
 from backend.throttle import LoginThrottle
@@ -48,6 +49,8 @@ class Backend:
     accounts: AccountService
     functions: FunctionService
     created_local: NewAccount | None = None
+    callflows: DocumentService | None = None
+    temporal_rules: DocumentService | None = None
 
     @classmethod
     def open(
@@ -56,7 +59,23 @@ class Backend:
         store = DocumentStore(data_dir, fsync=fsync)
         accounts = AccountService(store, token_ttl=token_ttl)
         created = accounts.ensure_local_account()
-        return cls(store, accounts, FunctionService(store), created)
+        return cls(
+            store,
+            accounts,
+            FunctionService(store),
+            created,
+            DocumentService(store, CALLFLOW_KIND),
+            DocumentService(store, TEMPORAL_RULE_KIND),
+        )
+
+    def documents(self) -> dict[str, DocumentService]:
+        """The document services by module name, as the API routes them."""
+        found = {"functions": self.functions}
+        if self.callflows is not None:
+            found["callflows"] = self.callflows
+        if self.temporal_rules is not None:
+            found["temporal_rules"] = self.temporal_rules
+        return found
 
     def close(self) -> None:
         self.store.close()
@@ -72,7 +91,7 @@ class Backend:
 
 
 def create_handlers(backend: Backend, throttle: LoginThrottle | None = None) -> ApiHandlers:
-    return ApiHandlers(backend.accounts, backend.functions, throttle)
+    return ApiHandlers(backend.accounts, backend.functions, throttle, backend.documents())
 
 
 def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> int:

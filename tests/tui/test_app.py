@@ -52,7 +52,15 @@ async def test_fresh_start_serves_the_api_and_lists_the_samples(harness: Harness
                 f"{app.embedded.url}/v2/accounts/{screen.account_id}/functions",
                 headers={"X-Auth-Token": token},
             )
-        assert {item["id"] for item in reply.json()["data"]} == set(entries)
+            assert {item["id"] for item in reply.json()["data"]} == set(entries)
+            # The sample callflows are the account's own callflows too, with their ids.
+            callflows = await client.get(
+                f"{app.embedded.url}/v2/accounts/{screen.account_id}/callflows",
+                headers={"X-Auth-Token": token},
+            )
+        by_id = {item["id"]: item["name"] for item in callflows.json()["data"]}
+        assert by_id["5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e"] == "Sales"
+        assert "Support menu (1 front desk, 2 sales)" in by_id.values()
         await pilot.press("ctrl+q")
     assert app.embedded.server is None  # quitting stopped the server
 

@@ -26,6 +26,7 @@ from tui.app import KfnApp
 from tui.config import Config
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import PromptScreen
+from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 
 pytestmark = pytest.mark.e2e
@@ -297,3 +298,37 @@ async def test_callflow_simulation_uses_the_servers_functions(
         await wait_for(pilot, lambda: bool(view.steps), what="the simulation")
         assert view.steps[0]["outcome"] == "branched"
         assert view.steps[1]["module"] == "play" and view.steps[1]["data"]["id"] == "from-remote"
+
+
+async def test_callflow_simulation_walks_the_servers_callflows(
+    tmp_path: Path, remote: Remote
+) -> None:
+    # "screening" sends a local caller to the callflow c0ffee…; the server has its own.
+    remote.create("something to open", "return {module: 'hangup', data: {}};")
+    reply = httpx.put(
+        remote.functions_url().replace("/functions", "/callflows"),
+        json={
+            "data": {
+                "id": "c0ffee00c0ffee00c0ffee00c0ffee00",
+                "name": "Front desk on the server",
+                "numbers": ["7000"],
+                "flow": {"module": "tts", "data": {"text": "served by the server"}},
+            }
+        },
+        headers={"X-Auth-Token": remote.token()},
+    )
+    assert reply.status_code == 201, reply.text
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one(CallEditor).choose("sample:known_caller")
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        await wait_for(pilot, lambda: "screening" in view.callflows)
+        view.choose("screening")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        assert [step["module"] for step in view.steps] == ["check_cid", "callflow", "tts"]
+        assert view.steps[2]["data"]["text"] == "served by the server"
+        # The picker now offers the server's callflow too.
+        assert "Front desk on the server" in view.callflows

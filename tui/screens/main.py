@@ -52,7 +52,7 @@ from widgets.status_bar import StatusBar
 # name (on_js_editor_paused...), not with @on, which would need the classes at import.
 if TYPE_CHECKING:
     from backend.callflow.evaluate import Evaluation
-    from backend.callflow.simulate import MappingSource, Simulation
+    from backend.callflow.simulate import Documents, MappingSource, Simulation
     from backend.runtime import es5
     from backend.runtime.sandbox import Limits
     from widgets.call_editor import CallEditor
@@ -956,13 +956,42 @@ class MainScreen(Screen[None]):
             docs[self.current.id] = FunctionDoc(
                 old.id, self.editor.text, old.name, old.enabled, account_id=old.account_id
             )
-        self.simulate_callflow(view.callflows[name], call_editor.payload, MappingSource(docs))
+        documents = await self._callflow_documents(name)
+        self.simulate_callflow(
+            view.callflows[name], call_editor.payload, MappingSource(docs), documents
+        )
+
+    async def _callflow_documents(self, selected: str) -> Documents:
+        """What callflow nodes and hunting menus find: the account's own callflows (so a
+        remote KAZOO's real ones), over the samples; the picker learns the account's too."""
+        from backend.callflow.simulate import Documents
+
+        try:
+            server = await self.api(lambda: self.client.callflows(self.account_id))
+        except ApiError:
+            server = {}  # a server without callflows, or no access to them: the samples only
+        samples = Documents.samples()
+        view = self.callflow_view
+        shown = {doc.get("name") for doc in view.callflows.values()}  # samples seeded here too
+        named = {
+            str(doc.get("name") or doc_id): doc
+            for doc_id, doc in server.items()
+            if doc.get("name") not in shown
+        }
+        if not named.keys() <= view.callflows.keys():
+            view.set_callflows({**view.callflows, **named})
+            view.choose(selected)
+        return Documents(callflows={**samples.callflows, **server}, menus=samples.menus)
 
     @work(thread=True, exclusive=True, group="run")
     def simulate_callflow(
-        self, callflow: dict[str, Any], payload: dict[str, Any], source: MappingSource
+        self,
+        callflow: dict[str, Any],
+        payload: dict[str, Any],
+        source: MappingSource,
+        documents: Documents,
     ) -> None:
-        from backend.callflow.simulate import Documents, ScenarioError, simulate
+        from backend.callflow.simulate import ScenarioError, simulate
         from backend.runtime.checker import shared_checker
 
         try:
@@ -970,7 +999,7 @@ class MainScreen(Screen[None]):
                 callflow,
                 payload,
                 source,
-                documents=Documents.samples(),
+                documents=documents,
                 account_id=self.account_id,
                 check=shared_checker().check,
             )

@@ -1,0 +1,156 @@
+"""Callflow and temporal rule documents: the two other kinds of account document the API serves,
+so a simulation walks the account's real callflows (docs/kazoo-compatibility.md §4b).
+
+Written from KAZOO's `callflows` and `temporal_rules` document schemas, `cb_callflows.erl`
+(`validate_request/2`, `validate_uniqueness/2`) and the `crossbar_listing` views of
+`core/kazoo_apps/priv/couchdb/account/callflows.json` and `temporal_rules.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backend import errors
+from backend.callflow.validate import validate_flow
+from backend.functions import DocKind, DocumentService
+from backend.schema import ErrorMap, SchemaValidator
+
+CALLFLOWS = "callflows"
+TEMPORAL_RULES = "temporal_rules"
+
+_TEXT = {"type": "string"}
+CALLFLOW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": _TEXT,
+        "numbers": {
+            "type": "array",
+            "default": [],
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 36},
+        },
+        "patterns": {"type": "array", "default": [], "items": {"type": "string", "minLength": 1}},
+        "flow": {"type": "object"},
+        "featurecode": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 128},
+                "number": {"type": "string", "minLength": 1, "maxLength": 30},
+            },
+        },
+        "flags": {"type": "array", "items": _TEXT},
+        "ringback": {"type": "object", "properties": {"early": _TEXT, "transfer": _TEXT}},
+    },
+}
+WEEKDAYS = ["monday", "tuesday", "wednesday", "wensday", "thursday", "friday", "saturday"]
+TEMPORAL_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["cycle", "name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 128},
+        "cycle": {"type": "string", "enum": ["date", "daily", "weekly", "monthly", "yearly"]},
+        "interval": {"type": "integer", "minimum": 1, "default": 1},
+        "days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 31}},
+        "wdays": {"type": "array", "items": {"type": "string", "enum": [*WEEKDAYS, "sunday"]}},
+        "ordinal": {
+            "type": "string",
+            "enum": ["every", "first", "second", "third", "fourth", "fifth", "last"],
+        },
+        "month": {"type": "integer", "minimum": 1, "maximum": 12},
+        "start_date": {"type": "integer", "default": 62586115200},
+        "time_window_start": {"type": "integer", "minimum": 0, "maximum": 86400},
+        "time_window_stop": {"type": "integer", "minimum": 0, "maximum": 86400},
+        "enabled": {"type": "boolean"},
+        "flags": {"type": "array", "items": _TEXT},
+    },
+}
+
+
+def _modules(flow: Any, found: list[str]) -> list[str]:
+    """The modules a flow uses, each once, as the listing view walks it."""
+    if isinstance(flow, Mapping):
+        module = flow.get("module")
+        data = flow.get("data")
+        skipped = isinstance(data, Mapping) and data.get("skip_module") is True
+        if isinstance(module, str) and not skipped and module not in found:
+            found.append(module)
+        children = flow.get("children")
+        if isinstance(children, Mapping):
+            for child in children.values():
+                _modules(child, found)
+    return found
+
+
+def callflow_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "name": doc.get("name"),
+        "type": doc.get("type"),
+        "numbers": doc.get("numbers"),
+        "patterns": doc.get("patterns"),
+        "featurecode": doc.get("featurecode") or False,
+        "owner_id": doc.get("owner_id"),
+        "group_id": doc.get("group_id"),
+        "modules": _modules(doc.get("flow"), []),
+        "flags": doc.get("flags") or [],
+    }
+
+
+def temporal_rule_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "name": doc.get("name"),
+        "type": doc.get("type"),
+        "flags": doc.get("flags") or [],
+    }
+
+
+def _check_callflow(
+    service: DocumentService, account_id: str | None, doc_id: str | None, data: dict[str, Any]
+) -> None:
+    """cb_callflows: at least one number or pattern; the flow valid as a callflow node; no
+    number or pattern another callflow of the account already has."""
+    problems: ErrorMap = {}
+    if not data.get("numbers") and not data.get("patterns"):
+        message = "Callflows must be assigned at least one number or pattern"
+        problems["numbers"] = {"required": {"message": message}}
+    if isinstance(data.get("flow"), dict):
+        verdict = validate_flow(data["flow"])
+        for path, error in verdict.errors.items():
+            problems[f"flow.{path}" if path else "flow"] = error
+        if verdict.valid:
+            data["flow"] = verdict.flow  # with the modules' defaults, as KAZOO stores them
+    for key, word in (("numbers", "Number"), ("patterns", "Pattern")):
+        taken = _taken(service, account_id, doc_id, key)
+        for value in data.get(key) or []:
+            if value in taken:
+                other_id, other_name = taken[value]
+                message = f"{word} {value} exists in callflow {other_id} {other_name}".rstrip()
+                problems.setdefault(key, {})["unique"] = {"message": message, "cause": value}
+    if problems:
+        raise errors.validation_error(problems)
+
+
+def _taken(
+    service: DocumentService, account_id: str | None, doc_id: str | None, key: str
+) -> dict[str, tuple[str, str]]:
+    """The numbers (or patterns) the account's other live callflows have, with who has them."""
+    page = service.list(account_id, {"paginate": "false"})
+    taken: dict[str, tuple[str, str]] = {}
+    for item in page.items:
+        if item["id"] != doc_id:
+            for value in item.get(key) or []:
+                taken[value] = (item["id"], str(item.get("name") or ""))
+    return taken
+
+
+CALLFLOW_KIND = DocKind(
+    CALLFLOWS, "callflow", SchemaValidator(CALLFLOW_SCHEMA), callflow_summary, _check_callflow
+)
+TEMPORAL_RULE_KIND = DocKind(
+    TEMPORAL_RULES,
+    "temporal_rule",
+    SchemaValidator(TEMPORAL_RULE_SCHEMA),
+    temporal_rule_summary,
+)
