@@ -455,14 +455,14 @@ class KazooClient:
         )
         return Revisioned(body.get("data") or {}, body.get("revision"))
 
-    async def callflows(self, account_id: str) -> dict[str, dict[str, Any]]:
-        """The account's callflows, whole (a listing has no `flow`), by id: what a simulation
-        walks, and dials a number among."""
+    async def whole_documents(self, account_id: str, module: str) -> dict[str, dict[str, Any]]:
+        """The account's `module` documents, whole (a listing has only summaries), by id:
+        the callflows and temporal rules a simulation walks and dials a number among."""
         found: dict[str, dict[str, Any]] = {}
-        for item in await self.list_documents(account_id, "callflows"):
+        for item in await self.list_documents(account_id, module):
             doc_id = str(item.get("id", ""))
             if doc_id:
-                found[doc_id] = (await self.get_document(account_id, "callflows", doc_id)).data
+                found[doc_id] = (await self.get_document(account_id, module, doc_id)).data
         return found
 
     # -- functions --------------------------------------------------------------------------------

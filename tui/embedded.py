@@ -103,12 +103,26 @@ async def seed_samples(client: KazooClient, account_id: str) -> int:
 
 
 async def seed_sample_callflows(client: KazooClient, account_id: str) -> int:
-    """Copy the sample callflows the account does not have yet (by name), with their ids
+    """Copy the sample callflows and temporal rules the account does not have yet (by name),
+    with their ids
     where free (they refer to each other by id); returns how many. A sample whose number the
     account already routes elsewhere is left out (KAZOO refuses two callflows one number).
     Only for the embedded backend's own account: on a real KAZOO they would route numbers."""
-    have = {item.get("name") for item in await client.list_documents(account_id, "callflows")}
+    from backend.callflow.sources import Documents
+
+    rules = {item.get("name") for item in await client.list_documents(account_id, "temporal_rules")}
     made = 0
+    for rule_id, rule in Documents.samples().temporal_rules.items():
+        if rule.get("name") not in rules:
+            fields = {key: value for key, value in rule.items() if key != "id"}
+            try:
+                await client.create_document(
+                    account_id, "temporal_rules", {"id": rule_id, **fields}
+                )
+            except ApiError:
+                continue
+            made += 1
+    have = {item.get("name") for item in await client.list_documents(account_id, "callflows")}
     for stem, callflow in sample_callflows().items():
         if callflow.get("name") in have:
             continue

@@ -21,11 +21,13 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.callflow.continuations import MODULES, dead_branches
 from backend.callflow.evaluate import Evaluation, evaluate
 from backend.callflow.sources import Documents, FunctionDoc, FunctionSource
+from backend.callflow.temporal import RuleError, first_rule
 from backend.runtime import es5
 from backend.runtime.sandbox import Sandbox
 
@@ -275,6 +277,19 @@ class Environment:
     capture_group: str | None = None  # what the dialled number's pattern captured
     # Function runs by id: the call is the same on every path, so is each function's result.
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        """The call's moment: its `kfn.now` (the test clock), else the real time."""
+        meta = self.call.get("kfn")
+        stamp = meta.get("now") if isinstance(meta, Mapping) else None
+        if isinstance(stamp, str):
+            try:
+                moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is not None:
+                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return datetime.now(UTC)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -591,13 +606,23 @@ class _Walk:
         return self._go(node, where, module, data, "_", _joined(note, f"{tried}: out of retries"))
 
     def _temporal_route(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
-        rules = [k for k in _mapping(node.get("children")) if k != "_"]
-        chosen = self.choices.decide(where, [*rules, "_"], "_")
-        note = (
-            "temporal rules are not evaluated yet: scenario.choose picks the rule"
-            if chosen == "_"
-            else f"rule {chosen}"
-        )
+        """cf_temporal_route: the first rule (data.rules, then the children's keys) that holds
+        at the call's time (`kfn.now`) in the route's time zone; none: `_`."""
+        children = [k for k in _mapping(node.get("children")) if k != "_"]
+        listed = data.get("rules")
+        rule_ids = [str(r) for r in listed] if isinstance(listed, list) else []
+        rule_ids += [k for k in children if k not in rule_ids]
+        zone = data.get("timezone")
+        zone = None if zone in (None, "", "inherit") else str(zone)  # inherit: the account's
+        try:
+            found, notes = first_rule(
+                rule_ids, self.env.documents.temporal_rules, self.env.now(), zone
+            )
+        except RuleError as exc:  # KAZOO's module crashes: cf_exe continues to `_`
+            return self._go(node, where, module, data, "_", f"{exc}: KAZOO's module fails, '_'")
+        computed = found or "_"
+        chosen = self.choices.decide(where, [*children, "_"], computed)
+        note = "; ".join(notes) or "no rules"
         return self._go(node, where, module, data, chosen, note)
 
     def _check_cid(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:

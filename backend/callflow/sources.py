@@ -88,18 +88,26 @@ class Documents:
 
     callflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)
+    temporal_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_directory(cls, directory: Path) -> Documents:
-        """`*.json` documents: a callflow has `flow`, anything else with an `id` or a stem is
-        taken as a menu. The id is the document's `id`, else the file's stem."""
+        """`*.json` documents: a callflow has `flow`, a temporal rule has `cycle`, anything
+        else is taken as a menu. The id is the document's `id`, else the file's stem."""
         docs = cls()
         for path in sorted(directory.glob("*.json")):
             doc = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(doc, dict):
                 continue
             doc_id = str(doc.get("id") or path.stem)
-            (docs.callflows if "flow" in doc else docs.menus)[doc_id] = doc
+            kind = (
+                docs.callflows
+                if "flow" in doc
+                else docs.temporal_rules
+                if "cycle" in doc
+                else docs.menus
+            )
+            kind[doc_id] = doc
         return docs
 
     @classmethod

@@ -967,9 +967,14 @@ class MainScreen(Screen[None]):
         from backend.callflow.simulate import Documents
 
         try:
-            server = await self.api(lambda: self.client.callflows(self.account_id))
-        except ApiError:
-            server = {}  # a server without callflows, or no access to them: the samples only
+            server = await self.api(
+                lambda: self.client.whole_documents(self.account_id, "callflows")
+            )
+            rules = await self.api(
+                lambda: self.client.whole_documents(self.account_id, "temporal_rules")
+            )
+        except ApiError:  # a server without them, or no access to them: the samples only
+            server, rules = {}, {}
         samples = Documents.samples()
         view = self.callflow_view
         shown = {doc.get("name") for doc in view.callflows.values()}  # samples seeded here too
@@ -981,7 +986,11 @@ class MainScreen(Screen[None]):
         if not named.keys() <= view.callflows.keys():
             view.set_callflows({**view.callflows, **named})
             view.choose(selected)
-        return Documents(callflows={**samples.callflows, **server}, menus=samples.menus)
+        return Documents(
+            callflows={**samples.callflows, **server},
+            menus=samples.menus,
+            temporal_rules={**samples.temporal_rules, **rules},
+        )
 
     @work(thread=True, exclusive=True, group="run")
     def simulate_callflow(
