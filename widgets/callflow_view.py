@@ -1,17 +1,22 @@
-"""Callflow mode: pick a callflow, run the simulation, walk the executed path step by step."""
+"""Callflow mode: pick (or dial) a callflow, run the simulation, walk the executed path step by
+step, or list every path through it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import OptionList, Select, Static
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from widgets.inline_input import InlineBindingsInput
 from widgets.result_view import json_syntax
 
 OUTCOME_STYLES = {
@@ -35,9 +40,26 @@ on its branch stack ("resumed: ..."); hangup and hand-offs end everything.
 Functions come from the server; the one in the editor runs with your unsaved
 edits.
 
-- Pick a callflow, then **ctrl+r** / **F5**.
+- Pick a callflow, then **ctrl+r** / **F5**; or type a number in *dial* and press
+  **enter**: the callflow is found as KAZOO finds it (exact numbers, then patterns).
 - **Up/down** walks the path; the step's detail shows below it.
+- **a** (in the path) lists every path through the callflow, each with the scenario
+  that reproduces it, and the dead branches KAZOO can never take.
 """
+
+    BINDINGS = [
+        Binding("a", "all_paths", "All paths", id="callflow.all_paths"),
+    ]
+
+    class Dial(Message):
+        """Walk the callflow that answers `number`."""
+
+        def __init__(self, number: str) -> None:
+            super().__init__()
+            self.number = number
+
+    class AllPathsRequested(Message):
+        """Enumerate every path through the picked callflow."""
 
     def __init__(
         self, callflows: dict[str, dict[str, Any]] | None = None, **kwargs: object
@@ -45,12 +67,15 @@ edits.
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.callflows: dict[str, dict[str, Any]] = dict(callflows or {})
         self.steps: list[dict[str, Any]] = []
+        self.paths: list[dict[str, Any]] = []
         self.shown_step: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Select[str](
-            [], prompt="callflow", allow_blank=True, compact=True, id="callflow-picker"
-        )
+        with Horizontal(id="callflow-pick"):
+            yield Select[str](
+                [], prompt="callflow", allow_blank=True, compact=True, id="callflow-picker"
+            )
+            yield InlineBindingsInput(placeholder="dial…", compact=True, id="callflow-dial")
         yield OptionList(id="callflow-steps")
         yield Static("", id="callflow-detail")
 
@@ -77,6 +102,7 @@ edits.
 
     def show_simulation(self, result: dict[str, Any]) -> None:
         self.steps = list(result.get("steps") or [])
+        self.paths = []
         steps = self.query_one("#callflow-steps", OptionList)
         steps.clear_options()
         for index, step in enumerate(self.steps):
@@ -119,8 +145,58 @@ edits.
                 parts.append(Text(f"console.{entry['level']}: {entry['text']}", style="cyan"))
         self.query_one("#callflow-detail", Static).update(Group(*parts))
 
+    @on(Input.Submitted, "#callflow-dial")
+    def _dialled(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(self.Dial(event.value.strip()))
+
+    def action_all_paths(self) -> None:
+        self.post_message(self.AllPathsRequested())
+
+    def show_paths(self, found: dict[str, Any]) -> None:
+        """Every path, one line each (module[child] → ...); its steps and scenario below."""
+        self.paths = list(found.get("paths") or [])
+        self.steps = []
+        steps = self.query_one("#callflow-steps", OptionList)
+        steps.clear_options()
+        for index, path in enumerate(self.paths):
+            route = " → ".join(
+                step["module"]
+                + (f"[{step['child']}]" if step.get("child") not in (None, "_") else "")
+                for step in path["steps"]
+            )
+            steps.add_option(
+                Option(Text.assemble((f"{index + 1:>2} ", "dim"), route), id=f"path-{index}")
+            )
+        bound = "" if found.get("complete", True) else " (more exist: stopped at the bound)"
+        steps.add_option(
+            Option(Text(f"■ {len(self.paths)} path(s){bound}", style="italic"), disabled=True)
+        )
+        for dead in found.get("dead_branches") or []:
+            steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
+        if self.paths:
+            steps.highlighted = 0
+            self._path_detail(0)
+
+    def _path_detail(self, index: int) -> None:
+        path = self.paths[index]
+        parts: list[Any] = [
+            Text.assemble(("scenario ", "dim"), json.dumps(path.get("scenario") or {})),
+            Text(path.get("ended", ""), style="italic"),
+        ]
+        for step in path["steps"]:
+            child = f" ▸ {step['child']}" if step.get("child") else ""
+            parts.append(Text.assemble((f"{step['module']}{child} ", "bold"),
+                                       (step.get("note", ""), OUTCOME_STYLES.get(step["outcome"], ""))))  # fmt: skip
+        self.query_one("#callflow-detail", Static).update(Group(*parts))
+
     @on(OptionList.OptionHighlighted, "#callflow-steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        if event.option.id is not None:
+        if event.option.id is None:
+            return
+        if event.option.id.startswith("path-"):
+            self._path_detail(int(event.option.id.removeprefix("path-")))
+        else:
             self._detail(int(event.option.id))

@@ -278,6 +278,25 @@ async def test_the_scenario_beside_the_call_changes_the_path(harness: Harness) -
         )
 
 
+async def test_dial_a_number_then_list_every_path(harness: Harness) -> None:
+    async with harness.app().run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one(CallEditor).choose("sample:known_caller")
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        dial = view.query_one("#callflow-dial")
+        dial.focus()
+        await pilot.press(*"2101", "enter")  # the sales callflow, found by its number
+        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        assert [step["module"] for step in view.steps] == ["ring_group"]
+        view.choose("support")
+        view.query_one("#callflow-steps").focus()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen.last_paths is not None, what="every path")
+        assert len(view.paths) == 8 and view.paths[0]["scenario"] == {}
+        assert {"digits": ["2"]} in [p["scenario"] for p in view.paths]
+
+
 async def test_unsaved_edits_survive_a_restart(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)

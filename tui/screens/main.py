@@ -138,6 +138,11 @@ class MainScreen(Screen[None]):
             super().__init__()
             self.simulation = simulation
 
+    class PathsDone(Message):
+        def __init__(self, paths: dict[str, Any]) -> None:
+            super().__init__()
+            self.paths = paths
+
     def __init__(
         self,
         client: KazooClient,
@@ -168,6 +173,7 @@ class MainScreen(Screen[None]):
         self.checked_text: str | None = None
         self.last_evaluation: Evaluation | None = None
         self.last_simulation: Simulation | None = None
+        self.last_paths: dict[str, Any] | None = None
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -917,17 +923,40 @@ class MainScreen(Screen[None]):
             self.notify("Run cancelled")
 
     @work(exclusive=True, group="simulate")
-    async def start_simulation(self) -> None:
+    async def start_simulation(self, number: str | None = None, every_path: bool = False) -> None:
+        """Walk the picked callflow (or the one that answers `number`) for the test call, or
+        enumerate every path through it."""
         view = self.callflow_view
         call_editor = self.call_editor
         name = view.selected
-        if name is None or name not in view.callflows:
-            self.notify("Pick a callflow first", severity="warning")
+        if number is None and (name is None or name not in view.callflows):
+            self.notify("Pick a callflow first, or dial a number", severity="warning")
             return
-        if call_editor.payload is None:
+        payload = call_editor.payload
+        if payload is None:
             self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
             return
-        self._begin_run(f"callflow {name}")
+        self._begin_run(f"dialling {number}" if number else f"callflow {name}")
+        source = await self._function_source()
+        if source is None:
+            return
+        documents = await self._callflow_documents(name or "")
+        capture: str | None = None
+        if number is not None:
+            found = documents.lookup(number)
+            if found is None:
+                self._end_run()
+                self.notify(f"No callflow answers {number}", severity="warning")
+                return
+            _doc_id, callflow, capture = found
+        else:
+            assert name is not None
+            callflow = view.callflows[name]
+        self.simulate_callflow(callflow, payload, source, documents, capture, every_path)
+
+    async def _function_source(self) -> MappingSource | None:
+        """The account's functions as a walk runs them; the one in the editor as it is there,
+        saved or not. None (after saying why) when the server cannot list them."""
         try:
             items = await self.api(
                 lambda: self.client.list_functions(self.account_id, page_size=1000)
@@ -936,7 +965,7 @@ class MainScreen(Screen[None]):
             self._end_run()
             self.result_view.show_message(str(exc), "red")
             self.notify(str(exc), severity="error", timeout=10)
-            return
+            return None
         from backend.callflow.simulate import FunctionDoc, MappingSource
 
         docs = {
@@ -951,15 +980,17 @@ class MainScreen(Screen[None]):
             if item.get("id")
         }
         if self.current is not None and self.current.id in docs:
-            # The function being edited runs as it is in the editor, saved or not.
             old = docs[self.current.id]
             docs[self.current.id] = FunctionDoc(
                 old.id, self.editor.text, old.name, old.enabled, account_id=old.account_id
             )
-        documents = await self._callflow_documents(name)
-        self.simulate_callflow(
-            view.callflows[name], call_editor.payload, MappingSource(docs), documents
-        )
+        return MappingSource(docs)
+
+    def on_callflow_view_dial(self, event: CallflowView.Dial) -> None:
+        self.start_simulation(number=event.number)
+
+    def on_callflow_view_all_paths_requested(self, event: CallflowView.AllPathsRequested) -> None:
+        self.start_simulation(every_path=True)
 
     async def _callflow_documents(self, selected: str) -> Documents:
         """What callflow nodes and hunting menus find: the account's own callflows (so a
@@ -999,18 +1030,30 @@ class MainScreen(Screen[None]):
         payload: dict[str, Any],
         source: MappingSource,
         documents: Documents,
+        capture: str | None = None,
+        every_path: bool = False,
     ) -> None:
+        from backend.callflow.execute import Environment, all_paths
         from backend.callflow.simulate import ScenarioError, simulate
         from backend.runtime.checker import shared_checker
 
+        check = shared_checker().check
         try:
+            if every_path:
+                env = Environment(
+                    payload, source, documents, self.account_id, check=check,
+                    capture_group=capture,
+                )  # fmt: skip
+                self.post_message(self.PathsDone(all_paths(callflow, env).to_json()))
+                return
             simulation = simulate(
                 callflow,
                 payload,
                 source,
                 documents=documents,
                 account_id=self.account_id,
-                check=shared_checker().check,
+                check=check,
+                capture_group=capture,
             )
         except ScenarioError as exc:
             self.app.call_from_thread(self._end_run)
@@ -1026,6 +1069,13 @@ class MainScreen(Screen[None]):
         self.last_simulation = event.simulation
         self.result_view.show_message("See the Callflow tab for the simulated path.")
         self.callflow_view.show_simulation(event.simulation.to_json())
+
+    @on(PathsDone)
+    def _explored(self, event: PathsDone) -> None:
+        self._end_run()
+        self.last_paths = event.paths
+        self.result_view.show_message("See the Callflow tab: every path, with its scenario.")
+        self.callflow_view.show_paths(event.paths)
 
     @work(exclusive=True, group="write")
     async def import_samples(self) -> None:
