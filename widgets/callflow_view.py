@@ -123,8 +123,7 @@ edits.
                 disabled=True,
             )
         )
-        for dead in result.get("dead_branches") or []:
-            steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
+        _list_dead_branches(steps, result)
         if self.steps:
             steps.highlighted = 0
             self._detail(0)
@@ -173,8 +172,7 @@ edits.
         steps.add_option(
             Option(Text(f"■ {len(self.paths)} path(s){bound}", style="italic"), disabled=True)
         )
-        for dead in found.get("dead_branches") or []:
-            steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
+        _list_dead_branches(steps, found)
         if self.paths:
             steps.highlighted = 0
             self._path_detail(0)
@@ -200,3 +198,8 @@ edits.
             self._path_detail(int(event.option.id.removeprefix("path-")))
         else:
             self._detail(int(event.option.id))
+
+
+def _list_dead_branches(steps: OptionList, result: dict[str, Any]) -> None:
+    for dead in result.get("dead_branches") or []:
+        steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
