@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend import errors
-from backend.callflow.validate import validate_flow
 from backend.functions import DocKind, DocumentService
 from backend.schema import ErrorMap, SchemaValidator
 
@@ -111,6 +110,9 @@ def _check_callflow(
 ) -> None:
     """cb_callflows: at least one number or pattern; the flow valid as a callflow node; no
     number or pattern another callflow of the account already has."""
+    # Imported here: jsonschema and the compiled validators stay out of the app's start-up.
+    from backend.callflow.validate import validate_flow
+
     problems: ErrorMap = {}
     if not data.get("numbers") and not data.get("patterns"):
         message = "Callflows must be assigned at least one number or pattern"

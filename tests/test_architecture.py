@@ -30,3 +30,15 @@ def test_styles_live_in_tcss_files() -> None:
         or "\n    CSS =" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_the_server_starts_without_the_schema_validators() -> None:
+    # jsonschema, fastjsonschema and esprima cost start-up time the app's first paint pays:
+    # they are imported on the first validation, not when the server module loads.
+    code = (
+        "import sys; import backend.api.server, tui.embedded; "
+        "print(sorted(m for m in ('jsonschema', 'fastjsonschema', 'esprima') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
