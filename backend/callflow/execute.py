@@ -640,8 +640,16 @@ class _Walk:
         return self._go(node, where, module, data, key, f"caller id {number or '(none)'}: {key}")
 
     def _cidlistmatch(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
-        key = self.choices.decide(where, ["match", "nomatch"], "nomatch")
-        note = "the lists are not here: nomatch unless scenario.choose says match"
+        """cf_cidlistmatch: the caller id number against the list's prefixes and patterns."""
+        number = str(self.env.call.get("Caller-ID-Number", ""))
+        list_id = str(data.get("id") or "")
+        matched = self.env.documents.list_matches(list_id, number)
+        if matched is None:
+            note = f"list {list_id or '?'} is not here: nomatch unless scenario.choose says match"
+        else:
+            note = f"caller id {number or '(none)'} {'is' if matched else 'is not'} in the list"
+        computed = "match" if matched else "nomatch"
+        key = self.choices.decide(where, ["match", "nomatch"], computed)
         return self._go(node, where, module, data, key, note)
 
     def _branch_bnumber(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:

@@ -89,17 +89,24 @@ class Documents:
     callflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)
     temporal_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Each list's entries (KAZOO keeps them as list_entry documents with a list_id): the
+    # `entries` of a list document here.
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_directory(cls, directory: Path) -> Documents:
-        """`*.json` documents: a callflow has `flow`, a temporal rule has `cycle`, anything
-        else is taken as a menu. The id is the document's `id`, else the file's stem."""
+        """`*.json` documents: a callflow has `flow`, a temporal rule has `cycle`, a list has
+        `entries`, anything else is taken as a menu. The id is the document's `id`, else the
+        file's stem."""
         docs = cls()
         for path in sorted(directory.glob("*.json")):
             doc = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(doc, dict):
                 continue
             doc_id = str(doc.get("id") or path.stem)
+            if isinstance(doc.get("entries"), list):
+                docs.lists[doc_id] = [e for e in doc["entries"] if isinstance(e, dict)]
+                continue
             kind = (
                 docs.callflows
                 if "flow" in doc
@@ -113,6 +120,31 @@ class Documents:
     @classmethod
     def samples(cls) -> Documents:
         return cls.from_directory(samples_dir() / "callflows")
+
+    def list_matches(self, list_id: str, number: str) -> bool | None:
+        """cf_cidlistmatch: does `number` match the list (an entry's `number` or `prefix`
+        equal to a leading part of it with its `+` left out, so an entry written with a `+`
+        never matches, as in KAZOO; or an entry's `regexp` or `pattern` found in it)? None
+        when the list is not here."""
+        entries = self.lists.get(list_id)
+        if entries is None:
+            return None
+        digits = number.removeprefix("+")
+        prefixes = {digits[:length] for length in range(1, len(digits) + 1)}
+        for entry in entries:
+            key = entry.get("number") or entry.get("prefix")
+            if key is not None and str(key) in prefixes:
+                return True
+        for entry in entries:
+            pattern = entry.get("regexp") or entry.get("pattern")
+            if pattern is None:
+                continue
+            try:
+                if re.search(str(pattern), number):
+                    return True
+            except re.error:
+                return False  # KAZOO's re:run raises: the module crashes; treat as no match
+        return False
 
     def lookup(self, number: str) -> tuple[str, dict[str, Any], str | None] | None:
         """KAZOO's number lookup (cf_flow:lookup/2): an exact number, else the pattern with

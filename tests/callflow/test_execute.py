@@ -395,3 +395,22 @@ def test_all_paths_stops_at_its_bound() -> None:
         flow = node("fax_detect", {}, ON_FAX=flow, ON_VOICE=flow)
     found = all_paths({"flow": flow}, Environment({}, MappingSource({})), limit=100)
     assert len(found.paths) == 100 and not found.complete
+
+
+def test_cidlistmatch_checks_prefixes_and_patterns_of_the_list() -> None:
+    # KAZOO builds the keys from the caller id without its "+": an entry "+1310..." never
+    # matches it, "1415..." matches "+1415..." (cf_cidlistmatch:build_keys/1).
+    entries = [{"number": "14155550123"}, {"number": "+13105550100"}, {"prefix": "1212555"}]
+    docs = Documents(lists={"vip": [*entries, {"pattern": "^\\+44"}]})
+    flow = node("cidlistmatch", {"id": "vip"}, match=tts("vip"), nomatch=tts("other"))
+    for number, expected in (("+14155550123", "vip"), ("+12125550142", "vip"),
+                             ("+442071838750", "vip"), ("+13105550100", "other")):  # fmt: skip
+        sim = walk(flow, call={"Caller-ID-Number": number}, documents=docs)
+        assert said(sim) == [expected], number
+    unknown = walk(node("cidlistmatch", {"id": "nope"}, nomatch=tts("other")))
+    assert said(unknown) == ["other"] and "is not here" in unknown.steps[0].note
+
+
+def test_the_sample_vip_list_is_read_from_the_samples() -> None:
+    assert DOCS.list_matches("vip_numbers", "+14155550123") is True
+    assert DOCS.list_matches("vip_numbers", "+13105550100") is False
