@@ -108,6 +108,7 @@ edits.
         for index, step in enumerate(self.steps):
             label = Text.assemble(
                 (f"{index + 1:>2} ", "dim"),
+                ("│ " * len(step.get("stack") or []), "dim"),  # one bar per flow on the stack
                 (f"{step['module'] or '(none)'} ", "bold"),
                 (step["outcome"], OUTCOME_STYLES.get(step["outcome"], "")),
                 (f" ▸ {step['child']}" if step.get("child") else "", "bold"),
@@ -132,6 +133,8 @@ edits.
         self.shown_step = index
         step = self.steps[index]
         parts: list[Any] = [Text.assemble(("at ", "dim"), step["where"])]
+        for waiting in reversed(step.get("stack") or []):
+            parts.append(Text.assemble(("waits on KAZOO's branch stack: ", "dim"), waiting))
         if step.get("note"):
             parts.append(Text(step["note"], style=OUTCOME_STYLES.get(step["outcome"], "")))
         parts.append(json_syntax(step.get("data", {})))

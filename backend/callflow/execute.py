@@ -151,6 +151,8 @@ class Step:
     child: str | None = None  # the child key taken, if any
     function_id: str | None = None
     evaluation: Evaluation | None = None
+    # What waits on KAZOO's branch stack while this step runs, the next to resume last.
+    stack: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,6 +162,7 @@ class Step:
             "outcome": self.outcome,
             "note": self.note,
             "child": self.child,
+            "stack": list(self.stack),
             **({"function_id": self.function_id} if self.function_id else {}),
             **({"run": self.evaluation.to_json()} if self.evaluation else {}),
         }
@@ -344,6 +347,7 @@ class _Walk:
             note = f"{self.resumed_note}; {note}" if note else self.resumed_note
             self.resumed_note = ""
         step = Step(where, module, dict(data), outcome, note, child)
+        step.stack = [label for _node, label in self.stack]
         self.sim.steps.append(step)
         return step
 
@@ -528,13 +532,17 @@ class _Walk:
             nxt = self._go(node, where, module, data, "_", f"{reasons}; continue to '_'")
             self._attach(run, function_id)
             return nxt
-        branched = self._branch(node, where, run.flow, f"function {function_id}")
-        if branched is None:
-            step = self._step(where, module, data, "ended", self._budget_note())
-            step.function_id, step.evaluation = function_id, run
-            return self._end("branch limit reached")
         step = self._step(where, module, data, "branched", "branched into the returned flow")
         step.function_id, step.evaluation = function_id, run
+        return self._branch_or_end(step, node, where, run.flow, f"function {function_id}")
+
+    def _branch_or_end(self, step: Step, node: Node, where: str, flow: Node, into: str) -> Next:
+        """Branch after `step` is recorded (its stack is the one it ran with), or, with the
+        budget spent, make `step` the end of the walk."""
+        branched = self._branch(node, where, flow, into)
+        if branched is None:
+            step.outcome, step.note = "ended", self._budget_note()
+            return self._end("branch limit reached")
         return branched
 
     def _attach(self, run: Evaluation, function_id: str) -> None:
@@ -554,13 +562,10 @@ class _Walk:
         doc: Mapping[str, Any],
         why: str,
     ) -> Next:
-        flow = _mapping(doc.get("flow"))
-        branched = self._branch(node, where, flow, f"callflow {doc_id}")
-        if branched is None:
-            self._step(where, module, data, "ended", self._budget_note())
-            return self._end("branch limit reached")
-        self._step(where, module, data, "branched", why)
-        return branched
+        step = self._step(where, module, data, "branched", why)
+        return self._branch_or_end(
+            step, node, where, _mapping(doc.get("flow")), f"callflow {doc_id}"
+        )
 
     def _callflow(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         doc_id = str(data.get("id") or "")

@@ -91,6 +91,7 @@ def test_a_branch_pushes_the_wildcard_and_stop_resumes_it() -> None:
         ("tts", "stopped", None),
     ]
     assert sim.steps[2].note.startswith("resumed: flow ▸ _, kept on KAZOO's branch stack")
+    assert [step.stack for step in sim.steps] == [[], ["flow ▸ _"], []]
 
 
 def test_hard_stop_ignores_the_stack_response_does_not() -> None:
