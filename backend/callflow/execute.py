@@ -57,7 +57,6 @@ HANGUP_CODES = {
     "NORMAL_CIRCUIT_CONGESTION": "sip:503",
     "RECOVERY_ON_TIMER_EXPIRE": "sip:504",
     "ORIGINATOR_CANCEL": "sip:487",
-    "MEDIA_TIMEOUT": "sip:408",
 }
 FAILURE = "NO_ANSWER"  # the failure all-paths tries when no child names a cause
 
