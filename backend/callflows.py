@@ -123,11 +123,11 @@ def _check_callflow(
             problems[f"flow.{path}" if path else "flow"] = error
         if verdict.valid:
             data["flow"] = verdict.flow  # with the modules' defaults, as KAZOO stores them
+    taken = _taken(service, account_id, doc_id)
     for key, word in (("numbers", "Number"), ("patterns", "Pattern")):
-        taken = _taken(service, account_id, doc_id, key)
         for value in data.get(key) or []:
-            if value in taken:
-                other_id, other_name = taken[value]
+            if (key, value) in taken:
+                other_id, other_name = taken[key, value]
                 message = f"{word} {value} exists in callflow {other_id} {other_name}".rstrip()
                 problems.setdefault(key, {})["unique"] = {"message": message, "cause": value}
     if problems:
@@ -135,15 +135,16 @@ def _check_callflow(
 
 
 def _taken(
-    service: DocumentService, account_id: str | None, doc_id: str | None, key: str
-) -> dict[str, tuple[str, str]]:
-    """The numbers (or patterns) the account's other live callflows have, with who has them."""
-    page = service.list(account_id, {"paginate": "false"})
-    taken: dict[str, tuple[str, str]] = {}
-    for item in page.items:
+    service: DocumentService, account_id: str | None, doc_id: str | None
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """("numbers" or "patterns", value) -> (id, name) of the account's other live callflow
+    that has it: one listing for both checks."""
+    taken: dict[tuple[str, str], tuple[str, str]] = {}
+    for item in service.list(account_id, {"paginate": "false"}).items:
         if item["id"] != doc_id:
-            for value in item.get(key) or []:
-                taken[value] = (item["id"], str(item.get("name") or ""))
+            for key in ("numbers", "patterns"):
+                for value in item.get(key) or []:
+                    taken[key, value] = (item["id"], str(item.get("name") or ""))
     return taken
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backend.accounts import API_AUTH_SCHEMA, USER_AUTH_SCHEMA
@@ -132,11 +133,43 @@ CALLFLOW_REQUEST = {
 }
 
 
+def _document_item(
+    noun: str,
+    parameters: list[dict[str, Any]],
+    body: dict[str, Any],
+    patch: dict[str, Any],
+    ok: Callable[[str], dict[str, Any]],
+) -> dict[str, Any]:
+    """GET, POST, PATCH and DELETE of one document: the same for every module and scope."""
+    return {
+        "parameters": parameters,
+        "get": {"summary": f"Fetch {noun}", "responses": {"200": ok(noun), **READ_ERRORS}},
+        "post": {
+            "summary": f"Replace {noun} (kfn saves; KAZOO's functions do not)",
+            "requestBody": body,
+            "responses": {"200": ok("saved"), **WRITE_ERRORS},
+        },
+        "patch": {
+            "summary": f"Merge into {noun}; null removes a key",
+            "requestBody": patch,
+            "responses": {"200": ok("saved"), **WRITE_ERRORS},
+        },
+        "delete": {
+            "summary": f"Delete {noun}",
+            "responses": {"200": ok("deleted"), **WRITE_ERRORS},
+        },
+    }
+
+
 def _document_paths(module: str, schema: dict[str, Any], summary: str) -> dict[str, Any]:
     """The account-scoped collection and document paths of one document module."""
     body = _body(schema)
     patch = _body({"type": "object", "minProperties": 1, "properties": schema["properties"]})
     doc = _json(_envelope({"type": "object"}), summary)
+
+    def ok(description: str) -> dict[str, Any]:
+        return _json(_envelope({"type": "object"}), description)
+
     listing = _json(_envelope({"type": "array", "items": {"type": "object"}}), f"the {summary}s")
     return {
         f"/v2/accounts/{{account_id}}/{module}": {
@@ -146,15 +179,9 @@ def _document_paths(module: str, schema: dict[str, Any], summary: str) -> dict[s
             "put": {"summary": f"Create a {summary}", "requestBody": body,
                     "responses": {"201": doc, **WRITE_ERRORS}},
         },
-        f"/v2/accounts/{{account_id}}/{module}/{{document_id}}": {
-            "parameters": [ACCOUNT, DOCUMENT_ID, IF_MATCH],
-            "get": {"summary": f"Fetch a {summary}", "responses": {"200": doc, **READ_ERRORS}},
-            "post": {"summary": f"Replace a {summary}", "requestBody": body,
-                     "responses": {"200": doc, **WRITE_ERRORS}},
-            "patch": {"summary": f"Merge into a {summary}", "requestBody": patch,
-                      "responses": {"200": doc, **WRITE_ERRORS}},
-            "delete": {"summary": f"Delete a {summary}", "responses": {"200": doc, **WRITE_ERRORS}},
-        },
+        f"/v2/accounts/{{account_id}}/{module}/{{document_id}}": _document_item(
+            f"a {summary}", [ACCOUNT, DOCUMENT_ID, IF_MATCH], body, patch, ok
+        ),
     }  # fmt: skip
 
 
@@ -233,27 +260,9 @@ def openapi_document() -> dict[str, Any]:
                         "responses": {"200": _list_ok(), **ERRORS},
                     },
                 },
-                "/v2/accounts/{account_id}/functions/{function_id}": {
-                    "parameters": [ACCOUNT, FUNCTION_ID, IF_MATCH],
-                    "get": {
-                        "summary": "Fetch a function",
-                        "responses": {"200": _doc_ok("the function"), **READ_ERRORS},
-                    },
-                    "post": {
-                        "summary": "Replace a function (kfn saves; KAZOO does not)",
-                        "requestBody": BODY,
-                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
-                    },
-                    "patch": {
-                        "summary": "Merge into a function; null removes a key",
-                        "requestBody": PATCH_BODY,
-                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
-                    },
-                    "delete": {
-                        "summary": "Delete a function",
-                        "responses": {"200": _doc_ok("deleted"), **WRITE_ERRORS},
-                    },
-                },
+                "/v2/accounts/{account_id}/functions/{function_id}": _document_item(
+                    "a function", [ACCOUNT, FUNCTION_ID, IF_MATCH], BODY, PATCH_BODY, _doc_ok
+                ),
                 "/v2/accounts/{account_id}": {
                     "parameters": [ACCOUNT],
                     "get": {
@@ -308,27 +317,9 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                 },
-                "/v2/functions/{function_id}": {
-                    "parameters": [FUNCTION_ID, IF_MATCH],
-                    "get": {
-                        "summary": "Fetch any function (super admin)",
-                        "responses": {"200": _doc_ok("the function"), **READ_ERRORS},
-                    },
-                    "post": {
-                        "summary": "Replace any function (super admin)",
-                        "requestBody": BODY,
-                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
-                    },
-                    "patch": {
-                        "summary": "Merge into any function (super admin)",
-                        "requestBody": PATCH_BODY,
-                        "responses": {"200": _doc_ok("saved"), **WRITE_ERRORS},
-                    },
-                    "delete": {
-                        "summary": "Delete any function (super admin)",
-                        "responses": {"200": _doc_ok("deleted"), **WRITE_ERRORS},
-                    },
-                },
+                "/v2/functions/{function_id}": _document_item(
+                    "any function (super admin)", [FUNCTION_ID, IF_MATCH], BODY, PATCH_BODY, _doc_ok
+                ),
                 "/v2/api_auth": {
                     "put": {
                         "summary": "Token from an API key",

@@ -463,11 +463,16 @@ class _Walk:
     def _answer(self, node: Node) -> str:
         return self.choices.take("answer", self._failure_options(node), ANSWERED)
 
+    def _bridged(self, where: str, module: str, data: Mapping[str, Any], how: str) -> Next:
+        """A bridge that was answered: when it ends the module calls stop, which resumes
+        what the branch stack holds (the caller may still be on the line)."""
+        self._step(where, module, data, "stopped", f"{how}: the call is done")
+        return self._pop(f"{module}: answered; after the bridge KAZOO stops")
+
     def _bridge(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         outcome = self._answer(node)
         if outcome == ANSWERED:
-            self._step(where, module, data, "stopped", "answered and bridged: the call is done")
-            return self._pop(f"{module}: answered; after the bridge KAZOO stops")
+            return self._bridged(where, module, data, "answered and bridged")
         key = self._failure_child(node, outcome)
         return self._go(node, where, module, data, key or "_", f"{outcome}")
 
@@ -478,8 +483,7 @@ class _Walk:
             outcome = self._answer(node)
             if outcome == ANSWERED:
                 note = _joined(", ".join(tried) + " then" if tried else "", "answered")
-                self._step(where, module, data, "stopped", f"{note}: the call is done")
-                return self._pop("ring_group: answered; after the bridge KAZOO stops")
+                return self._bridged(where, module, data, note)
             key = self._failure_child(node, outcome)
             if key is not None:
                 return self._go(node, where, module, data, key, outcome)
@@ -488,15 +492,13 @@ class _Walk:
 
     def _page_group(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         if self.choices.take("answer", [ANSWERED, FAILURE], ANSWERED) == ANSWERED:
-            self._step(where, module, data, "stopped", "the page was answered: the call is done")
-            return self._pop("page_group: answered; KAZOO stops")
+            return self._bridged(where, module, data, "the page was answered")
         return self._go(node, where, module, data, "_", "nobody answered the page")
 
     def _resources(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         outcome = self._answer(node)
         if outcome == ANSWERED:
-            self._step(where, module, data, "stopped", "the carrier answered: the call is done")
-            return self._pop(f"{module}: answered; KAZOO stops")
+            return self._bridged(where, module, data, "the carrier answered")
         key = self._failure_child(node, outcome)
         if key is None:  # never `_`: the call ends with the cause
             self._step(where, module, data, "ended", f"{outcome}: no child for it, never '_'")

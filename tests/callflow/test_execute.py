@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend.callflow.continuations import MODULES, Kind
+from backend.callflow.continuations import MODULES
 from backend.callflow.execute import (
     MAX_BRANCHES,
     Environment,
@@ -174,10 +174,8 @@ def test_each_module_continues_as_kazoos_does(module: str) -> None:
     children = {"ON_VOICE": tts("voice"), "WILD": tts("wildcard")}
     sim = walk(node(module, data, **children), call={"Caller-ID-Number": "+1"})
     first = sim.steps[0]
-    if module in CONTINUES:
-        expected = ("continued", "match" if module == "check_cid" else "_")
-        if module == "check_cid":  # regex .* matches; no "match" child: continue to `_`
-            expected = ("continued", "_")
+    if module in CONTINUES:  # check_cid: ".*" matches, there is no "match" child: `_`
+        expected: tuple[str, str | None] = ("continued", "_")
     elif module in STOPS:
         expected = ("stopped", None)
     elif module in ENDS:
@@ -384,10 +382,17 @@ def test_dead_branches_are_flagged() -> None:
         WILD=node("resources", {}, WILD=tts("never either"), USER_BUSY=tts("fine")),
     )
     found = all_paths({"flow": flow}, Environment({}, MappingSource({})))
+    # conference hands the call away (no child at all); resources never fall to `_`.
     assert found.dead == ["flow: NO_ANSWER", "flow: _", "flow ▸ _: _"]
-    assert [key for key, kind in ((k, MODULES[k].kind) for k in ("conference",))] == [
-        "conference"
-    ] and MODULES["conference"].kind is Kind.HANDED_OFF
+    assert [p.path() for p in found.paths] == [[("conference", "ended", None)]]
+
+
+def test_a_temporal_rule_kazoo_cannot_evaluate_continues_to_the_wildcard() -> None:
+    docs = Documents(temporal_rules={"odd": {"name": "odd", "cycle": "monthly",
+                                             "wdays": ["monday", "friday"]}})  # fmt: skip
+    flow = node("temporal_route", {}, odd=tts("odd"), WILD=tts("wild"))
+    sim = walk(flow, documents=docs, call={"kfn": {"now": "2026-11-25T15:00:00Z"}})
+    assert said(sim) == ["wild"] and "KAZOO's module fails" in sim.steps[0].note
 
 
 def test_all_paths_stops_at_its_bound() -> None:

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from backend.runtime.sandbox import Limits
 from backend.samples import samples_dir
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
+from tui.embedded import seed_sample_callflows
 from tui.screens.conflict import ConflictScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.screens.help import HelpScreen
@@ -61,6 +62,8 @@ async def test_fresh_start_serves_the_api_and_lists_the_samples(harness: Harness
         by_id = {item["id"]: item["name"] for item in callflows.json()["data"]}
         assert by_id["5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e"] == "Sales"
         assert "Support menu (1 front desk, 2 sales)" in by_id.values()
+        # Seeding again adds nothing: the account has them all, by name.
+        assert await seed_sample_callflows(app.client, screen.account_id) == 0
         await pilot.press("ctrl+q")
     assert app.embedded.server is None  # quitting stopped the server
 
@@ -227,12 +230,21 @@ async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
         await wait_for(pilot, lambda: result.report is not None and result.report["valid"])
 
 
+async def callflow_tab(pilot: Pilot) -> tuple[MainScreen, CallflowView]:
+    """The main screen with the known caller's call and the Callflow tab open."""
+    screen = await ready(pilot)
+    screen.query_one(CallEditor).choose("sample:known_caller")
+    screen.test_pane.active = "callflow"
+    return screen, screen.query_one(CallflowView)
+
+
+def notified(pilot: Pilot, text: str) -> bool:
+    return any(text in n.message for n in pilot.app._notifications)
+
+
 async def test_callflow_mode_walks_the_path(harness: Harness) -> None:
     async with harness.app().run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        screen.query_one(CallEditor).choose("sample:known_caller")
-        screen.test_pane.active = "callflow"
-        view = screen.query_one(CallflowView)
+        _screen, view = await callflow_tab(pilot)
         view.choose("main_number")
         await pilot.press("f5")
         await wait_for(pilot, lambda: bool(view.steps), what="the simulation")
@@ -271,22 +283,17 @@ async def test_the_scenario_beside_the_call_changes_the_path(harness: Harness) -
         calls.text_area.text = json.dumps(bad)
         await wait_for(pilot, lambda: calls.payload == bad, what="the bad call")
         await pilot.press("f5")
-        await wait_for(
-            pilot,
-            lambda: any("MAYBE" in n.message for n in pilot.app._notifications),
-            what="the scenario error",
-        )
+        await wait_for(pilot, lambda: notified(pilot, "MAYBE"), what="the scenario error")
 
 
 async def test_dial_a_number_then_list_every_path(harness: Harness) -> None:
     async with harness.app().run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        screen.query_one(CallEditor).choose("sample:known_caller")
-        screen.test_pane.active = "callflow"
-        view = screen.query_one(CallflowView)
-        dial = view.query_one("#callflow-dial")
-        dial.focus()
-        await pilot.press(*"2101", "enter")  # the sales callflow, found by its number
+        screen, view = await callflow_tab(pilot)
+        view.query_one("#callflow-dial").focus()
+        await pilot.press(*"5550000", "enter")
+        await wait_for(pilot, lambda: notified(pilot, "No callflow answers 5550000"))
+        assert screen.last_simulation is None and screen.run_cancel is None
+        await pilot.press(*["backspace"] * 7, *"2101", "enter")  # sales, by its number
         await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
         assert [step["module"] for step in view.steps] == ["ring_group"]
         view.choose("support")
