@@ -40,8 +40,9 @@ on its branch stack ("resumed: ..."); hangup and hand-offs end everything.
 Functions come from the server; the one in the editor runs with your unsaved
 edits.
 
-- Pick a callflow, then **ctrl+r** / **F5**; or type a number in *dial* and press
-  **enter**: the callflow is found as KAZOO finds it (exact numbers, then patterns).
+- Pick a callflow, then **ctrl+r** / **F5**; or **tab** from the picker to *dial*, type
+  a number and press **enter**: the callflow is found as KAZOO finds it (exact numbers,
+  then patterns).
 - **Up/down** walks the path; the step's detail shows below it.
 - **a** (in the path) lists every path through the callflow, each with the scenario
   that reproduces it, and the dead branches KAZOO can never take.

@@ -296,6 +296,7 @@ async def test_dial_a_number_then_list_every_path(harness: Harness) -> None:
         await pilot.press(*["backspace"] * 7, *"2101", "enter")  # sales, by its number
         await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
         assert [step["module"] for step in view.steps] == ["ring_group"]
+        assert view.selected == "sales"  # the picker shows the dialled callflow
         view.choose("support")
         view.query_one("#callflow-steps").focus()
         await pilot.press("a")

@@ -949,6 +949,12 @@ class MainScreen(Screen[None]):
                 self.notify(f"No callflow answers {number}", severity="warning")
                 return
             _doc_id, callflow, capture = found
+            # The picker shows what is walked: the dialled callflow, when it lists it.
+            shown = [
+                k for k, doc in view.callflows.items() if doc.get("name") == callflow.get("name")
+            ]
+            if shown:
+                view.choose(shown[0])
         else:
             assert name is not None
             callflow = view.callflows[name]
