@@ -1,9 +1,11 @@
-"""Callflow and temporal rule documents: the two other kinds of account document the API serves,
-so a simulation walks the account's real callflows (docs/kazoo-compatibility.md §4b).
+"""The account documents a callflow walk reads besides functions: callflows, temporal rules,
+menus, match lists and their entries, served by the API so a simulation walks the account's real
+documents (docs/kazoo-compatibility.md §4b).
 
-Written from KAZOO's `callflows` and `temporal_rules` document schemas, `cb_callflows.erl`
-(`validate_request/2`, `validate_uniqueness/2`) and the `crossbar_listing` views of
-`core/kazoo_apps/priv/couchdb/account/callflows.json` and `temporal_rules.json`.
+Written from KAZOO's `callflows`, `temporal_rules`, `menus`, `lists` and `list_entries` document
+schemas, `cb_callflows.erl` (`validate_request/2`, `validate_uniqueness/2`), `cb_lists.erl` and
+the `crossbar_listing` views of `core/kazoo_apps/priv/couchdb/account/{callflows,temporal_rules,
+menus,lists}.json`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from backend.schema import ErrorMap, SchemaValidator
 
 CALLFLOWS = "callflows"
 TEMPORAL_RULES = "temporal_rules"
+RULE_SETS = "temporal_rules_sets"
+MENUS = "menus"
+LISTS = "lists"
+LIST_ENTRIES = "list_entries"  # served under /lists/{LIST_ID}/entries
 
 _TEXT = {"type": "string"}
 CALLFLOW_SCHEMA: dict[str, Any] = {
@@ -66,6 +72,82 @@ TEMPORAL_RULE_SCHEMA: dict[str, Any] = {
 }
 
 
+def _name(max_length: int = 128) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+_MEDIA_CHOICE = {
+    "oneOf": [{"type": "boolean"}, {"type": "string", "minLength": 3, "maxLength": 2048}]
+}
+# cf_menu reads retries, timeout, hunt and the rest from this document; the defaults are the
+# schema's, which crossbar stores (so a menu made through the API hunts, one cf_menu finds
+# without `hunt` does not: its own default is false).
+MENU_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": _name(),
+        "retries": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
+        "timeout": {"type": "integer", "minimum": 1, "maximum": 60000},
+        "interdigit_timeout": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "max_extension_length": {"type": "integer", "minimum": 1, "maximum": 6, "default": 4},
+        "hunt": {"type": "boolean", "default": True},
+        "hunt_allow": _name(256),
+        "hunt_deny": _name(256),
+        "record_pin": {"type": "string", "minLength": 3, "maxLength": 6},
+        "allow_record_from_offnet": {"type": "boolean", "default": False},
+        "suppress_media": {"type": "boolean", "default": False},
+        "media": {
+            "type": "object",
+            "default": {},
+            "properties": {
+                "greeting": {"type": "string", "minLength": 3, "maxLength": 2048},
+                "exit_media": _MEDIA_CHOICE,
+                "invalid_media": _MEDIA_CHOICE,
+                "transfer_media": _MEDIA_CHOICE,
+            },
+        },
+        "flags": {"type": "array", "items": _TEXT},
+    },
+}
+RULE_SET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": _name(),
+        "temporal_rules": {"type": "array", "minItems": 1, "items": _TEXT},
+        "flags": {"type": "array", "items": _TEXT},
+    },
+}
+LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": _name(), "description": _name(), "org": _TEXT},
+}
+# cf_cidlistmatch matches an entry's `number` (else `prefix`) as a leading part of the caller's
+# number, and its `regexp` (else `pattern`) anywhere in it (the lists/match_prefix_in_list and
+# lists/regexps_in_list views).
+LIST_ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["list_id"],
+    "properties": {
+        "list_id": _TEXT,
+        "number": _TEXT,
+        "prefix": _TEXT,
+        "pattern": _TEXT,
+        "regexp": _TEXT,
+        "name": _TEXT,
+        "displayname": _name(),
+        "firstname": _name(),
+        "lastname": _name(),
+        "type": _name(),
+        "capture_group_key": _TEXT,
+        "capture_group_length": {"type": "integer"},
+        "profile": {"type": "object", "default": {}},
+    },
+}
+
+
 def _modules(flow: Any, found: list[str]) -> list[str]:
     """The modules a flow uses, each once, as the listing view walks it."""
     if isinstance(flow, Mapping):
@@ -103,6 +185,46 @@ def temporal_rule_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]
         "type": doc.get("type"),
         "flags": doc.get("flags") or [],
     }
+
+
+def menu_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": doc_id, "name": doc.get("name"), "flags": doc.get("flags") or []}
+
+
+def rule_set_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "name": doc.get("name"),
+        "rules": doc.get("temporal_rules"),
+        "flags": doc.get("flags") or [],
+    }
+
+
+def list_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "name": doc.get("name"),
+        "description": doc.get("description"),
+        "list_type": doc.get("list_type"),
+    }
+
+
+ENTRY_FIELDS = (
+    "capture_group_key",
+    "capture_group_length",
+    "name",
+    "number",
+    "pattern",
+    "prefix",
+    "regexp",
+    "type",
+)
+
+
+def list_entry_summary(doc_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The lists/entries view's value, with the entry's id (KAZOO's view leaves it out, so a
+    client could not address an entry it listed: docs/kazoo-compatibility.md §8)."""
+    return {"id": doc_id, **{key: doc[key] for key in ENTRY_FIELDS if key in doc}}
 
 
 def _check_callflow(
@@ -156,4 +278,21 @@ TEMPORAL_RULE_KIND = DocKind(
     "temporal_rule",
     SchemaValidator(TEMPORAL_RULE_SCHEMA),
     temporal_rule_summary,
+)
+RULE_SET_KIND = DocKind(
+    RULE_SETS, "temporal_rule_set", SchemaValidator(RULE_SET_SCHEMA), rule_set_summary
+)
+MENU_KIND = DocKind(MENUS, "menu", SchemaValidator(MENU_SCHEMA), menu_summary)
+LIST_KIND = DocKind(LISTS, "list", SchemaValidator(LIST_SCHEMA), list_summary)
+LIST_ENTRY_KIND = DocKind(
+    LIST_ENTRIES, "list_entry", SchemaValidator(LIST_ENTRY_SCHEMA), list_entry_summary
+)
+# Every kind a callflow walk reads, by module name, as the API serves them.
+CALLFLOW_DOCUMENT_KINDS = (
+    CALLFLOW_KIND,
+    TEMPORAL_RULE_KIND,
+    RULE_SET_KIND,
+    MENU_KIND,
+    LIST_KIND,
+    LIST_ENTRY_KIND,
 )

@@ -465,6 +465,39 @@ class KazooClient:
                 found[doc_id] = (await self.get_document(account_id, module, doc_id)).data
         return found
 
+    async def list_entries(self, account_id: str, list_id: str) -> list[dict[str, Any]]:
+        """A match list's entries (cb_lists' /lists/{id}/entries), which cidlistmatch reads."""
+        quoted = httpx.URL(list_id).raw_path.decode()
+        return await self.list_documents(account_id, f"lists/{quoted}/entries")
+
+    async def create_list_entry(
+        self, account_id: str, list_id: str, entry: dict[str, Any]
+    ) -> Revisioned:
+        path = f"{self._documents(account_id, 'lists', list_id)}/entries"
+        body = await self.put_json(path, entry, f"add an entry to list {list_id}")
+        return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def walk_documents(self, account_id: str) -> dict[str, dict[str, Any]]:
+        """Everything a callflow walk reads besides functions, by module then id: callflows,
+        temporal rules and menus whole, and each match list's entries. A module the server
+        does not have, or this login may not read, is left empty: the walk then says what it
+        could not find."""
+        found: dict[str, dict[str, Any]] = {}
+        for module in ("callflows", "temporal_rules", "temporal_rules_sets", "menus"):
+            try:
+                found[module] = await self.whole_documents(account_id, module)
+            except ApiError:
+                found[module] = {}
+        found["lists"] = {}
+        try:
+            for item in await self.list_documents(account_id, "lists"):
+                list_id = str(item.get("id", ""))
+                if list_id:
+                    found["lists"][list_id] = await self.list_entries(account_id, list_id)
+        except ApiError:
+            pass  # a server without match lists: cidlistmatch says the list is not here
+        return found
+
     # -- functions --------------------------------------------------------------------------------
     async def list_functions(self, account_id: str, page_size: int = 50) -> list[dict[str, Any]]:
         """Every function summary of the account, following `next_start_key` page by page."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.aiohttp_transport import AiohttpTransport
 from backend.api.server import ApiServer, Backend, PortInUse, free_port
@@ -102,26 +103,44 @@ async def seed_samples(client: KazooClient, account_id: str) -> int:
     return made
 
 
+async def _seed_by_name(
+    client: KazooClient, account_id: str, module: str, docs: dict[str, dict[str, Any]]
+) -> list[str]:
+    """Create the `docs` (by id) the account has none of that name of, with their ids; returns
+    the ids made."""
+    have = {item.get("name") for item in await client.list_documents(account_id, module)}
+    made: list[str] = []
+    for doc_id, doc in docs.items():
+        if doc.get("name") in have:
+            continue
+        fields = {key: value for key, value in doc.items() if key not in ("id", "entries")}
+        try:
+            await client.create_document(account_id, module, {"id": doc_id, **fields})
+        except ApiError:
+            continue
+        made.append(doc_id)
+    return made
+
+
 async def seed_sample_callflows(client: KazooClient, account_id: str) -> int:
-    """Copy the sample callflows and temporal rules the account does not have yet (by name),
-    with their ids
+    """Copy the sample callflows and the documents they use (temporal rules, menus, match
+    lists with their entries) that the account does not have yet (by name), with their ids
     where free (they refer to each other by id); returns how many. A sample whose number the
     account already routes elsewhere is left out (KAZOO refuses two callflows one number).
     Only for the embedded backend's own account: on a real KAZOO they would route numbers."""
     from backend.callflow.sources import Documents
 
-    rules = {item.get("name") for item in await client.list_documents(account_id, "temporal_rules")}
-    made = 0
-    for rule_id, rule in Documents.samples().temporal_rules.items():
-        if rule.get("name") not in rules:
-            fields = {key: value for key, value in rule.items() if key != "id"}
+    samples = Documents.samples()
+    made = len(await _seed_by_name(client, account_id, "temporal_rules", samples.temporal_rules))
+    made += len(await _seed_by_name(client, account_id, "menus", samples.menus))
+    lists = {i: samples.list_documents.get(i, {"name": i}) for i in samples.lists}
+    for list_id in await _seed_by_name(client, account_id, "lists", lists):
+        for entry in samples.lists[list_id]:
             try:
-                await client.create_document(
-                    account_id, "temporal_rules", {"id": rule_id, **fields}
-                )
+                await client.create_list_entry(account_id, list_id, entry)
             except ApiError:
                 continue
-            made += 1
+        made += 1
     have = {item.get("name") for item in await client.list_documents(account_id, "callflows")}
     for stem, callflow in sample_callflows().items():
         if callflow.get("name") in have:

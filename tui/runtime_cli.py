@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:  # the runtime is imported on first use: `kfn --help` stays fast
     from backend.callflow.evaluate import Evaluation
     from backend.callflow.execute import AllPaths
+    from backend.callflow.references import Reference
     from backend.callflow.sources import Documents
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -240,6 +241,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"{result.branches} branch(es); {result.ended}")
         for dead in result.dead:
             print(f"dead branch: {dead}")
+        _print_references(result.references)
     failed = result.function_failed or result.ended == "branch limit reached"
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -280,3 +282,10 @@ def _print_all_paths(found: AllPaths, label: str) -> None:
         print(f"     scenario {json.dumps(path.scenario.to_json())}; {path.ended}")
     for dead in found.dead:
         print(f"dead branch: {dead} (KAZOO can never take it)")
+    _print_references(found.references)
+
+
+def _print_references(references: list[Reference]) -> None:
+    for reference in references:
+        if reference.found is not True:
+            print(f"uses {reference.kind} {reference.id} @ {reference.where}: {reference.note}")

@@ -1,5 +1,5 @@
-"""Callflow mode: pick (or dial) a callflow, run the simulation, walk the executed path step by
-step, or list every path through it."""
+"""Callflow mode: pick (or dial) a callflow, run the simulation, walk the executed path (a tree
+of the flows the call entered) step by step, or list every path through it."""
 
 from __future__ import annotations
 
@@ -13,19 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Select, Static
 
 from widgets.inline_input import InlineBindingsInput
+from widgets.path_tree import OUTCOME_STYLES, PathTree
 from widgets.result_view import json_syntax
-
-OUTCOME_STYLES = {
-    "branched": "bold green",
-    "continued": "yellow",
-    "stopped": "bold magenta",
-    "ended": "bold red",
-    "skipped": "dim",
-}
 
 
 class CallflowView(Vertical):
@@ -43,7 +35,12 @@ edits.
 - Pick a callflow, then **ctrl+r** / **F5**; or **tab** from the picker to *dial*, type
   a number and press **enter**: the callflow is found as KAZOO finds it (exact numbers,
   then patterns).
-- **Up/down** walks the path; the step's detail shows below it.
+- The path is a tree of the flows the call entered: a function's returned flow or a
+  callflow branched into hangs under the step that branched. A step marked **↩** was
+  resumed from KAZOO's branch stack: after a branched flow stops, KAZOO goes back to the
+  `_` of the node that branched (a function node's `_` too).
+- **Up/down** walks the path; the step's detail (its data, the branch stack, the function's
+  run) shows below it; **enter** folds a flow.
 - **a** (in the path) lists every path through the callflow, each with the scenario
   that reproduces it, and the dead branches KAZOO can never take.
 """
@@ -77,7 +74,7 @@ edits.
                 [], prompt="callflow", allow_blank=True, compact=True, id="callflow-picker"
             )
             yield InlineBindingsInput(placeholder="dial…", compact=True, id="callflow-dial")
-        yield OptionList(id="callflow-steps")
+        yield PathTree(id="callflow-steps")
         yield Static("", id="callflow-detail")
 
     def on_mount(self) -> None:
@@ -104,31 +101,9 @@ edits.
     def show_simulation(self, result: dict[str, Any]) -> None:
         self.steps = list(result.get("steps") or [])
         self.paths = []
-        steps = self.query_one("#callflow-steps", OptionList)
-        steps.clear_options()
-        for index, step in enumerate(self.steps):
-            label = Text.assemble(
-                (f"{index + 1:>2} ", "dim"),
-                ("│ " * len(step.get("stack") or []), "dim"),  # one bar per flow on the stack
-                (f"{step['module'] or '(none)'} ", "bold"),
-                (step["outcome"], OUTCOME_STYLES.get(step["outcome"], "")),
-                (f" ▸ {step['child']}" if step.get("child") else "", "bold"),
-                (f"  {step['where']}", "dim"),
-            )
-            steps.add_option(Option(label, id=str(index)))
-        steps.add_option(
-            Option(
-                Text(
-                    f"■ {result.get('ended', '')} · {result.get('branches', 0)} branch(es)",
-                    style="italic",
-                ),
-                disabled=True,
-            )
-        )
-        _list_dead_branches(steps, result)
-        if self.steps:
-            steps.highlighted = 0
-            self._detail(0)
+        name = self.selected or ""
+        title = str(self.callflows.get(name, {}).get("name") or name or "the callflow")
+        self.query_one(PathTree).show_walk(result, title)
 
     def _detail(self, index: int) -> None:
         self.shown_step = index
@@ -158,28 +133,10 @@ edits.
         self.post_message(self.AllPathsRequested())
 
     def show_paths(self, found: dict[str, Any]) -> None:
-        """Every path, one line each (module[child] → ...); its steps and scenario below."""
+        """Every path, one node each (module[child] → ...); its steps and scenario below."""
         self.paths = list(found.get("paths") or [])
         self.steps = []
-        steps = self.query_one("#callflow-steps", OptionList)
-        steps.clear_options()
-        for index, path in enumerate(self.paths):
-            route = " → ".join(
-                step["module"]
-                + (f"[{step['child']}]" if step.get("child") not in (None, "_") else "")
-                for step in path["steps"]
-            )
-            steps.add_option(
-                Option(Text.assemble((f"{index + 1:>2} ", "dim"), route), id=f"path-{index}")
-            )
-        bound = "" if found.get("complete", True) else " (more exist: stopped at the bound)"
-        steps.add_option(
-            Option(Text(f"■ {len(self.paths)} path(s){bound}", style="italic"), disabled=True)
-        )
-        _list_dead_branches(steps, found)
-        if self.paths:
-            steps.highlighted = 0
-            self._path_detail(0)
+        self.query_one(PathTree).show_paths(found)
 
     def _path_detail(self, index: int) -> None:
         path = self.paths[index]
@@ -193,17 +150,10 @@ edits.
                                        (step.get("note", ""), OUTCOME_STYLES.get(step["outcome"], ""))))  # fmt: skip
         self.query_one("#callflow-detail", Static).update(Group(*parts))
 
-    @on(OptionList.OptionHighlighted, "#callflow-steps")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(PathTree.Picked)
+    def _picked(self, event: PathTree.Picked) -> None:
         event.stop()
-        if event.option.id is None:
-            return
-        if event.option.id.startswith("path-"):
-            self._path_detail(int(event.option.id.removeprefix("path-")))
-        else:
-            self._detail(int(event.option.id))
-
-
-def _list_dead_branches(steps: OptionList, result: dict[str, Any]) -> None:
-    for dead in result.get("dead_branches") or []:
-        steps.add_option(Option(Text(f"dead branch: {dead}", style="dim red"), disabled=True))
+        if event.kind == "path" and event.index < len(self.paths):
+            self._path_detail(event.index)
+        elif event.kind == "step" and event.index < len(self.steps):
+            self._detail(event.index)

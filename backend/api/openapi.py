@@ -6,7 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.accounts import API_AUTH_SCHEMA, USER_AUTH_SCHEMA
-from backend.callflows import CALLFLOW_SCHEMA, TEMPORAL_RULE_SCHEMA
+from backend.callflows import (
+    CALLFLOW_SCHEMA,
+    LIST_ENTRY_SCHEMA,
+    LIST_SCHEMA,
+    MENU_SCHEMA,
+    RULE_SET_SCHEMA,
+    TEMPORAL_RULE_SCHEMA,
+)
 from backend.functions import FUNCTION_SCHEMA
 
 
@@ -39,15 +46,17 @@ FUNCTION = {"$ref": "#/components/schemas/Function"}
 SUMMARY = {"$ref": "#/components/schemas/FunctionSummary"}
 
 
-def _request(schema: dict[str, Any]) -> dict[str, Any]:
-    """A document schema as a request may send it: kfn drops keys sent as null (a default, if
-    any, applies), so every key that is not required may be null."""
+def _request(schema: dict[str, Any], deep: bool = False) -> dict[str, Any]:
+    """A document schema as a request may send it: kfn drops top-level keys sent as null (a
+    default, if any, applies), so every key that is not required may be null. `deep`: at any
+    depth, as a PATCH merge removes a nested key sent as null."""
     required = set(schema.get("required", []))
 
     def nullable(prop: dict[str, Any]) -> dict[str, Any]:
         # OpenAPI 3.0: an enum must list null itself for `nullable` to admit it.
-        enum = {"enum": [*prop["enum"], None]} if "enum" in prop else {}
-        return {**prop, **enum, "nullable": True}
+        enum = {"enum": [*prop["enum"], None]} if None not in prop.get("enum", [None]) else {}
+        inner = _request(prop, deep=True) if deep and "properties" in prop else prop
+        return {**inner, **enum, "nullable": True}
 
     return {
         **schema,
@@ -78,6 +87,7 @@ PATCH_BODY = _body(PATCH_FUNCTION)
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
 DOCUMENT_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 FUNCTION_ID = {"name": "function_id", "in": "path", "required": True, "schema": {"type": "string"}}
+LIST_ID = {"name": "list_id", "in": "path", "required": True, "schema": {"type": "string"}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
 # KAZOO reads its flags as text: "true" turns one on, any other value leaves it off.
 LIST_PARAMS = [
@@ -164,7 +174,8 @@ def _document_item(
 def _document_paths(module: str, schema: dict[str, Any], summary: str) -> dict[str, Any]:
     """The account-scoped collection and document paths of one document module."""
     body = _body(schema)
-    patch = _body({"type": "object", "minProperties": 1, "properties": schema["properties"]})
+    merged = _request(schema, deep=True)["properties"]
+    patch = _body({"type": "object", "minProperties": 1, "properties": merged})
     doc = _json(_envelope({"type": "object"}), summary)
 
     def ok(description: str) -> dict[str, Any]:
@@ -183,6 +194,25 @@ def _document_paths(module: str, schema: dict[str, Any], summary: str) -> dict[s
             f"a {summary}", [ACCOUNT, DOCUMENT_ID, IF_MATCH], body, patch, ok
         ),
     }  # fmt: skip
+
+
+def _entries_paths() -> dict[str, Any]:
+    """cb_lists' entries of one list: the path names the list, so the body need not."""
+    # PUT sets list_id from the path, whatever the body says.
+    properties = {k: v for k, v in LIST_ENTRY_SCHEMA["properties"].items() if k != "list_id"}
+    schema = _request({**LIST_ENTRY_SCHEMA, "required": [], "properties": properties})
+    paths = _document_paths("lists/{list_id}/entries", schema, "list entry")
+    listing = _json(_envelope({"type": "array", "items": {"type": "object"}}), "the entries")
+    collection = paths["/v2/accounts/{account_id}/lists/{list_id}/entries"]
+    collection["parameters"] = [ACCOUNT, LIST_ID]
+    collection["put"]["requestBody"]["required"] = False  # an entry may be empty, as in KAZOO
+    collection["delete"] = {"summary": "Delete every entry of the list",
+                            "responses": {"200": listing, **WRITE_ERRORS}}  # fmt: skip
+    item = paths["/v2/accounts/{account_id}/lists/{list_id}/entries/{document_id}"]
+    item["parameters"] = [ACCOUNT, LIST_ID, DOCUMENT_ID, IF_MATCH]
+    # Only PUT takes list_id from the path; a replacement must name it (cb_lists:validate_req).
+    item["post"]["requestBody"] = _body(_request(LIST_ENTRY_SCHEMA))
+    return paths
 
 
 def _with_operation_ids(paths: dict[str, Any]) -> dict[str, Any]:
@@ -350,6 +380,12 @@ def openapi_document() -> dict[str, Any]:
                 **_document_paths(
                     "temporal_rules", _request(TEMPORAL_RULE_SCHEMA), "temporal rule"
                 ),
+                **_document_paths(
+                    "temporal_rules_sets", _request(RULE_SET_SCHEMA), "temporal rule set"
+                ),
+                **_document_paths("menus", _request(MENU_SCHEMA), "menu"),
+                **_document_paths("lists", _request(LIST_SCHEMA), "match list"),
+                **_entries_paths(),
                 "/v2/openapi.json": {
                     "get": {
                         "summary": "This document",

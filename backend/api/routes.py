@@ -49,12 +49,18 @@ MODULES = (
     "functions",
     "callflows",
     "temporal_rules",
+    "temporal_rules_sets",
+    "menus",
+    "lists",
     "user_auth",
     "api_auth",
     "token_auth",
 )
 # The document modules, each served by a DocumentService; only functions exist account-less.
-DOCUMENT_MODULES = ("functions", "callflows", "temporal_rules")
+DOCUMENT_MODULES = (
+    *("functions", "callflows", "temporal_rules", "temporal_rules_sets", "menus", "lists"),
+)
+ENTRIES = "list_entries"  # the service of /lists/{LIST_ID}/entries[/{ENTRY_ID}]
 
 _api_auth_validator = SchemaValidator(API_AUTH_SCHEMA)
 _user_auth_validator = SchemaValidator(USER_AUTH_SCHEMA)
@@ -288,7 +294,11 @@ class ApiHandlers:
         if len(pairs) != 1:
             raise errors.not_found()
         module, params = pairs[0]
-        if module in self.documents and (account_id is not None or module == "functions"):
+        if (
+            module in DOCUMENT_MODULES
+            and module in self.documents
+            and (account_id is not None or module == "functions")
+        ):
             return self._documents_route(module, account_id, params)
         if account_id is None and not params:
             if module == "user_auth":
@@ -306,9 +316,17 @@ class ApiHandlers:
             return Route(module, [], account_id, ["GET", "PUT"], True, self.collection)
         if params == ["samples"] and module == "functions":
             return Route(module, params, account_id, ["GET"], account_id is not None, self.samples)
+        allowed = ["GET", "POST", "PATCH", "DELETE"]
         if len(params) == 1:
-            allowed = ["GET", "POST", "PATCH", "DELETE"]
             return Route(module, params, account_id, allowed, True, self.document)
+        if module == "lists" and params[1:2] == ["entries"] and ENTRIES in self.documents:
+            # cb_lists: a list's entries are documents of their own, keyed to it by list_id.
+            if len(params) == 2:
+                collection = ["GET", "PUT", "DELETE"]
+                return Route(ENTRIES, params[:1], account_id, collection, True, self.entries)
+            if len(params) == 3:
+                entry = [params[0], params[2]]
+                return Route(ENTRIES, entry, account_id, allowed, True, self.document)
         raise errors.not_found()
 
     # -- handlers ----------------------------------------------------------------------------------
@@ -355,7 +373,14 @@ class ApiHandlers:
             # docs/kazoo-compatibility.md §8.4: KAZOO's view is broken (503); kfn lists the language packs it runs.
             packs = [{"language_pack": pack, "engine": "quickjs"} for pack in LANGUAGE_PACKS]
             return env.success(ctx, request, packs)
-        page = self.documents[route.module].list(route.account_id, ctx.query)
+        return self._listing(call, self.documents[route.module], ctx.query)
+
+    def _listing(
+        self, call: Handling, service: DocumentService, query: Mapping[str, str]
+    ) -> web.Response:
+        """One page of a listing, with KAZOO's paging keys and an ETag of the page."""
+        request, ctx, route, _session = call
+        page = service.list(route.account_id, query)
         extra: dict[str, Any] = {}
         if page.page_size is not None:
             extra["page_size"] = page.page_size
@@ -375,6 +400,24 @@ class ApiHandlers:
             headers=headers,
         )
 
+    async def entries(self, call: Handling) -> web.Response:
+        """A list's entries: PUT adds one (its list_id the path's), GET lists them, DELETE
+        removes them all, as cb_lists does."""
+        request, ctx, route, _session = call
+        service = self.documents[ENTRIES]
+        list_id = route.params[0]
+        self.documents["lists"].load_matching(route.account_id, list_id, None)
+        if ctx.method == "PUT":
+            data = {**ctx.data, "list_id": list_id} if isinstance(ctx.data, dict) else ctx.data
+            doc_id, saved = service.create(route.account_id, data)
+            return env.success(
+                ctx, request, public_fields(saved, doc_id), status=201, revision=saved["_rev"]
+            )
+        if ctx.method == "DELETE":
+            deleted = self._delete_entries(route.account_id, list_id, soft=True)
+            return env.success(ctx, request, deleted)
+        return self._listing(call, service, {**ctx.query, "filter_list_id": list_id})
+
     async def samples(self, call: Handling) -> web.Response:
         request, ctx, _route, _session = call
         query = make_filter(ctx.query)
@@ -390,8 +433,10 @@ class ApiHandlers:
     async def document(self, call: Handling) -> web.Response:
         request, ctx, route, _session = call
         service = self.documents[route.module]
-        doc_id = route.params[0]
+        doc_id = route.params[-1]
         account_id = route.account_id
+        if route.module == ENTRIES:
+            self._check_entry(account_id, route.params[0], doc_id)
         if_match = request.headers.get("If-Match")
         if ctx.method == "GET":
             current = service.load_matching(account_id, doc_id, if_match)
@@ -413,9 +458,29 @@ class ApiHandlers:
         else:
             soft = str(ctx.req_value("should_soft_delete")).lower() != "false"
             deleted = service.delete(account_id, doc_id, soft=soft, if_match=if_match)
+            if route.module == "lists" and ENTRIES in self.documents:
+                self._delete_entries(account_id, doc_id, soft)
             data = {**public_fields(deleted, doc_id), "_read_only": {"deleted": True}}
             return env.success(ctx, request, data, revision=deleted["_rev"])
         return env.success(ctx, request, public_fields(saved, doc_id), revision=saved["_rev"])
+
+    def _check_entry(self, account_id: str | None, list_id: str, entry_id: str) -> None:
+        """The entry must belong to the list the path names: cb_lists loads it by id alone, so
+        any list id reached it (docs/kazoo-compatibility.md §8)."""
+        entry = self.documents[ENTRIES].load_matching(account_id, entry_id, None)
+        if entry.get("list_id") != list_id:
+            raise errors.bad_identifier(entry_id)
+
+    def _delete_entries(
+        self, account_id: str | None, list_id: str, soft: bool
+    ) -> list[dict[str, Any]]:
+        """Delete a list's entries (cb_lists does when it deletes the list); returns them."""
+        service = self.documents[ENTRIES]
+        listing = {"paginate": "false", "filter_list_id": list_id}
+        items = service.list(account_id, listing).items
+        for item in items:
+            service.delete(account_id, item["id"], soft=soft)
+        return items
 
     async def api_auth(self, call: Handling) -> web.Response:
         request, ctx, _route, _session = call

@@ -9,7 +9,7 @@ import asyncio
 import errno
 import logging
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -18,7 +18,7 @@ from aiohttp.http_exceptions import LineTooLong
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
 from backend.api.access_log import RedactingAccessLogger
 from backend.api.routes import ApiHandlers
-from backend.callflows import CALLFLOW_KIND, TEMPORAL_RULE_KIND
+from backend.callflows import CALLFLOW_DOCUMENT_KINDS
 from backend.functions import DocumentService, FunctionService
 from backend.paths import write_atomically
 from backend.store import DocumentStore
@@ -49,8 +49,8 @@ class Backend:
     accounts: AccountService
     functions: FunctionService
     created_local: NewAccount | None = None
-    callflows: DocumentService | None = None
-    temporal_rules: DocumentService | None = None
+    # The other account documents (callflows, temporal rules, menus, lists, list entries).
+    others: dict[str, DocumentService] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -59,23 +59,12 @@ class Backend:
         store = DocumentStore(data_dir, fsync=fsync)
         accounts = AccountService(store, token_ttl=token_ttl)
         created = accounts.ensure_local_account()
-        return cls(
-            store,
-            accounts,
-            FunctionService(store),
-            created,
-            DocumentService(store, CALLFLOW_KIND),
-            DocumentService(store, TEMPORAL_RULE_KIND),
-        )
+        others = {kind.table: DocumentService(store, kind) for kind in CALLFLOW_DOCUMENT_KINDS}
+        return cls(store, accounts, FunctionService(store), created, others)
 
     def documents(self) -> dict[str, DocumentService]:
         """The document services by module name, as the API routes them."""
-        found = {"functions": self.functions}
-        if self.callflows is not None:
-            found["callflows"] = self.callflows
-        if self.temporal_rules is not None:
-            found["temporal_rules"] = self.temporal_rules
-        return found
+        return {"functions": self.functions, **self.others}
 
     def close(self) -> None:
         self.store.close()

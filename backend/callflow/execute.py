@@ -26,6 +26,7 @@ from typing import Any
 
 from backend.callflow.continuations import MODULES, dead_branches
 from backend.callflow.evaluate import Evaluation, evaluate
+from backend.callflow.references import Reference, references
 from backend.callflow.sources import Documents, FunctionDoc, FunctionSource
 from backend.callflow.temporal import RuleError, first_rule
 from backend.runtime import es5
@@ -60,6 +61,7 @@ HANGUP_CODES = {
 }
 FAILURE = "NO_ANSWER"  # the failure all-paths tries when no child names a cause
 
+UNAVAILABLE = "unavailable"
 # Scenario keys: each a list consumed in order by the modules that need it (empty: defaults).
 SCENARIO_VALUES: dict[str, tuple[str, ...] | None] = {
     "answer": (ANSWERED, *HANGUP_CODES),  # user, device, groups, resources, offnet
@@ -69,6 +71,9 @@ SCENARIO_VALUES: dict[str, tuple[str, ...] | None] = {
     "park": ("parked", "unanswered"),  # park
     "queue": (ANSWERED, "timeout"),  # acdc_member
     "pivot": ("failed",),  # pivot (kfn's Pivot runtime is not simulated here)
+    # nomorobo: the score nomorobo's API answers, 0 to 1 (as text), or "unavailable" (no
+    # answer, an error, a body without a score).
+    "nomorobo": None,
 }
 SCENARIO_DEFAULTS = {
     "answer": ANSWERED,
@@ -78,6 +83,7 @@ SCENARIO_DEFAULTS = {
     "park": "parked",
     "queue": ANSWERED,
     "pivot": "failed",
+    "nomorobo": UNAVAILABLE,
 }
 DIGITS = re.compile(r"[0-9*#]+")
 
@@ -124,6 +130,11 @@ class Scenario:
                     )
                 if key == "digits" and item and not DIGITS.fullmatch(item):
                     raise ScenarioError(f"kfn.scenario.digits: {item!r} is not DTMF digits")
+                if key == "nomorobo" and _nomorobo_score(item) is None and item != UNAVAILABLE:
+                    raise ScenarioError(
+                        f"kfn.scenario.nomorobo: {item!r} is not a score from 0 to 1 "
+                        f"or {UNAVAILABLE!r}"
+                    )
             lists[key] = [str(item) for item in items]
         return cls(lists, choose)
 
@@ -174,6 +185,7 @@ class Simulation:
     ended: str = ""
     scenario: Scenario = field(default_factory=Scenario)
     dead: list[str] = field(default_factory=list)  # "where: key" of children never taken
+    references: list[Reference] = field(default_factory=list)  # each (kind, id) once
 
     @property
     def function_failed(self) -> bool:
@@ -189,6 +201,7 @@ class Simulation:
             "ended": self.ended,
             "scenario": self.scenario.to_json(),
             "dead_branches": self.dead,
+            "references": [reference.to_json() for reference in self.references],
             "steps": [step.to_json() for step in self.steps],
         }
 
@@ -395,6 +408,7 @@ class _Walk:
         module = str(node.get("module", ""))
         data = _mapping(node.get("data"))
         self._note_dead(node, module, where)
+        self._note_references(node, module, data, where)
         row = MODULES.get(module)
         if data.get("skip_module") is True or row is None:
             reason = "skip_module is set" if row is not None else f"KAZOO has no module {module!r}"
@@ -423,6 +437,16 @@ class _Walk:
 
     def _attempt(self, node: Node, key: str) -> bool:
         return self._child(node, key) is not None
+
+    def _note_references(
+        self, node: Node, module: str, data: Mapping[str, Any], where: str
+    ) -> None:
+        keys = list(_mapping(node.get("children")))
+        known = {(r.kind, r.id) for r in self.sim.references}
+        for reference in references(module, data, keys, where, self.env.documents):
+            if (reference.kind, reference.id) not in known:
+                known.add((reference.kind, reference.id))
+                self.sim.references.append(reference)
 
     def _note_dead(self, node: Node, module: str, where: str) -> None:
         children = _mapping(node.get("children"))
@@ -615,14 +639,12 @@ class _Walk:
         """cf_temporal_route: the first rule (data.rules, then the children's keys) that holds
         at the call's time (`kfn.now`) in the route's time zone; none: `_`."""
         children = [k for k in _mapping(node.get("children")) if k != "_"]
-        listed = data.get("rules")
-        rule_ids = [str(r) for r in listed] if isinstance(listed, list) else []
-        rule_ids += [k for k in children if k not in rule_ids]
+        routes = _temporal_routes(data, children, self.env.documents.rule_sets)
         zone = data.get("timezone")
         zone = None if zone in (None, "", "inherit") else str(zone)  # inherit: the account's
         try:
             found, notes = first_rule(
-                rule_ids, self.env.documents.temporal_rules, self.env.now(), zone
+                routes, self.env.documents.temporal_rules, self.env.now(), zone
             )
         except RuleError as exc:  # KAZOO's module crashes: cf_exe continues to `_`
             return self._go(node, where, module, data, "_", f"{exc}: KAZOO's module fails, '_'")
@@ -720,9 +742,32 @@ class _Walk:
         return self._go(node, where, module, data, key, "nobody picked the parked call up")
 
     def _nomorobo(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
-        scores = [k for k in _mapping(node.get("children")) if k.isdigit()]
-        key = self.choices.decide(where, scores, "_")
-        return self._go(node, where, module, data, key, "the nomorobo score is not looked up here")
+        """cf_nomorobo: the score (nomorobo's 0-1, times 10, truncated) picks the highest
+        integer child key not above it, else the lowest key; with no score, `_`, else `0`,
+        else stop."""
+        keys = sorted(
+            -1 if key == "_" else int(key)
+            for key in _mapping(node.get("children"))
+            if key == "_" or re.fullmatch(r"-?[0-9]+", key)
+        )
+        options = [f"{max(key, 0) / 10:g}" for key in keys]
+        answer = self.choices.take("nomorobo", options, UNAVAILABLE)
+        score = _nomorobo_score(answer)
+        if score is None:
+            if keys[:1] == [-1]:
+                return self._go(node, where, module, data, "_", "no nomorobo score: '_'")
+            if keys[:1] == [0]:
+                return self._go(node, where, module, data, "0", "no nomorobo score: '0'")
+            self._step(where, module, data, "stopped", "no nomorobo score and no '_' or '0'")
+            return self._pop("nomorobo: no score and no default child, KAZOO stops")
+        if not keys:  # nomorobo_branch/2 has no clause for no keys: the module crashes
+            return self._go(node, where, module, data, "_", "no children: KAZOO's module fails")
+        branch = keys[0]
+        for key in keys[1:]:
+            if key <= score:
+                branch = key
+        key_text = "_" if branch == -1 else str(branch)
+        return self._go(node, where, module, data, key_text, f"nomorobo score {score}")
 
     def _voicemail(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         outcome = self.choices.take("voicemail", ["left", "operator", "hangup"], "left")
@@ -735,6 +780,40 @@ class _Walk:
     def _pivot(self, node: Node, where: str, module: str, data: Mapping[str, Any]) -> Next:
         self.choices.take("pivot", ["failed"], "failed")
         return self._go(node, where, module, data, "_", "pivot is not called here: as failed, '_'")
+
+
+def _temporal_routes(
+    data: Mapping[str, Any], children: list[str], rule_sets: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str]]:
+    """cf_temporal_route:get_temporal_route/2's routes, (rule id, child key): data.rules, then
+    the children's keys, then data.rule_set's rules (child "rule_set"); then each route named
+    by a rule set becomes that set's rules, leading to the same child."""
+
+    def members(set_id: str) -> list[str]:
+        listed = (rule_sets.get(set_id) or {}).get("temporal_rules")
+        return [str(r) for r in listed] if isinstance(listed, list) else []
+
+    listed = data.get("rules")
+    routes = [(str(r), str(r)) for r in listed] if isinstance(listed, list) else []
+    routes += [(key, key) for key in children]
+    if data.get("rule_set"):
+        routes += [(rule, "rule_set") for rule in members(str(data["rule_set"]))]
+    expanded: list[tuple[str, str]] = []
+    for rule, child in routes:
+        if child == "rule_set":
+            expanded.append((rule, child))
+        else:
+            expanded += [(member, rule) for member in members(rule)] or [(rule, child)]
+    return expanded
+
+
+def _nomorobo_score(answer: str) -> int | None:
+    """trunc(score * 10), as cf_nomorobo reads nomorobo's answer; None when not a score."""
+    try:
+        score = float(answer)
+    except ValueError:
+        return None
+    return int(score * 10) if 0 <= score <= 1 else None
 
 
 def _joined(*parts: str) -> str:
@@ -800,11 +879,13 @@ class AllPaths:
     paths: list[Simulation]
     complete: bool  # False when the bound cut the enumeration short
     dead: list[str]
+    references: list[Reference] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "complete": self.complete,
             "dead_branches": self.dead,
+            "references": [reference.to_json() for reference in self.references],
             "paths": [
                 {
                     "scenario": path.scenario.to_json(),
@@ -835,4 +916,5 @@ def all_paths(callflow: Mapping[str, Any], env: Environment, limit: int = MAX_PA
         prefix = explorer.next_prefix()
     seen_dead = itertools.chain.from_iterable(p.dead for p in paths)
     dead = list(dict.fromkeys([*static_dead_branches(callflow.get("flow")), *seen_dead]))
-    return AllPaths(paths, prefix is None, dead)
+    referred = {(r.kind, r.id): r for p in paths for r in p.references}
+    return AllPaths(paths, prefix is None, dead, list(referred.values()))

@@ -89,14 +89,17 @@ class Documents:
     callflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)
     temporal_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rule_sets: dict[str, dict[str, Any]] = field(default_factory=dict)  # temporal_rules_sets
     # Each list's entries (KAZOO keeps them as list_entry documents with a list_id): the
     # `entries` of a list document here.
     lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The list documents themselves (name, description), when read from files.
+    list_documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_directory(cls, directory: Path) -> Documents:
-        """`*.json` documents: a callflow has `flow`, a temporal rule has `cycle`, a list has
-        `entries`, anything else is taken as a menu. The id is the document's `id`, else the
+        """`*.json` documents: a callflow has `flow`, a temporal rule has `cycle`, a rule set
+        `temporal_rules`, a list has `entries`, anything else is taken as a menu. The id is the document's `id`, else the
         file's stem."""
         docs = cls()
         for path in sorted(directory.glob("*.json")):
@@ -106,12 +109,15 @@ class Documents:
             doc_id = str(doc.get("id") or path.stem)
             if isinstance(doc.get("entries"), list):
                 docs.lists[doc_id] = [e for e in doc["entries"] if isinstance(e, dict)]
+                docs.list_documents[doc_id] = doc
                 continue
             kind = (
                 docs.callflows
                 if "flow" in doc
                 else docs.temporal_rules
                 if "cycle" in doc
+                else docs.rule_sets
+                if "temporal_rules" in doc
                 else docs.menus
             )
             kind[doc_id] = doc

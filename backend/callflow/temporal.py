@@ -278,19 +278,22 @@ def timezone_of(name: Any) -> ZoneInfo:
 
 
 def first_rule(
-    rule_ids: Sequence[str],
+    routes: Sequence[str | tuple[str, str]],
     rules: Mapping[str, Mapping[str, Any]],
     now: datetime,
     timezone: str | None = None,
 ) -> tuple[str | None, list[str]]:
-    """The id of the first rule that holds at `now` (cf_temporal_route:process_rules/3), or
-    None for KAZOO's `default`; and a note per rule saying what it was."""
+    """The child key of the first route whose rule holds at `now`
+    (cf_temporal_route:process_rules/3), or None for KAZOO's `default`; and a note per rule
+    saying what it was. A route is a rule id (its own child key) or (rule id, child key), as a
+    rule set's rules lead to the set's child."""
     zone = timezone_of(timezone or DEFAULT_TIMEZONE)
     local = now.astimezone(zone).replace(tzinfo=None)
     today: Ymd = (local.year, local.month, local.day)
     local_sec = _days(today) * DAY + local.hour * 3600 + local.minute * 60 + local.second
     notes: list[str] = []
-    for rule_id in rule_ids:
+    for route in routes:
+        rule_id, child = (route, route) if isinstance(route, str) else route
         rule = rules.get(rule_id)
         if rule is None:
             notes.append(f"{rule_id}: no such temporal rule here")
@@ -307,7 +310,7 @@ def first_rule(
             continue
         if rule.get("enabled") is True:
             notes.append(f"{rule_id}: forced on")
-            return rule_id, notes
+            return child, notes
         if not rule.get("cycle"):
             notes.append(f"{rule_id}: no cycle")
             continue
@@ -317,6 +320,6 @@ def first_rule(
                   base + int(rule.get("time_window_stop", DAY)))  # fmt: skip
         if window[0] <= local_sec <= window[1]:
             notes.append(f"{rule_id}: holds now")
-            return rule_id, notes
+            return child, notes
         notes.append(f"{rule_id}: not now")
     return None, notes

@@ -118,3 +118,71 @@ def test_temporal_rules_are_documents_too(api) -> None:
 def test_callflows_live_only_under_an_account(api) -> None:
     server, client = api
     assert client.get(f"{server.url}/v2/callflows").status_code == 404
+
+
+def test_menus_are_stored_with_kazoos_defaults(api) -> None:
+    server, client = api
+    made = client.put(url(server, "menus"), json={"data": {"name": "Main menu"}})
+    assert made.status_code == 201, made.text
+    menu = made.json()["data"]
+    # The menus schema's defaults, which crossbar stores and cf_menu then reads.
+    assert (menu["retries"], menu["hunt"], menu["max_extension_length"]) == (3, True, 4)
+    assert client.get(url(server, "menus")).json()["data"] == [
+        {"id": menu["id"], "name": "Main menu", "flags": []}
+    ]
+    too_many = client.put(url(server, "menus"), json={"data": {"name": "x", "retries": 11}})
+    assert too_many.status_code == 400 and "maximum" in too_many.json()["data"]["retries"]
+    nameless = client.put(url(server, "menus"), json={"data": {"retries": 2}})
+    assert nameless.status_code == 400 and "required" in nameless.json()["data"]["name"]
+
+
+def test_a_lists_entries_live_under_it_and_go_with_it(api) -> None:
+    server, client = api
+    lists = url(server, "lists")
+    list_id = client.put(lists, json={"data": {"name": "VIP"}}).json()["data"]["id"]
+    entries = f"{lists}/{list_id}/entries"
+    first = client.put(entries, json={"data": {"number": "1415", "name": "Bay"}})
+    assert first.status_code == 201, first.text
+    assert first.json()["data"]["list_id"] == list_id  # from the path, as cb_lists sets it
+    client.put(entries, json={"data": {"regexp": "^\\+44"}})
+    other = client.put(lists, json={"data": {"name": "Other"}}).json()["data"]["id"]
+    client.put(f"{lists}/{other}/entries", json={"data": {"number": "1"}})
+    listed = client.get(entries).json()["data"]
+    assert sorted(item.get("number") or item["regexp"] for item in listed) == ["1415", "^\\+44"]
+    entry_id = first.json()["data"]["id"]
+    patched = client.patch(f"{entries}/{entry_id}", json={"data": {"number": "1416"}})
+    assert patched.status_code == 200 and patched.json()["data"]["number"] == "1416"
+    assert client.get(lists).json()["data"][0]["name"] in ("VIP", "Other")
+    assert client.put(f"{lists}/nope/entries", json={"data": {}}).status_code == 404
+    # An entry is reached through its own list only.
+    assert client.get(f"{lists}/{other}/entries/{entry_id}").status_code == 404
+    # Not reachable as a module of its own.
+    assert client.get(url(server, "list_entries")).status_code == 404
+    assert client.delete(f"{lists}/{list_id}").status_code == 200
+    assert client.get(f"{entries}/{entry_id}").status_code == 404
+    assert len(client.get(f"{lists}/{other}/entries").json()["data"]) == 1
+
+
+def test_deleting_a_lists_entries_collection_empties_it(api) -> None:
+    server, client = api
+    lists = url(server, "lists")
+    list_id = client.put(lists, json={"data": {"name": "Spam"}}).json()["data"]["id"]
+    entries = f"{lists}/{list_id}/entries"
+    for number in ("1", "2"):
+        client.put(entries, json={"data": {"number": number}})
+    gone = client.delete(entries)
+    assert gone.status_code == 200 and len(gone.json()["data"]) == 2
+    assert client.get(entries).json()["data"] == []
+    assert client.get(f"{lists}/{list_id}").status_code == 200  # the list itself stays
+
+
+def test_temporal_rule_sets_are_listed_with_their_rules(api) -> None:
+    server, client = api
+    sets = url(server, "temporal_rules_sets")
+    made = client.put(sets, json={"data": {"name": "Holidays", "temporal_rules": ["xmas"]}})
+    assert made.status_code == 201, made.text
+    assert client.get(sets).json()["data"] == [
+        {"id": made.json()["data"]["id"], "name": "Holidays", "rules": ["xmas"], "flags": []}
+    ]
+    empty = client.put(sets, json={"data": {"name": "None", "temporal_rules": []}})
+    assert empty.status_code == 400 and "minItems" in empty.json()["data"]["temporal_rules"]

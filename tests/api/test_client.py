@@ -253,3 +253,17 @@ def test_error_shapes_without_a_server() -> None:
         502, text="<html>Bad gateway</html>", request=httpx.Request("GET", "http://x/")
     )
     assert "HTTP 502: <html>Bad gateway</html>" in str(error_from_response(html, "list"))
+
+
+async def test_a_long_match_list_is_read_page_by_page(
+    client: KazooClient, live_server: LiveServer
+) -> None:
+    account = await client.account_id()
+    await client.create_document(account, "lists", {"id": "big", "name": "Big"})
+    for index in range(60):  # more than one page of 50
+        await client.create_list_entry(account, "big", {"number": f"1415555{index:04d}"})
+    found = await client.walk_documents(account)
+    assert sorted(e["number"] for e in found["lists"]["big"]) == [
+        f"1415555{index:04d}" for index in range(60)
+    ]
+    assert found["menus"] == {} and found["callflows"] == {}

@@ -159,3 +159,26 @@ async def test_tls_errors_are_named_and_insecure_only_when_asked(tls_fake: FakeS
     finally:
         await strict.aclose()
         await loose.aclose()
+
+
+async def test_a_walk_reads_the_accounts_callflow_documents_and_list_entries() -> None:
+    flow = {"module": "cidlistmatch", "data": {"id": "vip"}, "children": {}}
+    fake = FakeKazoo(
+        documents={
+            "callflows": {"main": {"name": "Main", "numbers": ["2000"], "flow": flow}},
+            "temporal_rules": {"open": {"name": "Open", "cycle": "weekly"}},
+            "lists": {"vip": {"name": "VIP"}},
+        },
+        # As KAZOO's lists/entries view gives them: no ids.
+        entries={"vip": [{"number": "1415"}, {"regexp": "^\\+44"}]},
+    )
+    with serve_fake(fake) as served:
+        client = KazooClient(served.url, ApiKeyCredentials(fake.api_key), timeout=5)
+        try:
+            found = await client.walk_documents(await client.account_id())
+        finally:
+            await client.aclose()
+    assert found["callflows"]["main"]["flow"] == flow
+    assert found["temporal_rules"]["open"]["cycle"] == "weekly"
+    assert found["lists"] == {"vip": [{"number": "1415"}, {"regexp": "^\\+44"}]}
+    assert found["menus"] == {}  # not loaded by this crossbar: a plain 404, left empty

@@ -30,6 +30,7 @@ def _pin(document: dict, account_id: str, ids: dict[str, str]) -> dict:
     def pinned(path: str, params: list[dict]) -> list[dict]:
         module = next((m for m in ids if f"/{m}/" in path), "functions")
         values = {"account_id": account_id, "function_id": ids["functions"]}
+        values["list_id"] = ids["lists"]
         values["document_id"] = ids[module]
         return [
             {**p, "schema": {"type": "string", "enum": [values[p["name"]]]}}
@@ -90,7 +91,12 @@ def test_the_live_server_conforms_to_its_own_openapi_description(
         assert reply.status_code == 201, reply.text
         return reply.json()["data"]["id"]
 
+    list_id = made("lists", {"name": "probe"})
     ids = {
+        "entries": made(f"lists/{list_id}/entries", {"number": "1"}),  # before "lists"
+        "lists": list_id,
+        "menus": made("menus", {"name": "probe"}),
+        "temporal_rules_sets": made("temporal_rules_sets", {"name": "probe"}),
         "functions": made("functions", {"name": "p", "function_js": "return {module:'hangup'};"}),
         "callflows": made("callflows", {"name": "probe", "numbers": ["2000"]}),
         "temporal_rules": made("temporal_rules", {"name": "probe", "cycle": "weekly"}),

@@ -420,3 +420,81 @@ def test_cidlistmatch_checks_prefixes_and_patterns_of_the_list() -> None:
 def test_the_sample_vip_list_is_read_from_the_samples() -> None:
     assert DOCS.list_matches("vip_numbers", "+14155550123") is True
     assert DOCS.list_matches("vip_numbers", "+13105550100") is False
+
+
+def test_nomorobo_branches_on_the_score_as_cf_nomorobo_does() -> None:
+    # Keys 0, 3 and 7: the highest key not above trunc(score * 10), else the lowest key.
+    flow = node("nomorobo", {}, **{"0": tts("clean"), "3": tts("odd"), "7": tts("robot")})
+    for score, expected in (("0", "clean"), ("0.29", "clean"), ("0.3", "odd"),
+                            ("0.69", "odd"), ("0.7", "robot"), ("1", "robot")):  # fmt: skip
+        assert said(walk(flow, {"nomorobo": [score]})) == [expected], score
+    high = node("nomorobo", {}, **{"5": tts("five"), "8": tts("eight")})
+    assert said(walk(high, {"nomorobo": ["0.2"]})) == ["five"]  # below every key: the lowest
+    # No score (the lookup failed): `_`, else `0`, else stop.
+    assert said(walk(flow)) == ["clean"]
+    with_wild = node("nomorobo", {}, WILD=tts("default"), **{"0": tts("clean")})
+    assert said(walk(with_wild)) == ["default"]
+    only_high = walk(node("nomorobo", {}, **{"5": tts("five")}))
+    assert said(only_high) == [] and only_high.steps[0].outcome == "stopped"
+    # `_` counts as -1: a low score with keys `_` and 5 takes `_`.
+    assert said(walk(node("nomorobo", {}, WILD=tts("wild"), **{"5": tts("five")}),
+                     {"nomorobo": ["0.4"]})) == ["wild"]  # fmt: skip
+
+
+def test_all_paths_tries_every_nomorobo_score_band() -> None:
+    flow = node("nomorobo", {}, **{"0": tts("clean"), "3": tts("odd"), "7": tts("robot")})
+    found = all_paths({"flow": flow}, Environment({}, MappingSource({})))
+    assert sorted(said(path) for path in found.paths) == [["clean"], ["odd"], ["robot"]]
+
+
+@pytest.mark.parametrize("bad", ["high", "1.5", "-0.1"])
+def test_a_nomorobo_score_must_be_from_0_to_1(bad: str) -> None:
+    with pytest.raises(ScenarioError, match="not a score from 0 to 1"):
+        Scenario.parse({"nomorobo": [bad]})
+
+
+def test_temporal_rule_sets_lead_their_rules_to_one_child() -> None:
+    # cf_temporal_route: data.rule_set's rules lead to the child "rule_set"; a child named by
+    # a rule set's id is reached by any of the set's rules.
+    rules = {
+        "xmas": {"name": "xmas", "cycle": "yearly", "month": 12, "days": [25]},
+        "new_year": {"name": "new year", "cycle": "yearly", "month": 1, "days": [1]},
+        "weekday": {"name": "weekday", "cycle": "weekly",
+                    "wdays": ["monday", "tuesday", "wednesday", "thursday", "friday"]},
+    }  # fmt: skip
+    sets = {"holidays": {"name": "Holidays", "temporal_rules": ["xmas", "new_year"]}}
+    docs = Documents(temporal_rules=rules, rule_sets=sets)
+
+    def at(moment: str, flow: dict[str, Any]) -> list[str]:
+        return said(walk(flow, documents=docs, call={"kfn": {"now": moment}}))
+
+    by_data = node("temporal_route", {"rule_set": "holidays", "timezone": "UTC"},
+                   rule_set=tts("closed"), WILD=tts("open"))  # fmt: skip
+    assert at("2026-12-25T12:00:00Z", by_data) == ["closed"]
+    assert at("2027-01-01T12:00:00Z", by_data) == ["closed"]
+    assert at("2026-12-24T12:00:00Z", by_data) == ["open"]
+    by_child = node("temporal_route", {"timezone": "UTC"},
+                    holidays=tts("holiday"), weekday=tts("work"), WILD=tts("weekend"))  # fmt: skip
+    assert at("2026-12-25T12:00:00Z", by_child) == ["holiday"]  # a Friday, but a holiday first
+    assert at("2026-12-24T12:00:00Z", by_child) == ["work"]
+    assert at("2026-12-26T12:00:00Z", by_child) == ["weekend"]
+
+
+def test_referenced_documents_are_shown_read_or_stood_in_for_never_invented() -> None:
+    flow = node("menu", {"id": "gone"}, **{"1": node("user", {"id": "u1"})},
+                timeout=node("cidlistmatch", {"id": "vip_numbers"}, nomatch=node(
+                    "callflow", {"id": "c0ffee00c0ffee00c0ffee00c0ffee00"})))  # fmt: skip
+    sim = walk(flow, documents=DOCS)
+    found = {(r.kind, r.id): (r.found, r.note) for r in sim.references}
+    assert found[("menu", "gone")] == (
+        False, "not here: cf_menu's defaults (retries 3, timeout 10000, "
+        "max_extension_length 4, hunt False), no prompts")  # fmt: skip
+    assert found[("list", "vip_numbers")][0] is True
+    assert found[("callflow", "c0ffee00c0ffee00c0ffee00c0ffee00")][0] is True
+    assert ("user", "u1") not in found  # not walked: a menu timeout took another child
+    paths = all_paths({"flow": flow}, Environment({}, MappingSource({}), DOCS))
+    kinds = {(r.kind, r.id): r.found for r in paths.references}
+    assert kinds[("user", "u1")] is None  # named only: the scenario stands in
+    rules = node("temporal_route", {"rules": ["nope"], "rule_set": "nor"}, WILD=HANGUP)
+    noted = {(r.kind, r.id): r.found for r in walk(rules, documents=DOCS).references}
+    assert noted == {("temporal_rule", "nope"): False, ("temporal_rule_set", "nor"): False}

@@ -8,7 +8,10 @@ client is tested against them (kfn's own server deliberately fixes most of them)
 - an unknown API key is 404 `bad identifier` with a list as `data` (§5.3);
 - envelopes carry `tokens`, `version`, `node`, `timestamp`, `request_id` (§2.3);
 - `GET /v2/functions` is 503 `datastore missing view` (§0.10);
-- a stale `If-Match` is 412 with an empty body (§4.8).
+- a stale `If-Match` is 412 with an empty body (§4.8);
+- callflows, temporal rules and match lists are read-only here; a list's entries come from the
+  lists/entries view without their ids, and a module crossbar does not load (menus, unless
+  given) is aiohttp's plain-text 404, not a KAZOO envelope.
 """
 
 from __future__ import annotations
@@ -65,6 +68,10 @@ class FakeKazoo:
     password: str = "secret"
     token_ttl: float = 3600.0
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Other account documents by module ("callflows", "temporal_rules", "lists", ...) and id;
+    # only the modules present are routed.
+    documents: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by list id
     requests: list[tuple[str, str, dict[str, str], dict[str, str]]] = field(default_factory=list)
     issued_start_keys: set[str] = field(default_factory=set)
     logins: int = 0
@@ -293,6 +300,35 @@ class FakeKazoo:
         child = {"id": "c" * 32, "name": "acme child"}
         return self._envelope(200, {"status": "success", "data": [child]}, token)
 
+    async def document_collection(self, request: web.Request) -> web.Response:
+        token, denied = self._auth(request)
+        if denied:
+            return denied
+        docs = self.documents[request.match_info["module"]]
+        listed = [{"id": doc_id, "name": doc.get("name")} for doc_id, doc in sorted(docs.items())]
+        body = {"status": "success", "data": listed, "page_size": len(listed)}
+        return self._envelope(200, body, token)
+
+    async def document(self, request: web.Request) -> web.Response:
+        token, denied = self._auth(request)
+        if denied:
+            return denied
+        doc_id = request.match_info["doc_id"]
+        doc = self.documents[request.match_info["module"]].get(doc_id)
+        if doc is None:
+            return self._error(
+                404, "bad_identifier", {"cause": doc_id, "message": "bad identifier"}
+            )
+        body = {"status": "success", "data": {"id": doc_id, **doc}, "revision": "1-abc"}
+        return self._envelope(200, body, token)
+
+    async def list_entries(self, request: web.Request) -> web.Response:
+        token, denied = self._auth(request)
+        if denied:
+            return denied
+        entries = self.entries.get(request.match_info["list_id"], [])
+        return self._envelope(200, {"status": "success", "data": entries}, token)
+
     def app(self) -> web.Application:
         @web.middleware
         async def log(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -309,4 +345,9 @@ class FakeKazoo:
         app.router.add_get(f"{base}/descendants", self.descendants)
         app.router.add_route("*", f"{base}/functions", self.functions_collection)
         app.router.add_route("*", f"{base}/functions/{{function_id}}", self.function)
+        for module in self.documents:
+            app.router.add_get(f"{base}/{{module:{module}}}", self.document_collection)
+            app.router.add_get(f"{base}/{{module:{module}}}/{{doc_id}}", self.document)
+        if "lists" in self.documents:
+            app.router.add_get(f"{base}/lists/{{list_id}}/entries", self.list_entries)
         return app

@@ -59,6 +59,17 @@ async def test_fresh_start_serves_the_api_and_lists_the_samples(harness: Harness
                 f"{app.embedded.url}/v2/accounts/{screen.account_id}/callflows",
                 headers={"X-Auth-Token": token},
             )
+            # And the menus and match lists they use, with the lists' entries.
+            base = f"{app.embedded.url}/v2/accounts/{screen.account_id}"
+            menus = await client.get(f"{base}/menus", headers={"X-Auth-Token": token})
+            vip = await client.get(
+                f"{base}/lists/vip_numbers/entries", headers={"X-Auth-Token": token}
+            )
+        assert [item["id"] for item in menus.json()["data"]] == ["support_menu"]
+        listed = {
+            e.get("prefix") or e.get("number") or e.get("pattern") for e in vip.json()["data"]
+        }
+        assert listed == {"14155550123", "1212555", "^\\+44"}
         by_id = {item["id"]: item["name"] for item in callflows.json()["data"]}
         assert by_id["5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e"] == "Sales"
         assert "Support menu (1 front desk, 2 sales)" in by_id.values()

@@ -332,3 +332,29 @@ async def test_callflow_simulation_walks_the_servers_callflows(
         assert view.steps[2]["data"]["text"] == "served by the server"
         # The picker now offers the server's callflow too.
         assert "Front desk on the server" in view.callflows
+
+
+async def test_callflow_simulation_reads_the_servers_match_lists(
+    tmp_path: Path, remote: Remote
+) -> None:
+    # The sample "vip_line" checks the caller against the list vip_numbers; on this server the
+    # list holds the unknown caller's area code, which the sample list does not.
+    remote.create("something to open", "return {module: 'hangup', data: {}};")
+    lists = remote.functions_url().replace("/functions", "/lists")
+    headers = {"X-Auth-Token": remote.token()}
+    made = httpx.put(lists, json={"data": {"id": "vip_numbers", "name": "VIP"}}, headers=headers)
+    assert made.status_code == 201, made.text
+    entry = {"data": {"prefix": "1312"}}
+    assert httpx.put(f"{lists}/vip_numbers/entries", json=entry, headers=headers).is_success
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one(CallEditor).choose("sample:unknown_caller")
+        screen.test_pane.active = "callflow"
+        view = screen.query_one(CallflowView)
+        await wait_for(pilot, lambda: "vip_line" in view.callflows)
+        view.choose("vip_line")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        assert view.steps[0]["module"] == "cidlistmatch" and view.steps[0]["child"] == "match"
+        assert view.steps[1]["module"] == "ring_group"

@@ -1004,14 +1004,10 @@ class MainScreen(Screen[None]):
         from backend.callflow.simulate import Documents
 
         try:
-            server = await self.api(
-                lambda: self.client.whole_documents(self.account_id, "callflows")
-            )
-            rules = await self.api(
-                lambda: self.client.whole_documents(self.account_id, "temporal_rules")
-            )
-        except ApiError:  # a server without them, or no access to them: the samples only
-            server, rules = {}, {}
+            found = await self.api(lambda: self.client.walk_documents(self.account_id))
+        except ApiError:  # no access to them at all: the samples only
+            found = {}
+        server = found.get("callflows", {})
         samples = Documents.samples()
         view = self.callflow_view
         shown = {doc.get("name") for doc in view.callflows.values()}  # samples seeded here too
@@ -1025,8 +1021,10 @@ class MainScreen(Screen[None]):
             view.choose(selected)
         return Documents(
             callflows={**samples.callflows, **server},
-            menus=samples.menus,
-            temporal_rules={**samples.temporal_rules, **rules},
+            menus={**samples.menus, **found.get("menus", {})},
+            temporal_rules={**samples.temporal_rules, **found.get("temporal_rules", {})},
+            rule_sets={**samples.rule_sets, **found.get("temporal_rules_sets", {})},
+            lists={**samples.lists, **found.get("lists", {})},
         )
 
     @work(thread=True, exclusive=True, group="run")
