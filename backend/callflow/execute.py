@@ -26,7 +26,7 @@ from typing import Any
 
 from backend.callflow.continuations import MODULES, dead_branches
 from backend.callflow.evaluate import Evaluation, evaluate
-from backend.callflow.references import Reference, references
+from backend.callflow.references import REFERRING, Reference, references
 from backend.callflow.sources import Documents, FunctionDoc, FunctionSource
 from backend.callflow.temporal import RuleError, first_rule
 from backend.runtime import es5
@@ -334,6 +334,7 @@ class _Walk:
         self.variables: dict[str, str] = {}
         self.digits_collected: list[str] = []
         self.resumed_note = ""
+        self.referenced: set[tuple[str, str]] = set()  # (kind, id) of sim.references
 
     # -- cf_exe's primitives ----------------------------------------------------------------------
     def run(self, flow: Node) -> Simulation:
@@ -441,11 +442,12 @@ class _Walk:
     def _note_references(
         self, node: Node, module: str, data: Mapping[str, Any], where: str
     ) -> None:
+        if module not in REFERRING:
+            return
         keys = list(_mapping(node.get("children")))
-        known = {(r.kind, r.id) for r in self.sim.references}
         for reference in references(module, data, keys, where, self.env.documents):
-            if (reference.kind, reference.id) not in known:
-                known.add((reference.kind, reference.id))
+            if (reference.kind, reference.id) not in self.referenced:
+                self.referenced.add((reference.kind, reference.id))
                 self.sim.references.append(reference)
 
     def _note_dead(self, node: Node, module: str, where: str) -> None:

@@ -35,6 +35,7 @@ NAMED = {
     "directory": ("directory", "the caller's choice is not simulated"),
 }
 ANSWERS = "scenario.answer says whether it answers"
+REFERRING = frozenset([*READ, *NAMED, "temporal_route", "ring_group", "page_group"])
 
 
 @dataclass(frozen=True)

@@ -354,6 +354,19 @@ def test_screening_sends_strangers_faxes_to_the_fax_box() -> None:
     assert [s.module for s in fax.steps] == ["check_cid", "fax_detect", "receive_fax"]
 
 
+def test_the_vip_line_rings_account_managers_for_listed_callers() -> None:
+    vip = sample("vip_line", "known_caller")  # +14155550123 is an entry of vip_numbers
+    assert [(s.module, s.child) for s in vip.steps] == [("cidlistmatch", "match"),
+                                                       ("ring_group", None)]  # fmt: skip
+    missed = sample("vip_line", "known_caller", {"answer": ["NO_ANSWER"]})
+    assert [s.module for s in missed.steps] == ["cidlistmatch", "ring_group", "voicemail"]
+    other = sample("vip_line", "unknown_caller")
+    assert [s.module for s in other.steps] == ["cidlistmatch", "callflow", "user"]
+    uk = sample("vip_line", "international")  # the list's ^\+44 pattern
+    assert uk.steps[0].child == ("match" if uk.steps[0].note.endswith("is in the list")
+                                 else "nomatch")  # fmt: skip
+
+
 # -- all paths --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(FLOWS))
 def test_every_enumerated_path_is_reproduced_by_its_scenario(name: str) -> None:
