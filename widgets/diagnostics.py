@@ -34,6 +34,7 @@ rejects (it runs here, but not on KAZOO). **Enter** jumps to the line.
     def show(self, diagnostics: list[Diagnostic]) -> None:
         self.items = list(diagnostics)
         self.clear_options()
+        self.set_class(not diagnostics, "-clean")  # one borderless line (app.tcss)
         if not diagnostics:
             self.add_option(Option(Text("✓ no problems: ES5-clean", style="green"), disabled=True))
             self.border_title = "Problems"

@@ -15,14 +15,16 @@ from widgets.result_view import ResultView
 
 
 class TestPane(Vertical):
-    __test__ = False  # a widget, not a pytest test class
     HELP = """\
 ## Test pane
 **Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the
 returned callflow as a tree) · **Callflow** (simulate a whole callflow).
-Switch tabs with **left/right** on the tab bar; **ctrl+r** / **F5** runs the
-function, or the callflow when the Callflow tab is open.
+**alt+1** … **alt+4** open a tab (from anywhere), **ctrl+o** moves on to the next
+one, **alt+x** gives the pane the whole screen (again to put it back);
+**left/right** on the tab bar switch too. **ctrl+r** / **F5** runs the function,
+or the callflow when the Callflow tab is open.
 """
+    ALLOW_MAXIMIZE = True  # alt+x
 
     __test__ = False  # not a pytest test class, despite the name
 

@@ -369,16 +369,50 @@ async def test_help_is_for_the_focused_pane(harness: Harness) -> None:
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, HelpScreen))
 
 
-async def test_next_pane_cycles_focus(harness: Harness) -> None:
+async def test_next_pane_cycles_through_the_panes_and_each_test_tab(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.functions.options.focus()
         seen = []
-        for _ in range(4):
+        for _ in range(8):
             await pilot.press("ctrl+o")
-            seen.append(type(pilot.app.focused).__name__)
-        assert seen[:2] == ["JsEditor", "Diagnostics"]
-        assert seen[3] == "FunctionOptions"
+            await pilot.pause()
+            focused = pilot.app.focused
+            inside = focused is not None and screen.test_pane in focused.ancestors
+            seen.append((type(focused).__name__, screen.test_pane.active if inside else None))
+        assert [name for name, _tab in seen[:2]] == ["JsEditor", "Diagnostics"]
+        assert [tab for _name, tab in seen[2:6]] == ["call", "result", "flow", "callflow"]
+        assert seen[6][0] == "FunctionOptions" and seen[7][0] == "JsEditor"
+
+
+async def test_direct_keys_reach_every_pane_and_tab(harness: Harness) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        # What a terminal's ESC+digit arrives as (tmux included), and alt+digit itself.
+        for key, tab in (("cent_sign", "callflow"), ("trade_mark_sign", "result"),
+                         ("alt+3", "flow"), ("inverted_exclamation_mark", "call")):  # fmt: skip
+            await pilot.press(key)
+            await wait_for(
+                pilot,
+                lambda tab=tab: (
+                    screen.test_pane.active == tab
+                    and screen.test_pane in pilot.app.focused.ancestors
+                ),
+                what=f"{key} to open {tab}",
+            )
+        for key, name in (("alt+l", "FunctionOptions"), ("alt+p", "Diagnostics"),
+                          ("alt+e", "JsEditor")):  # fmt: skip
+            await pilot.press(key)
+            await wait_for(
+                pilot, lambda name=name: type(pilot.app.focused).__name__ == name, what=key
+            )
+        await pilot.press("alt+z")
+        await wait_for(pilot, lambda: screen.maximized is screen.editor, what="the editor zoomed")
+        await pilot.press("alt+x")
+        await wait_for(pilot, lambda: screen.maximized is screen.test_pane, what="tests zoomed")
+        assert screen.test_pane in pilot.app.focused.ancestors
+        await pilot.press("alt+x")
+        await wait_for(pilot, lambda: screen.maximized is None, what="the zoom undone")
 
 
 async def test_a_dead_server_keeps_the_edit(harness: Harness) -> None:

@@ -56,3 +56,88 @@ def test_result_and_tree_80x24(harness: Harness, snap_compare) -> None:  # type:
     assert snap_compare(
         harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=run_then_show_tree
     )
+
+
+def _then(*keys: str, screen_type: type | None = None):  # type: ignore[no-untyped-def]
+    """Load, then press `keys` and wait for a screen of `screen_type` on top."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press(*keys)
+        if screen_type is not None:
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), what="it")
+        await pilot.pause()
+
+    return run_before
+
+
+def test_help_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.help import HelpScreen
+
+    before = _then("alt+e", "f1", screen_type=HelpScreen)
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_prompt_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.dialogs import PromptScreen
+
+    before = _then("ctrl+n", screen_type=PromptScreen)
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_palette_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from textual.command import CommandPalette
+
+    before = _then("ctrl+p", *"simulate", screen_type=CommandPalette)
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_conflict_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.conflict import ConflictScreen
+
+    async def before(pilot: Pilot) -> None:
+        await _loaded(pilot)
+        theirs = "var a = 1;\nreturn {module: 'hangup', data: {}};\n"
+        mine = "var a = 2;\nreturn {module: 'hangup', data: {}};\n"
+        pilot.app.push_screen(ConflictScreen("Day of week", theirs, mine))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen))
+        await pilot.pause()
+
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_connect_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.connect import ConnectScreen
+
+    async def before(pilot: Pilot) -> None:
+        await _loaded(pilot)
+        pilot.app.push_screen(ConnectScreen(harness.config_dir))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConnectScreen))
+        await pilot.pause()
+
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_callflow_walk_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from widgets.call_editor import CallEditor
+    from widgets.callflow_view import CallflowView
+
+    async def before(pilot: Pilot) -> None:
+        await _loaded(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        screen.query_one(CallEditor).choose("sample:known_caller")
+        await pilot.press("alt+4")
+        view = screen.query_one(CallflowView)
+        await wait_for(pilot, lambda: "main_number" in view.callflows)
+        view.choose("main_number")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        await pilot.press("alt+x")  # the whole screen for the path
+        view.query_one("#callflow-steps").focus()
+        await pilot.press("down")  # the ring group's step: no run duration, which varies
+        await wait_for(pilot, lambda: view.shown_step == 1, what="the second step")
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)

@@ -76,6 +76,20 @@ return { module: 'tts', data: { text: 'Hello ' + caller } };
 """
 
 
+KEYS_HELP = """\
+## Keys everywhere
+- **ctrl+s** save · **ctrl+r** / **F5** run · **esc** stop a run · **ctrl+n** new function
+- **ctrl+o** next pane: functions, editor, problems, then each test tab
+- **alt+l** functions list · **alt+e** editor · **alt+p** problems
+- **alt+1** Call · **alt+2** Result · **alt+3** Flow · **alt+4** Callflow
+- **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
+- **ctrl+p** palette · **F1** this help · **ctrl+q** quit
+
+If alt keys do nothing, the terminal keeps alt for itself: on macOS, turn on "Use Option
+as Meta key" (Terminal) or "Esc+" for the Option key (iTerm2).
+"""
+
+
 class Failed:
     """What `MainScreen.attempt` returns for a request that failed (the user was told why)."""
 
@@ -113,6 +127,9 @@ def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
 class MainScreen(Screen[None]):
     # Wide terminals put the test pane beside the editor instead of under it (see app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # Short terminals (80x24) give the editor the room and let the test pane grow on focus.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyFooter"  # a zoomed pane still shows its keys
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="app.save", priority=True),
         Binding("ctrl+r,f5", "run", "Run", id="app.run", priority=True),
@@ -120,6 +137,63 @@ class MainScreen(Screen[None]):
         Binding("ctrl+n", "new", "New", id="app.new", priority=True),
         Binding("ctrl+o", "next_pane", "Pane", id="app.next_pane", priority=True),
         Binding("f1", "help", "Help", id="app.help"),
+        # Direct keys. A terminal sends alt+key as ESC then the key, which tmux and SSH pass
+        # through. Textual reads ESC+digit as the character macOS's Option+digit types (ESC 2
+        # is "™"), so each tab key is bound under both names; and ESC f / ESC b are word moves
+        # (ctrl+right/left), so the list is alt+l. Priority: they work
+        # from inside the editor and inputs, which would otherwise type the character.
+        Binding(
+            "alt+1,inverted_exclamation_mark",
+            "show_tab('call')",
+            "Tabs",
+            id="app.tab_call",
+            key_display="M-1…4",
+            priority=True,
+        ),
+        Binding(
+            "alt+2,trade_mark_sign", "show_tab('result')", "Result", id="app.tab_result", show=False
+        ),
+        Binding(
+            "alt+3,pound_sign",
+            "show_tab('flow')",
+            "Flow",
+            id="app.tab_flow",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+4,cent_sign", "show_tab('callflow')", "Callflow", id="app.tab_callflow", show=False
+        ),
+        Binding(
+            "alt+l",
+            "focus_pane('functions')",
+            "Functions",
+            id="app.go_functions",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+e", "focus_pane('editor')", "Editor", id="app.go_editor", show=False, priority=True
+        ),
+        Binding(
+            "alt+p",
+            "focus_pane('problems')",
+            "Problems",
+            id="app.go_problems",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+z",
+            "zoom('editor')",
+            "Zoom editor",
+            id="app.zoom_editor",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+x", "zoom('test')", "Zoom tests", id="app.zoom_tests", show=False, priority=True
+        ),
     ]
 
     class Checked(Message):
@@ -168,6 +242,7 @@ class MainScreen(Screen[None]):
         self._work_area: asyncio.Task[bool] | None = None  # see work_area()
         self._opening: asyncio.Task[Opened | None] | None = None  # see prepare()
         self.leaving = False  # see leave()
+        self.wanted_tab = ""  # the test tab the last tab key asked for
         # What the screen last showed, for whoever waits on it (tests, the tmux driver): the
         # body whose check is on screen, the last run and the last simulation.
         self.checked_text: str | None = None
@@ -1117,33 +1192,78 @@ class MainScreen(Screen[None]):
             self.notify(f"Deleted the test call {event.name!r}")
 
     # -- navigation and help -------------------------------------------------------------------------
-    def panes(self) -> list[Widget]:
-        pane = self.test_pane
-        active = pane.tabs.get_pane(pane.active) if pane.active else None
-        inner = [w for w in (active.query("*") if active else []) if w.focusable]
-        return [
-            self.query_one(FunctionOptions),
-            self.editor,
-            self.diagnostics,
-            *(inner[:1] or [pane]),
+    TABS = ("call", "result", "flow", "callflow")
+
+    def _tab_target(self, tab: str) -> Widget:
+        """What focus goes to in `tab`: its first focusable widget, else the pane."""
+        pane = self.test_pane.tabs.get_pane(tab)
+        inner = [w for w in pane.query("*") if w.focusable]
+        return inner[0] if inner else self.test_pane
+
+    def panes(self) -> list[tuple[str, Widget]]:
+        """Where ctrl+o goes, in order: the list, the editor, the problems, then each tab."""
+        fixed: list[tuple[str, Widget]] = [
+            ("functions", self.query_one(FunctionOptions)),
+            ("editor", self.editor),
+            ("problems", self.diagnostics),
         ]
+        return fixed + [(tab, self.test_pane) for tab in self.TABS]
+
+    def _current_pane(self) -> int:
+        node = self.focused
+        while node is not None:
+            if node is self.test_pane:
+                return 3 + self.TABS.index(self.test_pane.active)
+            for position, (_name, pane) in enumerate(self.panes()[:3]):
+                if node is pane:
+                    return position
+            node = node.parent  # type: ignore[assignment]
+        return -1
 
     async def action_next_pane(self) -> None:
         if not await self.work_area():
             return
-        panes = self.panes()
-        focused = self.focused
-        index = -1
-        for position, pane in enumerate(panes):
-            node = focused
-            while node is not None:
-                if node is pane or (position == 3 and node is self.test_pane):
-                    index = position
-                    break
-                node = node.parent  # type: ignore[assignment]
-            if index >= 0:
-                break
-        panes[(index + 1) % len(panes)].focus()
+        name, _pane = self.panes()[(self._current_pane() + 1) % len(self.panes())]
+        if name in self.TABS:
+            await self.action_show_tab(name)
+        else:
+            await self.action_focus_pane(name)
+
+    async def action_show_tab(self, tab: str) -> None:
+        """Open a test tab and focus what is in it."""
+        if not await self.work_area():
+            return
+        self.wanted_tab = tab
+        self.test_pane.active = tab
+
+        def focus() -> None:
+            # The focus of an earlier key's tab may still switch back to it (TabbedContent
+            # follows focus, by message): the last key pressed wins.
+            if self.wanted_tab == tab:
+                self.test_pane.active = tab
+                self._tab_target(tab).focus()
+
+        self.call_after_refresh(focus)
+
+    async def action_focus_pane(self, name: str) -> None:
+        if not await self.work_area():
+            return
+        dict(self.panes()[:3])[name].focus()
+
+    async def action_zoom(self, what: str) -> None:
+        """Fill the screen with the editor or the test pane; the same key puts it back."""
+        if not await self.work_area():
+            return
+        target: Widget = self.editor if what == "editor" else self.test_pane
+        if self.maximized is target:
+            self.minimize()
+            return
+        self.minimize()
+        if what == "editor":
+            self.editor.focus()
+        elif self.focused is None or self.test_pane not in self.focused.ancestors_with_self:
+            self._tab_target(self.test_pane.active).focus()
+        self.maximize(target, container=False)
 
     def action_help(self) -> None:
         node = self.focused
@@ -1152,7 +1272,7 @@ class MainScreen(Screen[None]):
         text = getattr(node, "HELP", None) or FunctionList.HELP
         from tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(text))
+        self.app.push_screen(HelpScreen(f"{text}\n{KEYS_HELP}"))
 
     def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
