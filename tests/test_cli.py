@@ -51,11 +51,41 @@ def test_check_reports_es5_findings(kfn_env, tmp_path) -> None:
     )
     out = kfn("check", str(modern), str(SAMPLES / "functions/menu_by_digits.js"), env=kfn_env)
     assert out.returncode == 1
-    assert "modern.js:1:1: warning: 'const' declaration is not ES5" in out.stdout
-    assert "modern.js:2:37: warning: template literal" in out.stdout
+    # KAZOO's function module runs ES5: ES2015+ is an error there, and never "ok".
+    assert "modern.js:1:1: error: 'const' declaration is not ES5" in out.stdout
+    assert "modern.js:2:37: error: template literal" in out.stdout
+    assert "modern.js: fails on KAZOO's function module" in out.stdout
+    assert "modern.js: ok" not in out.stdout
     assert "menu_by_digits.js: ok" in out.stdout
     clean = kfn("check", str(SAMPLES / "functions/menu_by_digits.js"), env=kfn_env)
     assert clean.returncode == 0
+    # For a Pivot runtime (QuickJS) the same code is fine: warnings, "ok", exit 0.
+    pivot = kfn("check", str(modern), "--target", "pivot", env=kfn_env)
+    assert pivot.returncode == 0, pivot.stdout
+    assert "modern.js:1:1: warning:" in pivot.stdout and "modern.js: ok" in pivot.stdout
+
+
+def test_run_check_and_simulate_agree_on_es2015_code(kfn_env, tmp_path) -> None:
+    functions = tmp_path / "functions"
+    functions.mkdir()
+    modern = functions / "modern.js"
+    modern.write_text("let text = 'hi';\nreturn {module: 'tts', data: {text: text}};")
+    call = str(SAMPLES / "calls/known_caller.json")
+    flow = tmp_path / "flow.json"
+    flow.write_text(json.dumps({"flow": {"module": "function", "data": {"id": "modern"},
+                                         "children": {"_": {"module": "hangup"}}}}))  # fmt: skip
+    walk = ("simulate", str(flow), "--call", call, "--functions", str(functions), "--json")
+    verdicts = {}
+    for target in ("function", "pivot"):
+        ran = kfn("run", str(modern), "--call", call, "--target", target, env=kfn_env)
+        checked = kfn("check", str(modern), "--target", target, env=kfn_env)
+        walked = kfn(*walk, "--target", target, env=kfn_env)
+        steps = json.loads(walked.stdout)["steps"]
+        verdicts[target] = (ran.returncode, checked.returncode, walked.returncode,
+                            [step["module"] for step in steps])  # fmt: skip
+    # On KAZOO's function module the function fails: the walk continues to `_` (hangup).
+    assert verdicts["function"] == (1, 1, 1, ["function", "hangup"])
+    assert verdicts["pivot"] == (0, 0, 0, ["function", "tts", "hangup"])  # `_` resumed
 
 
 def test_simulate_prints_the_path(kfn_env) -> None:

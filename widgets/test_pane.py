@@ -19,7 +19,8 @@ class TestPane(Vertical):
 ## Test pane
 **Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the
 returned callflow as a tree) · **Callflow** (simulate a whole callflow).
-**alt+1** … **alt+4** open a tab (from anywhere), **ctrl+o** moves on to the next
+**alt+c** Call, **alt+r** Result, **alt+t** Flow, **alt+w**
+Callflow open a tab (from anywhere), **ctrl+o** moves on to the next
 one, **alt+x** gives the pane the whole screen (again to put it back);
 **left/right** on the tab bar switch too. **ctrl+r** / **F5** runs the function,
 or the callflow when the Callflow tab is open.

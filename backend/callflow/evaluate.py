@@ -17,6 +17,13 @@ from backend.runtime import es5
 from backend.runtime.call import CallEncodingError, build_call, call_settings
 from backend.runtime.sandbox import Limits, RunError, RunOutcome, Sandbox, shared_sandbox
 
+# Where a function is meant to run: KAZOO's function module (couchjs, ES5: ES2015+ syntax fails
+# there) or kfn's Pivot runtime (QuickJS, ES2020). The verdicts of `kfn run`, `kfn check` and
+# `kfn simulate` follow it.
+FUNCTION_MODULE = "function"
+PIVOT = "pivot"
+TARGETS = (FUNCTION_MODULE, PIVOT)
+
 
 @dataclass
 class Evaluation:
@@ -47,6 +54,17 @@ class Evaluation:
             return [self.error.describe()]
         return self.verdict.messages() if self.verdict else []
 
+    def rejections(self, target: str = FUNCTION_MODULE) -> list[str]:
+        """What the target engine refuses although kfn ran it: ES2015+ for KAZOO's function
+        module (its engine is ES5), nothing for Pivot."""
+        if target != FUNCTION_MODULE:
+            return []
+        return [f"line {f.line}, column {f.column}: {f.message}" for f in self.check.es5]
+
+    def passes(self, target: str = FUNCTION_MODULE) -> bool:
+        """The verdict for `target`: a valid flow from code that engine runs."""
+        return self.ok and not self.rejections(target)
+
     def to_json(self) -> dict[str, Any]:
         error = None
         if self.error:
@@ -61,6 +79,7 @@ class Evaluation:
             "result": self.outcome.result if self.outcome else None,
             "flow": self.verdict.flow if self.verdict and self.verdict.valid else None,
             "valid": self.ok,
+            "passes": {target: self.passes(target) for target in TARGETS},
             "errors": self.verdict.errors if self.verdict else {},
             "logs": [
                 {"level": level, "text": text}

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.callflow.continuations import MODULES, dead_branches
-from backend.callflow.evaluate import Evaluation, evaluate
+from backend.callflow.evaluate import FUNCTION_MODULE, Evaluation, evaluate
 from backend.callflow.references import REFERRING, Reference, references
 from backend.callflow.sources import Documents, FunctionDoc, FunctionSource
 from backend.callflow.temporal import RuleError, first_rule
@@ -186,10 +186,15 @@ class Simulation:
     scenario: Scenario = field(default_factory=Scenario)
     dead: list[str] = field(default_factory=list)  # "where: key" of children never taken
     references: list[Reference] = field(default_factory=list)  # each (kind, id) once
+    target: str = FUNCTION_MODULE
 
     @property
     def function_failed(self) -> bool:
-        return any(step.evaluation is not None and not step.evaluation.ok for step in self.steps)
+        """A function node's function failed, on the target's terms."""
+        return any(
+            step.evaluation is not None and not step.evaluation.passes(self.target)
+            for step in self.steps
+        )
 
     def path(self) -> list[tuple[str, str, str | None]]:
         """What tells two walks apart: each step's module, outcome and child taken."""
@@ -290,6 +295,7 @@ class Environment:
     check: Checker | None = None
     max_branches: int = MAX_BRANCHES
     capture_group: str | None = None  # what the dialled number's pattern captured
+    target: str = FUNCTION_MODULE  # the engine function nodes run on (evaluate.TARGETS)
     # Function runs by id: the call is the same on every path, so is each function's result.
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
 
@@ -329,7 +335,7 @@ class _Walk:
     def __init__(self, env: Environment, choices: Choices) -> None:
         self.env = env
         self.choices = choices
-        self.sim = Simulation()
+        self.sim = Simulation(target=env.target)
         self.stack: list[tuple[Node, str]] = []
         self.variables: dict[str, str] = {}
         self.digits_collected: list[str] = []
@@ -554,8 +560,11 @@ class _Walk:
                 report=report,
             )
             self.env.evaluations[function_id] = run
-        if not run.ok or not isinstance(run.flow, Mapping):
+        rejected = run.rejections(self.env.target)
+        if not run.ok or not isinstance(run.flow, Mapping) or rejected:
             reasons = "; ".join(run.reasons()) or "no valid flow"
+            if run.ok and rejected:
+                reasons = f"KAZOO's function module runs ES5 only ({rejected[0]})"
             nxt = self._go(node, where, module, data, "_", f"{reasons}; continue to '_'")
             self._attach(run, function_id)
             return nxt

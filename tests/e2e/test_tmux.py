@@ -50,6 +50,14 @@ class Tmux:
                 raise AssertionError(f"never saw {needles!r} on screen:\n{text}")
             time.sleep(0.2)
 
+    def wait_gone(self, needle: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while needle in (text := self.screen()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} stayed on screen:\n{text}")
+            time.sleep(0.2)
+        return text
+
     def keys(self, *keys: str) -> None:
         self("send-keys", "-t", "kfn", *keys)
 
@@ -106,8 +114,10 @@ def create_run_save_quit(tmux: Tmux) -> None:
     tmux.type("return {module: 'tts', data: {text: 'hi from tmux'}};")
     tmux.wait_for("tmux fn ●")
     tmux.keys("F5")
-    screen = tmux.wait_for("valid flow", '"hi from tmux"')
-    assert "KAZOO would branch into it" in screen
+    tmux.wait_for("valid flow · KAZOO would branch into it")  # the verdict, under the editor
+    tmux.keys("M-r")  # the Result tab takes the focus and grows: the returned flow shows
+    tmux.wait_for('"hi from tmux"')
+    tmux.keys("M-e")
 
     tmux.keys("C-s")
     tmux.wait_for("Saved tmux fn")
@@ -177,3 +187,30 @@ def test_a_signal_stops_the_server_and_restores_the_terminal(
     assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
     with socket.socket() as probe:  # nothing listens on the API port any more
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_direct_keys_through_tmux_at_80x24(tmux: Tmux, tmp_path: Path) -> None:
+    """alt+digit and alt+letter as tmux sends them (ESC then the key): each reaches its pane,
+    and dialling a number in the Callflow tab walks the callflow that answers it."""
+    tmux("resize-window", "-t", "kfn", "-x", "80", "-y", "24")
+    port = free_port(start=18450)
+    launch(tmux, tmp_path, ["--port", str(port)], "Blocklist hangup")
+    tmux.keys("M-w")
+    tmux.wait_for("dial…")
+    tmux.keys("Tab")  # from the picker to the dial field
+    tmux.type("2101")
+    tmux.keys("Enter")
+    tmux.wait_for("ring_group stopped", "after the bridge KAZOO stops")
+    tmux.keys("M-x")  # the test pane fills the screen
+    assert "ring_group stopped" in tmux.wait_gone("Functions")
+    tmux.keys("M-x")  # and back
+    tmux.wait_for("Functions", "Callflow")
+    tmux.keys("M-r")
+    tmux.wait_for("Functions", "See the Callflow tab for the simulated path")
+    tmux.keys("M-e", "F5")  # back in the editor: F5 runs the function, the Result tab shows it
+    tmux.wait_for("KAZOO would branch into it")
+    tmux.keys("M-l")
+    tmux.type("/")  # the list has the focus: / filters it
+    tmux.wait_for("filter", "Blocklist hangup")
+    tmux.keys("Escape", "C-q")
+    assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))

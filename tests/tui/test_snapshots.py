@@ -127,7 +127,7 @@ def test_callflow_walk_80x24(harness: Harness, snap_compare) -> None:  # type: i
         screen = pilot.app.screen
         assert isinstance(screen, MainScreen)
         screen.query_one(CallEditor).choose("sample:known_caller")
-        await pilot.press("alt+4")
+        await pilot.press("alt+w")
         view = screen.query_one(CallflowView)
         await wait_for(pilot, lambda: "main_number" in view.callflows)
         view.choose("main_number")

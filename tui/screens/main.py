@@ -81,7 +81,7 @@ KEYS_HELP = """\
 - **ctrl+s** save · **ctrl+r** / **F5** run · **esc** stop a run · **ctrl+n** new function
 - **ctrl+o** next pane: functions, editor, problems, then each test tab
 - **alt+l** functions list · **alt+e** editor · **alt+p** problems
-- **alt+1** Call · **alt+2** Result · **alt+3** Flow · **alt+4** Callflow
+- **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk)
 - **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
 - **ctrl+p** palette · **F1** this help · **ctrl+q** quit
 
@@ -138,31 +138,28 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "next_pane", "Pane", id="app.next_pane", priority=True),
         Binding("f1", "help", "Help", id="app.help"),
         # Direct keys. A terminal sends alt+key as ESC then the key, which tmux and SSH pass
-        # through. Textual reads ESC+digit as the character macOS's Option+digit types (ESC 2
-        # is "™"), so each tab key is bound under both names; and ESC f / ESC b are word moves
-        # (ctrl+right/left), so the list is alt+l. Priority: they work
-        # from inside the editor and inputs, which would otherwise type the character.
+        # through. Only letters: Textual reads ESC+digit as the character macOS's Option+digit
+        # types (ESC 2 is "™", ESC 3 "£", which UK keyboards type on their own), and ESC f /
+        # ESC b as word moves. Priority: they work from inside the editor and inputs.
         Binding(
-            "alt+1,inverted_exclamation_mark",
+            "alt+c",
             "show_tab('call')",
             "Tabs",
             id="app.tab_call",
-            key_display="M-1…4",
+            key_display="M-c/r/t/w",
             priority=True,
         ),
         Binding(
-            "alt+2,trade_mark_sign", "show_tab('result')", "Result", id="app.tab_result", show=False
+            "alt+r", "show_tab('result')", "Result", id="app.tab_result", show=False, priority=True
         ),
+        Binding("alt+t", "show_tab('flow')", "Flow", id="app.tab_flow", show=False, priority=True),
         Binding(
-            "alt+3,pound_sign",
-            "show_tab('flow')",
-            "Flow",
-            id="app.tab_flow",
+            "alt+w",
+            "show_tab('callflow')",
+            "Callflow",
+            id="app.tab_callflow",
             show=False,
             priority=True,
-        ),
-        Binding(
-            "alt+4,cent_sign", "show_tab('callflow')", "Callflow", id="app.tab_callflow", show=False
         ),
         Binding(
             "alt+l",
