@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from backend.client import ApiError
+from widgets.function_list import ListAction
 
 if TYPE_CHECKING:
     from tui.app import KfnApp
@@ -53,6 +54,11 @@ class KfnCommands(Provider):
                 screen.result_view.action_copy_result,
                 "copy the returned JSON (OSC 52)",
             ),
+            (
+                "Revert to the server's version",
+                screen.action_revert,
+                "drop the unsaved edits of the open function (alt+u)",
+            ),
             ("Go to line", screen.editor.action_goto_line, "ctrl+g in the editor"),
             ("Find", screen.editor.action_find, "ctrl+f in the editor"),
             (
@@ -84,6 +90,21 @@ class KfnCommands(Provider):
                     "a saved server",
                 )
             )
+        current = screen.current
+        if current is not None:
+            for label, action, keys in (
+                ("Rename", ListAction.RENAME, "r / F2 in the list"),
+                ("Duplicate", ListAction.DUPLICATE, "c in the list"),
+                ("Enable or disable", ListAction.TOGGLE, "e in the list"),
+                ("Delete", ListAction.DELETE, "x in the list; asks first"),
+            ):
+                found.append(
+                    (
+                        f"{label} the open function",
+                        partial(screen.list_action, action, current.id),
+                        keys,
+                    )
+                )
         for entry in screen.functions.entries.values():
             found.append(
                 (

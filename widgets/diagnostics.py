@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -15,8 +16,10 @@ class Diagnostics(OptionList):
     HELP = """\
 ## Problems
 Syntax errors (the function cannot run) and constructs KAZOO's ES5 engine
-rejects (it runs here, but not on KAZOO). **Enter** jumps to the line.
+rejects (it runs here, but not on KAZOO). **Up/down** picks one, **enter** jumps to
+its line in the editor.
 """
+    BINDINGS = [Binding("enter", "select", "Jump to it", id="problems.jump")]
 
     class Jump(Message):
         def __init__(self, diagnostics: Diagnostics, diagnostic: Diagnostic) -> None:
@@ -46,6 +49,11 @@ rejects (it runs here, but not on KAZOO). **Enter** jumps to the line.
             )
             self.add_option(Option(label, id=str(index)))
         self.border_title = f"Problems ({len(diagnostics)})"
+
+    def on_focus(self) -> None:
+        """The first problem is picked as the list takes the focus, so enter jumps at once."""
+        if self.highlighted is None and self.items:
+            self.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _jump(self, event: OptionList.OptionSelected) -> None:

@@ -524,9 +524,30 @@ async def test_deleting_a_saved_call(harness: Harness) -> None:
         calls = screen.query_one(CallEditor)
         calls.set_calls(screen.sample_calls, screen.local.calls(screen.current.id), "saved:mine")
         calls.text_area.focus()
+        await pilot.press("f8")  # asks first; "n" keeps it
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="ask")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
+        assert "mine" in screen.local.calls(screen.current.id)
         await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="ask")
+        await pilot.press("y")
         await wait_for(pilot, lambda: "mine" not in calls.saved)
         assert screen.local.calls(screen.current.id) == {}
+
+
+async def test_the_problems_list_picks_the_first_problem_and_enter_jumps(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "var a = 1;\nlet b = 2;\nreturn {module: 'hangup', data: {}};"
+        await wait_for(pilot, lambda: len(screen.diagnostics.items) == 1, what="the finding")
+        await pilot.press("alt+p")
+        await wait_for(pilot, lambda: screen.diagnostics.highlighted == 0, what="the first row")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.editor.has_focus, what="the jump")
+        assert screen.editor.cursor_location[0] == 1  # line 2, where `let` is
 
 
 async def test_duplicate_keeps_the_list_focused(harness: Harness) -> None:
@@ -736,3 +757,27 @@ async def test_quitting_while_the_work_area_mounts_exits_cleanly(
             await asyncio.sleep(0)
         await app.action_quit()  # what ctrl+q, SIGINT and SIGTERM run
     assert app.return_code == 0
+
+
+async def test_revert_drops_the_edits_and_their_draft(harness: Harness) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        saved = screen.editor.text
+        screen.editor.text = saved + "\n// an edit to throw away"
+        await wait_for(pilot, lambda: screen.local.draft(function_id) is not None, what="draft")
+        await pilot.press("alt+u")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="ask")
+        await pilot.press("n")  # no: the edit stays
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
+        assert screen.editor.text.endswith("throw away") and screen.editor.dirty
+        await pilot.press("alt+u")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="ask")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.editor.text == saved, what="the server's text")
+        assert not screen.editor.dirty and screen.local.draft(function_id) is None
+        assert not screen.functions.entries[function_id].dirty
+    # After a restart the function opens as the server has it.
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        assert screen.editor.text == saved

@@ -83,6 +83,7 @@ KEYS_HELP = """\
 - **alt+l** functions list · **alt+e** editor · **alt+p** problems
 - **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk)
 - **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
+- **alt+u** revert: drop your unsaved edits and load the server's version (asks first)
 - **ctrl+p** palette · **F1** this help · **ctrl+q** quit
 
 If alt keys do nothing, the terminal keeps alt for itself: on macOS, turn on "Use Option
@@ -191,6 +192,7 @@ class MainScreen(Screen[None]):
         Binding(
             "alt+x", "zoom('test')", "Zoom tests", id="app.zoom_tests", show=False, priority=True
         ),
+        Binding("alt+u", "revert", "Revert", id="app.revert", show=False, priority=True),
     ]
 
     class Checked(Message):
@@ -852,6 +854,30 @@ class MainScreen(Screen[None]):
         self.notify(f"Created {created.data.get('name')}")
 
     @work(exclusive=True, group="write")
+    async def action_revert(self) -> None:
+        """Drop the unsaved edits (and their draft) and load the server's revision again."""
+        current = self.current
+        if current is None or not await self.work_area():
+            return
+        name = str(current.data.get("name", current.id))
+        if not self.editor.dirty:
+            self.notify(f"{name} has no unsaved edits", timeout=3)
+            return
+        question = f"Discard your edits to {name} and load the server's version?"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Discard")):
+            return
+        with self.spinner_while(self.editor):
+            loaded = await self.attempt(
+                lambda: self.client.get_function(self.account_id, current.id)
+            )
+        if isinstance(loaded, Failed):
+            return  # the edits stay, and so does their draft
+        self.local.drop_draft(current.id)
+        self.show_function(loaded, use_draft=False)
+        self.functions.set_dirty(current.id, False)
+        self.notify(f"Reverted {name} to revision {loaded.revision}")
+
+    @work(exclusive=True, group="write")
     async def list_action(self, action: ListAction, function_id: str) -> None:
         loaded = await self.attempt(lambda: self.client.get_function(self.account_id, function_id))
         if isinstance(loaded, Failed):
@@ -1182,11 +1208,17 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(PromptScreen("Save this call as", event.name), save)
 
-    def on_call_editor_delete_requested(self, event: CallEditor.DeleteRequested) -> None:
-        if self.current is not None:
-            self.local.delete_call(self.current.id, event.name)
-            event.editor.set_calls(self.sample_calls, self.local.calls(self.current.id))
-            self.notify(f"Deleted the test call {event.name!r}")
+    @work(group="dialogs")
+    async def on_call_editor_delete_requested(self, event: CallEditor.DeleteRequested) -> None:
+        current = self.current
+        if current is None:
+            return
+        question = f"Delete the saved test call {event.name!r}?"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Delete")):
+            return
+        self.local.delete_call(current.id, event.name)
+        event.editor.set_calls(self.sample_calls, self.local.calls(current.id))
+        self.notify(f"Deleted the test call {event.name!r}")
 
     # -- navigation and help -------------------------------------------------------------------------
     TABS = ("call", "result", "flow", "callflow")
