@@ -1,5 +1,5 @@
-"""What the app keeps on this machine between runs: unsaved drafts, saved test calls, and the
-account last opened on each server.
+"""What the app keeps on this machine between runs: unsaved drafts, saved test calls, the
+account last opened on each server and the function last opened in each account.
 
 All are keyed by server, so the same function id on two servers never mixes. Files are
 replaced atomically, so a crash mid-write leaves the previous version.
@@ -21,9 +21,11 @@ class LocalState:
         self.drafts_path = directory / "drafts.json"
         self.calls_path = directory / "test_calls.json"
         self.accounts_path = directory / "accounts.json"
+        self.opened_path = directory / "last_opened.json"
         self._drafts: dict[str, dict[str, Any]] = self._read(self.drafts_path)
         self._calls: dict[str, dict[str, Any]] = self._read(self.calls_path)
         self._accounts: dict[str, Any] = self._read(self.accounts_path)
+        self._opened: dict[str, Any] = self._read(self.opened_path)
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
@@ -84,3 +86,14 @@ class LocalState:
         else:
             self._accounts[self.scope] = account_id
         write_atomically(self.accounts_path, json.dumps(self._accounts, indent=1))
+
+    # -- the function last opened in each account -----------------------------------------------
+    def last_function(self, account_id: str) -> str | None:
+        function_id = self._opened.get(f"{self.scope}|{account_id}")
+        return function_id if isinstance(function_id, str) and function_id else None
+
+    def remember_function(self, account_id: str, function_id: str) -> None:
+        key = f"{self.scope}|{account_id}"
+        if self._opened.get(key) != function_id:
+            self._opened[key] = function_id
+            write_atomically(self.opened_path, json.dumps(self._opened, indent=1))

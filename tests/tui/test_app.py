@@ -781,3 +781,40 @@ async def test_revert_drops_the_edits_and_their_draft(harness: Harness) -> None:
     async with harness.app().run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         assert screen.editor.text == saved
+
+
+async def test_switching_account_closes_the_old_accounts_function(harness: Harness) -> None:
+    other = harness.backend.accounts.create_account("Branch office")
+    branch_id, _ = harness.backend.functions.create(
+        other.account_id, {"name": "branch fn", "function_js": "return null;"}
+    )
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        home, home_fn = screen.account_id, screen.current.id
+        screen.editor.text += "\n// unsaved, in the home account"
+        screen.connect(other.account_id)
+        await wait_for(pilot, lambda: screen.current is not None and screen.current.id == branch_id,
+                       what="the branch's function open")  # fmt: skip
+        assert screen.editor.text == "return null;"
+        assert not any("failed" in n.message for n in pilot.app._notifications)
+        # The home account's edit was kept as its draft, not carried over or lost.
+        assert screen.local.draft(home_fn)["text"].endswith("in the home account")
+        await pilot.press("ctrl+s")  # nothing is dirty here: no false "deleted on the server"
+        await pilot.pause()
+        assert not any("deleted" in n.message for n in pilot.app._notifications)
+        screen.connect(home)
+        await wait_for(pilot, lambda: screen.current is not None and screen.current.id == home_fn,
+                       what="back home, the function last opened there")  # fmt: skip
+        assert screen.editor.text.endswith("in the home account") and screen.editor.dirty
+
+
+async def test_the_last_function_opened_in_an_account_opens_after_a_restart(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.open_function("menu_by_digits")
+        await wait_for(pilot, lambda: screen.current.id == "menu_by_digits")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert screen.current.id == "menu_by_digits"

@@ -533,11 +533,27 @@ class MainScreen(Screen[None]):
         return entries
 
     def show_opened(self, opened: Opened) -> None:
+        if self.account_id and opened.account_id != self.account_id:
+            self.close_function()  # it belongs to the account being left
         self.account_id = opened.account_id
         self.status.account = opened.name
         self.local.remember_account(opened.account_id)
         if not isinstance(opened.entries, Failed):
             self.functions.set_entries(opened.entries)
+
+    def close_function(self) -> None:
+        """Put the open function away (its unsaved edits kept as a draft): nothing of another
+        account stays in the editor, to be saved into the wrong place or reported deleted."""
+        if self.current is None or self._editor is None:
+            self.current = None
+            return
+        self.keep_draft()
+        self.current = None
+        self.editor.load_body("")
+        self.editor.read_only = True
+        self.editor.border_title = "no function open"
+        self.result_view.show_message("", "")
+        self.last_evaluation = None
 
     @contextmanager
     def spinner_while(self, widget: Widget) -> Iterator[None]:
@@ -570,8 +586,11 @@ class MainScreen(Screen[None]):
         the runtime warmed in the background."""
         if not await self.work_area():
             return
+        visible = self.functions.visible_ids()
         target = open_id or (self.current.id if self.current else None)
-        if target is None and (visible := self.functions.visible_ids()):
+        if target is None and self.local.last_function(self.account_id) in visible:
+            target = self.local.last_function(self.account_id)  # where you left off
+        if target is None and visible:
             target = visible[0]
         if target:
             self.functions.select(target)
@@ -622,6 +641,7 @@ class MainScreen(Screen[None]):
         self._title()
         self.functions.select(loaded.id)
         self.call_editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
+        self.local.remember_function(self.account_id, loaded.id)
 
     def _title(self) -> None:
         if self.current is None:
