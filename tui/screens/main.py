@@ -1284,20 +1284,28 @@ class MainScreen(Screen[None]):
             return
         self.wanted_tab = tab
         self.test_pane.active = tab
+        target = self._tab_target(tab)
+        # Now, not later (Widget.focus waits a turn): a key already queued behind this one,
+        # such as tab to the dial field, must find the focus where the user expects it.
+        self.set_focus(target)
 
-        def focus() -> None:
-            # The focus of an earlier key's tab may still switch back to it (TabbedContent
-            # follows focus, by message): the last key pressed wins.
-            if self.wanted_tab == tab:
-                self.test_pane.active = tab
-                self._tab_target(tab).focus()
+        def keep_focus() -> None:
+            # TabbedContent follows focus by message, so an earlier tab key's focus may still
+            # switch back to its tab: the last key pressed wins. Focus the user has moved
+            # within the tab since (tab to the dial field) is left alone.
+            if self.wanted_tab != tab:
+                return
+            self.test_pane.active = tab
+            pane = self.test_pane.tabs.get_pane(tab)
+            if self.focused is None or pane not in self.focused.ancestors_with_self:
+                self.set_focus(target)
 
-        self.call_after_refresh(focus)
+        self.call_after_refresh(keep_focus)
 
     async def action_focus_pane(self, name: str) -> None:
         if not await self.work_area():
             return
-        dict(self.panes()[:3])[name].focus()
+        self.set_focus(dict(self.panes()[:3])[name])  # at once, as for the tabs
 
     async def action_zoom(self, what: str) -> None:
         """Fill the screen with the editor or the test pane; the same key puts it back."""
