@@ -27,11 +27,9 @@ from backend.client import (
     ApiError,
     ApiKeyCredentials,
     AuthError,
-    ConflictError,
     IssuedCredentials,
     KazooClient,
     Login,
-    NotFoundError,
     Revisioned,
     TokenCredentials,
     UserCredentials,
@@ -42,6 +40,7 @@ from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.workspace import Conflict, Gone, Saved, SaveFailed, SaveOutcome, Workspace
 from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions, ListAction
 from widgets.key_footer import KeyFooter
 from widgets.status_bar import StatusBar
@@ -226,6 +225,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.client = client
+        self.workspace = Workspace(client, local, self.api)
         self.default_account = default_account  # from the config; else the login's own account
         self.local = local
         self.server_label = server_label
@@ -242,6 +242,7 @@ class MainScreen(Screen[None]):
         self._opening: asyncio.Task[Opened | None] | None = None  # see prepare()
         self.leaving = False  # see leave()
         self.wanted_tab = ""  # the test tab the last tab key asked for
+        self._draft_problem: str | None = None  # the last draft write's failure, said once
         # What the screen last showed, for whoever waits on it (tests, the tmux driver): the
         # body whose check is on screen, the last run and the last simulation.
         self.checked_text: str | None = None
@@ -535,7 +536,7 @@ class MainScreen(Screen[None]):
     def show_opened(self, opened: Opened) -> None:
         if self.account_id and opened.account_id != self.account_id:
             self.close_function()  # it belongs to the account being left
-        self.account_id = opened.account_id
+        self.account_id = self.workspace.account_id = opened.account_id
         self.status.account = opened.name
         self.local.remember_account(opened.account_id)
         if not isinstance(opened.entries, Failed):
@@ -677,8 +678,22 @@ class MainScreen(Screen[None]):
         self._title()
 
     def on_js_editor_paused(self, event: JsEditor.Paused) -> None:
-        self.keep_draft()
+        self.keep_draft_in_background()
         self.check_body(event.text)
+
+    @work(exclusive=True, group="draft")
+    async def keep_draft_in_background(self) -> None:
+        """The pause's draft, written in a thread; a failure (a full disk) is said once."""
+        current = self.current
+        if current is None or not self.editor.dirty:
+            self.keep_draft()  # dropping a draft is cheap
+            return
+        problem = await self.workspace.keep_draft(
+            current.id, self.editor.text, self.editor.saved_text, current.revision
+        )
+        if problem and problem != self._draft_problem:
+            self.notify(problem, title="Draft not kept", severity="error", timeout=15)
+        self._draft_problem = problem
 
     def on_unmount(self) -> None:
         # Quitting, a signal, or switching server: keystrokes since the last pause go to disk.
@@ -747,31 +762,30 @@ class MainScreen(Screen[None]):
         if current is None:
             return
         text = self.editor.text
-        data = {**current.data, "function_js": text}
         self.status.activity = "saving…"
         try:
-            saved = await self.api(
-                lambda: self.client.save_function(
-                    self.account_id, current.id, data, current.revision
-                )
+            outcome = await self.workspace.save(
+                current.id, {**current.data, "function_js": text}, current.revision
             )
-        except ConflictError:
-            await self.resolve_conflict(current, text)
-            return
-        except NotFoundError:
+        finally:
+            self.status.activity = ""
+        await self._after_save(outcome, current, text)
+
+    async def _after_save(self, outcome: SaveOutcome, current: Revisioned, text: str) -> None:
+        """What every save of the editor's text ends in, ctrl+s or "keep mine"."""
+        if isinstance(outcome, Saved):
+            self._saved(outcome.doc, text)
+        elif isinstance(outcome, Conflict):
+            await self.resolve_conflict(current, text, outcome.theirs)
+        elif isinstance(outcome, Gone):
             self._deleted_on_server()
-            return
-        except ApiError as exc:
+        else:
             self.notify(
-                f"{exc}. Your edit is kept; ctrl+s to try again.",
+                f"{outcome.message}. Your edit is kept; ctrl+s to try again.",
                 title="Not saved",
                 severity="error",
                 timeout=15,
             )
-            return
-        finally:
-            self.status.activity = ""
-        self._saved(saved, text)
 
     def _saved(self, saved: Revisioned, text: str) -> None:
         self.functions.upsert(FunctionEntry.from_summary(saved.data))
@@ -797,15 +811,7 @@ class MainScreen(Screen[None]):
             timeout=15,
         )
 
-    async def resolve_conflict(self, current: Revisioned, text: str) -> None:
-        try:
-            theirs = await self.api(lambda: self.client.get_function(self.account_id, current.id))
-        except NotFoundError:
-            self._deleted_on_server()
-            return
-        except ApiError as exc:
-            self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
-            return
+    async def resolve_conflict(self, current: Revisioned, text: str, theirs: Revisioned) -> None:
         from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
 
         name = str(theirs.data.get("name", current.id))
@@ -813,19 +819,11 @@ class MainScreen(Screen[None]):
             ConflictScreen(name, str(theirs.data.get("function_js", "")), text)
         )
         if answer == KEEP_MINE:
-            try:
-                saved = await self.api(
-                    lambda: self.client.save_function(
-                        self.account_id,
-                        current.id,
-                        {**theirs.data, "function_js": text},
-                        theirs.revision,
-                    )
-                )
-            except ApiError as exc:
-                self.notify(f"{exc}. Your edit is kept.", severity="error", timeout=15)
-                return
-            self._saved(saved, text)
+            # Saved over the revision just shown; if it moved again, the dialog comes back.
+            outcome = await self.workspace.save(
+                current.id, {**theirs.data, "function_js": text}, theirs.revision
+            )
+            await self._after_save(outcome, theirs, text)
         elif answer == TAKE_THEIRS:
             self.local.drop_draft(current.id)
             self.show_function(theirs, use_draft=False)
@@ -948,13 +946,30 @@ class MainScreen(Screen[None]):
         self.notify(f"Deleted {name}")
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
-        saved = await self.attempt(
-            lambda: self.client.save_function(
-                self.account_id, loaded.id, {**loaded.data, **changes}, loaded.revision
+        """A rename or enable/disable, through the same save as the editor's text."""
+        outcome = await self.workspace.update_fields(loaded, changes)
+        if isinstance(outcome, Gone):
+            self.functions.drop(loaded.id)
+            self.notify(
+                f"{loaded.data.get('name', loaded.id)} was deleted on the server",
+                severity="error",
+                timeout=10,
             )
-        )
-        if isinstance(saved, Failed):
             return
+        if isinstance(outcome, Conflict):
+            fields = ", ".join(changes)
+            self.notify(
+                f"Someone changed the {fields} on the server meanwhile; nothing was changed. "
+                "The list shows theirs now.",
+                severity="warning",
+                timeout=10,
+            )
+            self.functions.upsert(FunctionEntry.from_summary(outcome.theirs.data))
+            return
+        if isinstance(outcome, SaveFailed):
+            self.notify(outcome.message, severity="error", timeout=10)
+            return
+        saved = outcome.doc
         self.functions.upsert(FunctionEntry.from_summary(saved.data))
         if self.current is not None and self.current.id == saved.id:
             # Keep the editor's text (maybe unsaved) but move to the new revision and fields.

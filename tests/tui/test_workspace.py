@@ -1,0 +1,104 @@
+"""The headless workspace against the real server and client, no Pilot: every save ends in
+saved, conflict, gone or a failure a person can act on; field changes survive another edit;
+a draft that cannot be written says why."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from backend.client import ApiKeyCredentials, KazooClient
+from tests.conftest import LiveServer, free_port
+from tui.local_state import LocalState
+from tui.workspace import Conflict, Gone, Saved, SaveFailed, Workspace
+
+BODY = "return {module: 'hangup', data: {}};"
+
+
+@pytest.fixture
+async def workspace(live_server: LiveServer, tmp_path: Path) -> AsyncIterator[Workspace]:
+    client = KazooClient(live_server.url, ApiKeyCredentials(live_server.api_key), timeout=5)
+    made = Workspace(client, LocalState(tmp_path / "state", "test"))
+    made.account_id = await client.account_id()
+    yield made
+    await client.aclose()
+
+
+async def test_a_save_is_saved_then_a_stale_one_is_a_conflict_with_theirs(
+    workspace: Workspace,
+) -> None:
+    created = await workspace.client.create_function(
+        workspace.account_id, {"name": "f", "function_js": BODY}
+    )
+    first = await workspace.save(
+        created.id, {**created.data, "function_js": "// 1"}, created.revision
+    )
+    assert isinstance(first, Saved) and first.doc.data["function_js"] == "// 1"
+    stale = await workspace.save(
+        created.id, {**created.data, "function_js": "// 2"}, created.revision
+    )
+    assert isinstance(stale, Conflict)
+    assert (
+        stale.theirs.revision == first.doc.revision and stale.theirs.data["function_js"] == "// 1"
+    )
+
+
+async def test_a_deleted_function_is_gone(workspace: Workspace) -> None:
+    created = await workspace.client.create_function(
+        workspace.account_id, {"name": "f", "function_js": BODY}
+    )
+    await workspace.client.delete_function(workspace.account_id, created.id)
+    assert isinstance(await workspace.save(created.id, created.data, created.revision), Gone)
+    assert isinstance(await workspace.save(created.id, created.data, None), Gone)
+
+
+async def test_a_dead_server_is_a_failure_that_says_so(tmp_path: Path) -> None:
+    client = KazooClient(f"http://127.0.0.1:{free_port(start=18700)}", ApiKeyCredentials("k" * 32))
+    dead = Workspace(client, LocalState(tmp_path, "test"))
+    dead.account_id = "a" * 32
+    try:
+        outcome = await dead.save("f" * 32, {"name": "f", "function_js": BODY}, "1-x")
+    finally:
+        await client.aclose()
+    assert isinstance(outcome, SaveFailed) and "connection refused" in outcome.message
+
+
+async def test_a_rename_lands_on_the_servers_version_unless_it_renamed_too(
+    workspace: Workspace,
+) -> None:
+    created = await workspace.client.create_function(
+        workspace.account_id, {"name": "before", "function_js": BODY}
+    )
+    # Someone else edits the body: the rename is made on their version, their body kept.
+    other = await workspace.save(created.id, {**created.data, "function_js": "// theirs"},
+                                 created.revision)  # fmt: skip
+    assert isinstance(other, Saved)
+    renamed = await workspace.update_fields(created, {"name": "after"})
+    assert isinstance(renamed, Saved)
+    assert renamed.doc.data["name"] == "after" and renamed.doc.data["function_js"] == "// theirs"
+    # Someone else renames it: that is a conflict, and nothing is changed.
+    theirs = await workspace.save(created.id, {**renamed.doc.data, "name": "their name"},
+                                  renamed.doc.revision)  # fmt: skip
+    assert isinstance(theirs, Saved)
+    clash = await workspace.update_fields(renamed.doc, {"name": "mine"})
+    assert isinstance(clash, Conflict) and clash.theirs.data["name"] == "their name"
+    stored = await workspace.client.get_function(workspace.account_id, created.id)
+    assert stored.data["name"] == "their name"
+
+
+async def test_a_draft_that_cannot_be_written_says_why(tmp_path: Path) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a directory")
+    local = LocalState(blocked / "state", "test")  # every write fails: its parent is a file
+    client = KazooClient("http://127.0.0.1:9", ApiKeyCredentials("k" * 32))
+    try:
+        problem = await Workspace(client, local).keep_draft("f", "text", "", None)
+    finally:
+        await client.aclose()
+    assert problem is not None and "could not be kept on disk" in problem
+    assert "still in the editor" in problem
+    good = Workspace(client, LocalState(tmp_path / "ok", "test"))
+    assert await good.keep_draft("f", "text", "", "1-a") is None
+    assert good.local.draft("f") == {"text": "text", "saved_text": "", "revision": "1-a"}

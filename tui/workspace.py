@@ -1,0 +1,117 @@
+"""The app's work on one server, without Textual: saving a function (every kind of save has the
+same three outcomes besides a failure), and keeping drafts off the event loop.
+
+The screen shows what these return; it never catches client errors itself for a save. Tests
+drive this module with the real client and server, no Pilot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
+from tui.local_state import LocalState
+
+T = TypeVar("T")
+# Runs one client request; the screen's version asks for credentials when a session cannot be
+# renewed on its own. The default just awaits it.
+Caller = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+async def _direct(request: Callable[[], Awaitable[Any]]) -> Any:
+    return await request()
+
+
+@dataclass(frozen=True)
+class Saved:
+    doc: Revisioned
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The server moved on since `revision` was loaded; `theirs` is what it has now."""
+
+    theirs: Revisioned
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The function was deleted on the server."""
+
+
+@dataclass(frozen=True)
+class SaveFailed:
+    message: str  # one sentence a person can act on, from the client's error
+
+
+SaveOutcome = Saved | Conflict | Gone | SaveFailed
+
+
+class Workspace:
+    def __init__(self, client: KazooClient, local: LocalState, call: Caller = _direct) -> None:
+        self.client = client
+        self.local = local
+        self.call = call
+        self.account_id = ""
+
+    async def save(
+        self, function_id: str, data: dict[str, Any], revision: str | None
+    ) -> SaveOutcome:
+        """Save `data` over `revision`: the one save behind ctrl+s, "keep mine", rename and
+        enable/disable."""
+        account_id = self.account_id
+        try:
+            saved = await self.call(
+                lambda: self.client.save_function(account_id, function_id, data, revision)
+            )
+        except ConflictError:
+            return await self._theirs(function_id)
+        except NotFoundError:
+            return Gone()
+        except ApiError as exc:
+            return SaveFailed(str(exc))
+        return Saved(saved)
+
+    async def _theirs(self, function_id: str) -> SaveOutcome:
+        account_id = self.account_id
+        try:
+            theirs = await self.call(lambda: self.client.get_function(account_id, function_id))
+        except NotFoundError:
+            return Gone()  # changed, then deleted
+        except ApiError as exc:
+            return SaveFailed(str(exc))
+        return Conflict(theirs)
+
+    async def update_fields(self, loaded: Revisioned, changes: dict[str, Any]) -> SaveOutcome:
+        """Change some fields (a rename, enable/disable) of the function as `loaded`. If it
+        changed on the server since, but not in these fields, the change is made on the
+        server's version instead: nobody's edit is lost and nobody need be asked. A conflict
+        is returned only when the other edit touched the same fields."""
+        outcome = await self.save(loaded.id, {**loaded.data, **changes}, loaded.revision)
+        if not isinstance(outcome, Conflict):
+            return outcome
+        theirs = outcome.theirs
+        if any(theirs.data.get(key) != loaded.data.get(key) for key in changes):
+            return outcome
+        return await self.save(theirs.id, {**theirs.data, **changes}, theirs.revision)
+
+    async def keep_draft(
+        self, function_id: str, text: str, saved_text: str, revision: str | None
+    ) -> str | None:
+        """Write the draft in a thread (it is fsync'ed); None, or why it could not be kept."""
+        try:
+            await asyncio.to_thread(self.local.keep_draft, function_id, text, saved_text, revision)
+        except OSError as exc:
+            return draft_error(exc)
+        return None
+
+
+def draft_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return (
+        f"Your unsaved edits could not be kept on disk ({reason}). They are still in the "
+        "editor: save them (ctrl+s) or free some space."
+    )
