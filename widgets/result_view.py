@@ -39,6 +39,8 @@ What the function returned for the test call, and whether KAZOO would branch int
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.report: dict[str, Any] | None = None
+        self.stale = False
+        self._parts: list[Any] = []  # the report as drawn, without the stale line
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("Run the function (ctrl+r or F5) to see what it returns.", id="result-body")
@@ -49,6 +51,21 @@ What the function returned for the test call, and whether KAZOO would branch int
             return None
         return json.dumps(self.report["result"], indent=2, ensure_ascii=False)
 
+    def set_stale(self, stale: bool) -> None:
+        """Mark the report as made from code since edited (the same text again unmarks it)."""
+        if self.report is None or stale == self.stale:
+            return
+        self.stale = stale
+        self._draw()
+
+    def _draw(self) -> None:
+        line = Text.assemble(
+            ("⟳ stale: ", "bold yellow"), "the code changed since this run · ",
+            ("F5", "bold"), " runs it again",
+        )  # fmt: skip
+        parts = [line, *self._parts] if self.stale else self._parts
+        self.query_one("#result-body", Static).update(Group(*parts))
+
     def show_running(self, what: str) -> None:
         self.query_one("#result-body", Static).update(
             Text.assemble(("⏳ ", "bold"), f"running {what}… ", ("esc", "bold"), " cancels")
@@ -56,12 +73,16 @@ What the function returned for the test call, and whether KAZOO would branch int
 
     def show_message(self, text: str, style: str = "") -> None:
         self.report = None
+        self.stale = False
         self.query_one("#result-body", Static).update(Text(text, style=style))
 
     def show_report(self, report: dict[str, Any], reasons: list[str]) -> None:
         self.report = report
+        self.stale = False
         parts: list[Any] = []
         duration = f"{report.get('duration_ms', 0):.2f} ms"
+        if (report.get("error") or {}).get("kind") == "cancelled":
+            duration = f"cancelled after {report.get('duration_ms', 0):.0f} ms"
         if report.get("valid") and report.get("es5"):
             # It ran here (QuickJS is newer), but KAZOO's ES5 engine would not even compile it.
             parts.append(
@@ -109,7 +130,8 @@ What the function returned for the test call, and whether KAZOO would branch int
                         style=LOG_STYLES.get(entry["level"], ""),
                     )
                 )
-        self.query_one("#result-body", Static).update(Group(*parts))
+        self._parts = parts
+        self._draw()
 
     def action_copy_result(self) -> None:
         text = self.result_json

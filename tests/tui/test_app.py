@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import httpx
 import pytest
@@ -231,10 +232,13 @@ async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.run_cancel is not None)
         await wait_for(pilot, lambda: "running" in screen.status.activity, what="the spinner")
+        await wait_for(pilot, lambda: time.monotonic() - screen.run_started >= 0.2,
+                       what="a moment of running")  # fmt: skip
         await pilot.press("escape")
         result = screen.query_one(ResultView)
         await wait_for(pilot, lambda: result.report is not None, timeout=5)
         assert result.report["error"]["kind"] == "cancelled"
+        assert result.report["duration_ms"] >= 200  # how long it ran, not 0.00 ms
         assert screen.run_cancel is None
         screen.editor.text = "return {module: 'hangup', data: {}};"
         await pilot.press("f5")  # the sandbox is healthy afterwards
@@ -818,3 +822,22 @@ async def test_the_last_function_opened_in_an_account_opens_after_a_restart(
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         assert screen.current.id == "menu_by_digits"
+
+
+async def test_the_result_is_marked_stale_after_an_edit_and_not_after_undoing_it(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        ran = screen.editor.text
+        result = await run_and_wait(pilot, screen, "f5")
+        assert not result.stale
+        screen.editor.text = ran + "\n// changed"
+        await wait_for(pilot, lambda: result.stale, what="the stale mark")
+        screen.editor.text = ran
+        await wait_for(pilot, lambda: not result.stale, what="the same code again")
+        screen.editor.text = ran + "\n// changed"
+        await wait_for(pilot, lambda: result.stale, what="stale again")
+        result.report = None
+        await run_and_wait(pilot, screen, "f5")
+        assert not result.stale  # a new run is fresh

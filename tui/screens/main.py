@@ -243,6 +243,7 @@ class MainScreen(Screen[None]):
         self.leaving = False  # see leave()
         self.wanted_tab = ""  # the test tab the last tab key asked for
         self._draft_problem: str | None = None  # the last draft write's failure, said once
+        self.run_text: str | None = None  # the body the Result pane shows the run of
         # What the screen last showed, for whoever waits on it (tests, the tmux driver): the
         # body whose check is on screen, the last run and the last simulation.
         self.checked_text: str | None = None
@@ -680,6 +681,8 @@ class MainScreen(Screen[None]):
     def on_js_editor_paused(self, event: JsEditor.Paused) -> None:
         self.keep_draft_in_background()
         self.check_body(event.text)
+        if self.run_text is not None and self._editor is not None:
+            self.result_view.set_stale(event.text != self.run_text)
 
     @work(exclusive=True, group="draft")
     async def keep_draft_in_background(self) -> None:
@@ -999,7 +1002,8 @@ class MainScreen(Screen[None]):
             self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
             return
         self._begin_run("the function")
-        self.run_function(self.editor.text, call_editor.payload, self.run_cancel)
+        self.run_text = self.editor.text
+        self.run_function(self.run_text, call_editor.payload, self.run_cancel)
 
     def _begin_run(self, what: str) -> None:
         self.run_cancel = threading.Event()
@@ -1044,10 +1048,13 @@ class MainScreen(Screen[None]):
 
     @on(RunDone)
     def _run_done(self, event: RunDone) -> None:
+        elapsed_ms = (time.monotonic() - self.run_started) * 1000
         self._end_run()
         evaluation = event.evaluation
         self.last_evaluation = evaluation
         report = evaluation.to_json()
+        if evaluation.error is not None and evaluation.error.kind == "cancelled":
+            report["duration_ms"] = elapsed_ms  # how long it ran before esc, not 0
         self.result_view.show_report(report, evaluation.reasons())
         self.query_one("#flow-tree").show_flow(  # type: ignore[attr-defined]
             evaluation.flow if evaluation.outcome and evaluation.outcome.ok else None
