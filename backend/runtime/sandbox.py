@@ -155,11 +155,38 @@ def _explain(error: dict[str, Any], limits: Limits) -> tuple[str, str]:
     return kind, message
 
 
+_FRAME = re.compile(r"^\s*at (?P<name>.*?) \((?P<where>[^)]*)\)\s*$")
+WRAPPER_FRAME = "__kfn_wrapper__"  # the prelude's function that calls the user's (worker.py)
+
+
+def user_stack(stack: str) -> str:
+    """The stack as the user's code sees it: the frames above kfn's wrapper, each line as a
+    line of the body (`new Function` compiles the body two lines down), the body itself
+    named as such."""
+    frames: list[str] = []
+    for raw in (stack or "").splitlines():
+        found = _FRAME.match(raw)
+        if found is None:
+            continue
+        name, where = found.group("name"), found.group("where")
+        if name == WRAPPER_FRAME:
+            break  # kfn's own frames from here down
+        if name == "anonymous":
+            name = "the function body"
+        line = _LINE_IN_STACK.fullmatch(where)
+        if line is not None:
+            frames.append(f"    at {name} (line {int(line.group(1)) - BODY_LINE_OFFSET})")
+        elif where == "<input>":  # QuickJS knows no line for this frame
+            frames.append(f"    at {name}")
+        else:
+            frames.append(f"    at {name} ({where})")  # native code
+    return "\n".join(frames)
+
+
 def _line_from_stack(stack: str) -> int | None:
-    match = _LINE_IN_STACK.search(stack or "")
-    if not match:
-        return None
-    line = int(match.group(1)) - BODY_LINE_OFFSET
+    """The first line of the user's code the stack names."""
+    found = re.search(r"\(line (\d+)\)", user_stack(stack))
+    line = int(found.group(1)) if found else 0
     return line if line >= 1 else None
 
 
@@ -313,7 +340,9 @@ class Sandbox:
         if error:
             kind, message = _explain(error, limits)
             stack = error.get("stack", "")
-            outcome.error = RunError(kind, message, _line_from_stack(stack), None, stack)
+            outcome.error = RunError(
+                kind, message, _line_from_stack(stack), None, user_stack(stack)
+            )
             return outcome
         outcome.result = reply["result"]
         return outcome

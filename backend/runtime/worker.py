@@ -76,7 +76,7 @@ PRELUDE = r"""
     try { preparedFn = new Function('call', body); preparedBody = body; } catch (e) { preparedFn = null; }
     preparedCall = parse(callJson);
   }
-  function run(body, callJson, nowMs) {
+  function __kfn_wrapper__(body, callJson, nowMs) {
     if (nowMs !== null) pinClock(nowMs);
     var fn = body === null ? preparedFn : null, result, out;
     if (fn === null) {
@@ -90,7 +90,7 @@ PRELUDE = r"""
     if (out.length > 1048576) return fail('too_big', { name: 'BadReturn', message: '' + out.length });
     return reply('result', out);
   }
-  Object.defineProperty(globalThis, '__kfn_run__', { value: run });
+  Object.defineProperty(globalThis, '__kfn_run__', { value: __kfn_wrapper__ });
   Object.defineProperty(globalThis, '__kfn_prepare__', { value: prepare });
 })();
 """

@@ -89,7 +89,20 @@ def test_console_levels_are_captured(sandbox: Sandbox) -> None:
 def test_errors_carry_the_line_inside_the_body(sandbox: Sandbox) -> None:
     outcome = sandbox.run("var a = 1;\nvar b = 2;\nundefinedThing();", {})
     assert outcome.error.kind == "thrown" and outcome.error.line == 3
-    assert "undefinedThing" in outcome.error.message and "<input>" in outcome.error.stack
+    assert "undefinedThing" in outcome.error.message
+    assert outcome.error.stack == "    at the function body (line 3)"  # no kfn frames
+
+
+def test_a_stack_shows_the_users_frames_only_with_their_lines(sandbox: Sandbox) -> None:
+    # A user function named like kfn's old wrapper (`run`) is the user's, and kept.
+    body = "function run() {\n  return JSON.parse('{');\n}\nreturn run();"
+    outcome = sandbox.run(body, {})
+    assert outcome.error.kind == "thrown" and outcome.error.line == 2  # where it threw
+    frames = outcome.error.stack.splitlines()
+    assert frames[0].strip() == "at parse (native)"
+    assert frames[1].strip() == "at run (line 2)"
+    assert frames[-1].strip() == "at the function body (line 4)"
+    assert "<input>" not in outcome.error.stack and "__kfn" not in outcome.error.stack
 
 
 def test_the_test_clock_pins_date(sandbox: Sandbox) -> None:
