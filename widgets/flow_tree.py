@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -34,12 +35,32 @@ class FlowTree(Tree[Any]):
 ## Flow
 The callflow the function returned, as KAZOO would branch into it: each node is
 a module with its key data; children hang under their branch key (`_` is the
-default branch). **Enter** or **space** folds a node.
+default branch). **Enter** shows a node's whole data; **space** folds it.
 """
+
+    class DetailRequested(Message):
+        """Show the whole of `node` (a callflow node, as returned)."""
+
+        def __init__(self, title: str, node: Any) -> None:
+            super().__init__()
+            self.title = title
+            self.node = node
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("flow", **kwargs)  # type: ignore[arg-type]
         self.show_root = False
+        self.auto_expand = False  # enter shows the data; space folds
+
+    def on_focus(self) -> None:
+        """The first node is picked as the tree takes the focus, so enter works at once."""
+        if self.cursor_node is None and self.last_line >= 0:
+            self.cursor_line = 0
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Any]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            module = event.node.data.get("module") if isinstance(event.node.data, dict) else None
+            self.post_message(self.DetailRequested(f"node: {module or '?'}", event.node.data))
 
     def show_flow(self, flow: Any, title: str = "flow") -> None:
         self.clear()

@@ -841,3 +841,31 @@ async def test_the_result_is_marked_stale_after_an_edit_and_not_after_undoing_it
         result.report = None
         await run_and_wait(pilot, screen, "f5")
         assert not result.stale  # a new run is fresh
+
+
+async def test_enter_on_a_flow_node_shows_its_whole_data(harness: Harness) -> None:
+    from textual.widgets import Static
+
+    from tui.screens.detail import DetailScreen
+
+    long_text = "a greeting far longer than any tree label can show " * 3
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = (
+            f"return {{module: 'tts', data: {{text: {long_text!r}}},"
+            " children: {_: {module: 'hangup', data: {}}}};"
+        )
+        await run_and_wait(pilot, screen, "f5")
+        await pilot.press("alt+t")
+        tree = screen.query_one("#flow-tree")
+        await wait_for(pilot, lambda: pilot.app.focused is tree, what="the flow tree focused")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DetailScreen), what="detail")
+        detail = pilot.app.screen
+        assert detail.value["data"]["text"] == long_text  # the whole data, not the label's cut
+        assert "hangup" in str(detail.value["children"])
+        assert detail.query_one("#detail-body Static", Static) is not None
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, DetailScreen))
+        await pilot.press("space")  # folds the node instead
+        await wait_for(pilot, lambda: not tree.root.children[0].is_expanded, what="folded")

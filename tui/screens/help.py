@@ -10,9 +10,16 @@ from textual.widgets import Label, Markdown
 
 GLOBAL_HELP = """\
 ## Everywhere
-- **ctrl+s** save · **ctrl+r** / **F5** run · **esc** cancels a run
-- **ctrl+n** new function · **ctrl+o** next pane · **ctrl+p** command palette
-- **F1** this help · **ctrl+q** quit
+- **ctrl+s** save · **ctrl+r** / **F5** run · **esc** stop a run · **ctrl+n** new function
+- **ctrl+o** next pane: functions, editor, problems, then each test tab
+- **alt+l** functions list · **alt+e** editor · **alt+p** problems
+- **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk)
+- **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
+- **alt+u** revert: drop your unsaved edits and load the server's version (asks first)
+- **ctrl+p** palette · **F1** this help · **ctrl+q** quit
+
+If alt keys do nothing, the terminal keeps alt for itself: on macOS, turn on "Use Option
+as Meta key" (Terminal) or "Esc+" for the Option key (iTerm2).
 
 Unsaved edits are kept on disk and come back when kfn starts again.
 """

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from widgets.call_editor import CallEditor
     from widgets.callflow_view import CallflowView
     from widgets.diagnostics import Diagnostics
+    from widgets.flow_tree import FlowTree
     from widgets.js_editor import Diagnostic, JsEditor
     from widgets.result_view import ResultView
     from widgets.test_pane import TestPane
@@ -72,21 +73,6 @@ NEW_FUNCTION_BODY = """\
 var caller = call['Caller-ID-Name'] || 'there';
 console.log('greeting ' + caller);
 return { module: 'tts', data: { text: 'Hello ' + caller } };
-"""
-
-
-KEYS_HELP = """\
-## Keys everywhere
-- **ctrl+s** save · **ctrl+r** / **F5** run · **esc** stop a run · **ctrl+n** new function
-- **ctrl+o** next pane: functions, editor, problems, then each test tab
-- **alt+l** functions list · **alt+e** editor · **alt+p** problems
-- **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk)
-- **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
-- **alt+u** revert: drop your unsaved edits and load the server's version (asks first)
-- **ctrl+p** palette · **F1** this help · **ctrl+q** quit
-
-If alt keys do nothing, the terminal keeps alt for itself: on macOS, turn on "Use Option
-as Meta key" (Terminal) or "Esc+" for the Option key (iTerm2).
 """
 
 
@@ -1132,6 +1118,11 @@ class MainScreen(Screen[None]):
             )
         return MappingSource(docs)
 
+    def on_flow_tree_detail_requested(self, event: FlowTree.DetailRequested) -> None:
+        from tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(event.title, event.node))
+
     def on_callflow_view_dial(self, event: CallflowView.Dial) -> None:
         self.start_simulation(number=event.number)
 
@@ -1351,7 +1342,7 @@ class MainScreen(Screen[None]):
         text = getattr(node, "HELP", None) or FunctionList.HELP
         from tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(f"{text}\n{KEYS_HELP}"))
+        self.app.push_screen(HelpScreen(text))
 
     def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
