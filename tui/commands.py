@@ -61,6 +61,7 @@ class KfnCommands(Provider):
             ),
             ("Go to line", screen.editor.action_goto_line, "ctrl+g in the editor"),
             ("Find", screen.editor.action_find, "ctrl+f in the editor"),
+            ("Find and replace", screen.editor.action_replace, "F6 in the editor"),
             (
                 "Import sample functions",
                 self.import_samples,

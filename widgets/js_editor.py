@@ -69,7 +69,7 @@ Write the body of the function: KAZOO runs it as `new Function('call', body)(cal
 so end with `return { module: ..., data: {...} };`.
 
 - **ctrl+s** save · **ctrl+r** / **F5** run against the selected call
-- **ctrl+f** find · **F3** find next · **ctrl+g** go to line
+- **ctrl+f** find · **F3** find next · **F6** replace · **ctrl+g** go to line
 - **ctrl+z** undo · **ctrl+y** redo · **tab** indents · **esc** leaves the editor
 - Syntax errors and constructs KAZOO's ES5 engine rejects are underlined
   and listed under the editor a moment after you stop typing.
@@ -79,6 +79,9 @@ so end with `return { module: ..., data: {...} };`.
         Binding("ctrl+f", "find", "Find", id="editor.find"),
         Binding("f3", "find_next", "Next", id="editor.find_next", show=False),
         Binding("ctrl+g", "goto_line", "Go to line", id="editor.goto_line"),
+        # Not ctrl+h: terminals send it as the byte backspace sends (^H), and Textual reads
+        # both as backspace.
+        Binding("f6", "replace", "Replace", id="editor.replace", show=False),
     ]
 
     class Paused(Message):
@@ -96,10 +99,13 @@ so end with `return { module: ..., data: {...} };`.
             self.dirty = dirty
 
     class FindRequested(Message):
-        def __init__(self, editor: JsEditor, goto_line: bool = False) -> None:
+        def __init__(
+            self, editor: JsEditor, goto_line: bool = False, replace: bool = False
+        ) -> None:
             super().__init__()
             self.editor = editor
             self.goto_line = goto_line
+            self.replace = replace
 
     def __init__(self, text: str = "", **kwargs: object) -> None:
         self.highlighter = IncrementalHighlighter()
@@ -179,6 +185,17 @@ so end with `return { module: ..., data: {...} };`.
     # -- find and go to line --------------------------------------------------------------------
     def action_find(self) -> None:
         self.post_message(self.FindRequested(self))
+
+    def action_replace(self) -> None:
+        self.post_message(self.FindRequested(self, replace=True))
+
+    def replace_all(self, needle: str, replacement: str) -> int:
+        """Replace every occurrence of `needle` in one edit (one ctrl+z undoes it all);
+        returns how many there were."""
+        count = self.text.count(needle) if needle else 0
+        if count:
+            self.replace(self.text.replace(needle, replacement), (0, 0), self.document.end)
+        return count
 
     def action_goto_line(self) -> None:
         self.post_message(self.FindRequested(self, goto_line=True))

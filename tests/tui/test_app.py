@@ -869,3 +869,21 @@ async def test_enter_on_a_flow_node_shows_its_whole_data(harness: Harness) -> No
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, DetailScreen))
         await pilot.press("space")  # folds the node instead
         await wait_for(pilot, lambda: not tree.root.children[0].is_expanded, what="folded")
+
+
+async def test_f6_replaces_every_occurrence_in_one_undoable_edit(harness: Harness) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        original = "var a = 'x';\nvar b = a + 'x';\nreturn {module: 'tts', data: {text: b}};"
+        screen.editor.load_body(original)
+        screen.editor.focus()
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen), what="what")
+        await pilot.press(*"'x'", "enter")
+        await wait_for(pilot, lambda: "with" in pilot.app.screen.question, what="with what")
+        await pilot.press(*"'y'", "enter")
+        await wait_for(pilot, lambda: "'y'" in screen.editor.text, what="the replacement")
+        assert screen.editor.text == original.replace("'x'", "'y'")
+        assert any("Replaced 2 occurrence(s)" in n.message for n in pilot.app._notifications)
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: screen.editor.text == original, what="one undo")

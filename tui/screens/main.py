@@ -723,6 +723,8 @@ class MainScreen(Screen[None]):
     def on_js_editor_find_requested(self, event: JsEditor.FindRequested) -> None:
         if event.goto_line:
             self.app.push_screen(PromptScreen("Go to line", placeholder="line number"), self._goto)
+        elif event.replace:
+            self.find_and_replace()
         else:
             self.app.push_screen(
                 PromptScreen("Find (F3 finds the next one)", self.editor.last_search), self._search
@@ -733,6 +735,27 @@ class MainScreen(Screen[None]):
             self.editor.goto_line(int(answer.strip()))
         elif answer:
             self.notify(f"{answer!r} is not a line number", severity="warning")
+
+    @work(group="dialogs")
+    async def find_and_replace(self) -> None:
+        """F6: what to replace, then with what; every occurrence, in one undoable edit."""
+        editor = self.editor
+        selected = editor.selected_text if "\n" not in editor.selected_text else ""
+        needle = await self.app.push_screen_wait(
+            PromptScreen("Replace (every occurrence)", selected or editor.last_search)
+        )
+        if not needle:
+            return
+        if needle not in editor.text:
+            self.notify(f"{needle!r} is not in this function", severity="warning")
+            return
+        replacement = await self.app.push_screen_wait(
+            PromptScreen(f"Replace {needle!r} with", placeholder="(empty: delete it)")
+        )
+        if replacement is None:
+            return
+        count = editor.replace_all(needle, replacement)
+        self.notify(f"Replaced {count} occurrence(s) of {needle!r}; ctrl+z undoes it")
 
     def _search(self, answer: str | None) -> None:
         if answer and not self.editor.find_next(answer):
