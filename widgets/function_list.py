@@ -111,7 +111,7 @@ class FunctionList(Vertical):
 ## Functions
 The functions of the account. **Enter** opens one in the editor.
 
-- **/** filter (fuzzy; **esc** or **down** goes back to the list)
+- **/** filter (fuzzy; **down** goes back to the list, **esc** clears the filter)
 - **n** new · **r** / **F2** rename · **c** duplicate · **e** enable or disable
 - **x** / **delete** delete (asks first)
 - ● marks a function with unsaved edits; *off* marks a disabled one.
@@ -158,7 +158,8 @@ The functions of the account. **Enter** opens one in the editor.
 
     def visible_ids(self) -> list[str]:
         options = self.options
-        return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+        found = (options.get_option_at_index(i).id for i in range(options.option_count))
+        return [str(option_id) for option_id in found if option_id is not None]
 
     def set_entries(self, entries: list[FunctionEntry]) -> None:
         dirty = {key for key, entry in self.entries.items() if entry.dirty}
@@ -212,6 +213,9 @@ The functions of the account. **Enter** opens one in the editor.
             ordered = [entry for score, entry in sorted(scored, key=lambda s: -s[0]) if score > 0]
         options.clear_options()
         options.add_options(Option(entry.label(), id=entry.id) for entry in ordered)
+        if query and not ordered:
+            hint = Content.styled(f"no function matches {query!r} (esc clears it)", "dim")
+            options.add_option(Option(hint, disabled=True))
         if keep is not None:
             for index, entry in enumerate(ordered):
                 if entry.id == keep:
@@ -231,7 +235,10 @@ The functions of the account. **Enter** opens one in the editor.
             self.post_message(self.Opened(self, self.highlighted_id))
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self.query_one(Input).has_focus and event.key in ("down", "escape"):
+        field = self.query_one(Input)
+        if field.has_focus and event.key in ("down", "escape"):
+            if event.key == "escape":
+                field.value = ""  # esc leaves the filter and shows every function again
             self.options.focus()
             event.stop()
 

@@ -73,3 +73,21 @@ async def test_long_names_stay_one_row_and_wrap_only_where_the_list_wraps() -> N
         functions.set_entries(long_names)
         await pilot.pause()
         assert functions.options.virtual_size.height > 50
+
+
+async def test_a_filter_that_matches_nothing_says_so_and_esc_clears_it() -> None:
+    app = ListApp()
+    async with app.run_test() as pilot:
+        functions = app.query_one(FunctionList)
+        functions.set_entries([FunctionEntry("a", "alpha"), FunctionEntry("b", "beta")])
+        field = functions.query_one("Input")
+        field.focus()
+        await pilot.press(*"zzz")
+        await pilot.pause()
+        assert functions.visible_ids() == []
+        shown = functions.options.get_option_at_index(0)
+        assert shown.disabled and "no function matches 'zzz'" in str(shown.prompt)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert field.value == "" and functions.visible_ids() == ["a", "b"]
+        assert functions.options.has_focus
