@@ -33,6 +33,41 @@ def kfn_theme() -> TextAreaTheme:
     return TextAreaTheme(name="kfn", syntax_styles=styles)
 
 
+# For the app's ansi-* themes (the terminal's own 16 colours): the same style names in ANSI
+# colours, so the editor shows the terminal's palette instead of fixed 24-bit colours. The
+# first prefix that matches a style name wins.
+ANSI_COLOURS = (
+    ("comment", Style(color="bright_black", italic=True)),
+    ("string", Style(color="green")),
+    ("inline_code", Style(color="green")),
+    ("number", Style(color="yellow")),
+    ("float", Style(color="yellow")),
+    ("boolean", Style(color="cyan")),
+    ("constant", Style(color="cyan")),
+    ("json.null", Style(color="cyan")),
+    ("keyword", Style(color="magenta")),
+    ("conditional", Style(color="magenta")),
+    ("repeat", Style(color="magenta")),
+    ("exception", Style(color="magenta")),
+    ("include", Style(color="magenta")),
+    ("function", Style(color="blue")),
+    ("method", Style(color="blue")),
+    ("type", Style(color="cyan")),
+    ("class", Style(color="cyan")),
+    ("constructor", Style(color="cyan")),
+)
+
+
+def kfn_ansi_theme() -> TextAreaTheme:
+    """kfn's theme in ANSI colours only: every style either an ANSI colour or none."""
+    styles: dict[str, Style] = {}
+    for name in kfn_theme().syntax_styles:
+        style = next((s for prefix, s in ANSI_COLOURS if name.startswith(prefix)), Style())
+        styles[name] = style
+    styles[DIAGNOSTIC_STYLE] = Style(underline=True, color="bright_red", bold=True)
+    return TextAreaTheme(name="kfn-ansi", syntax_styles=styles)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     line: int  # 1-based, as parsers report
@@ -124,8 +159,17 @@ so end with `return { module: ..., data: {...} };`.
             **kwargs,  # type: ignore[arg-type]
         )
         self.register_theme(kfn_theme())
+        self.register_theme(kfn_ansi_theme())
         self.theme = "kfn"
         self.indent_width = 2
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_app_theme())
+        self._follow_app_theme()
+
+    def _follow_app_theme(self) -> None:
+        """ANSI colours under the app's ansi-* themes, kfn's own otherwise."""
+        self.theme = "kfn-ansi" if self.app.theme.startswith("ansi") else "kfn"
 
     # -- highlighting ---------------------------------------------------------------------------
     def _build_highlight_map(self) -> None:

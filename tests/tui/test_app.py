@@ -887,3 +887,23 @@ async def test_f6_replaces_every_occurrence_in_one_undoable_edit(harness: Harnes
         assert any("Replaced 2 occurrence(s)" in n.message for n in pilot.app._notifications)
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: screen.editor.text == original, what="one undo")
+
+
+async def test_the_ansi_themes_colour_the_editor_with_the_terminals_own_colours(
+    harness: Harness,
+) -> None:
+    from rich.color import ColorType
+
+    from tui.config import Config
+
+    config = Config.load(harness.config_dir)
+    config.theme = "ansi-dark"
+    config.save()
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        editor = screen.editor
+        assert editor.theme == "kfn-ansi"
+        colours = [s.color for s in editor._theme.syntax_styles.values() if s.color is not None]
+        assert colours and all(c.type is ColorType.STANDARD for c in colours)
+        pilot.app.theme = "textual-dark"
+        await wait_for(pilot, lambda: editor.theme == "kfn", what="kfn's own colours back")
