@@ -1,5 +1,6 @@
 """What the app keeps on this machine between runs: unsaved drafts, saved test calls, the
-account last opened on each server and the function last opened in each account.
+account last opened on each server, the function last opened in each account, and each
+function's last runs.
 
 All are keyed by server, so the same function id on two servers never mixes. Files are
 replaced atomically, so a crash mid-write leaves the previous version.
@@ -22,10 +23,12 @@ class LocalState:
         self.calls_path = directory / "test_calls.json"
         self.accounts_path = directory / "accounts.json"
         self.opened_path = directory / "last_opened.json"
+        self.runs_path = directory / "runs.json"
         self._drafts: dict[str, dict[str, Any]] = self._read(self.drafts_path)
         self._calls: dict[str, dict[str, Any]] = self._read(self.calls_path)
         self._accounts: dict[str, Any] = self._read(self.accounts_path)
         self._opened: dict[str, Any] = self._read(self.opened_path)
+        self._runs: dict[str, list[dict[str, Any]]] = self._read(self.runs_path)
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
@@ -97,3 +100,17 @@ class LocalState:
         if self._opened.get(key) != function_id:
             self._opened[key] = function_id
             write_atomically(self.opened_path, json.dumps(self._opened, indent=1))
+
+    # -- each function's last runs --------------------------------------------------------------
+    def runs(self, function_id: str) -> list[dict[str, Any]]:
+        """The function's last runs, newest first."""
+        return list(self._runs.get(self._key(function_id), []))
+
+    def record_run(self, function_id: str, run: dict[str, Any]) -> None:
+        """Keep `run` first, with at most RUNS_KEPT runs per function."""
+        kept = [run, *self._runs.get(self._key(function_id), [])][:RUNS_KEPT]
+        self._runs[self._key(function_id)] = kept
+        write_atomically(self.runs_path, json.dumps(self._runs))
+
+
+RUNS_KEPT = 50

@@ -12,15 +12,17 @@ from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.flow_tree import FlowTree
 from widgets.result_view import ResultView
+from widgets.run_history import RunHistory
 
 
 class TestPane(Vertical):
     HELP = """\
 ## Test pane
 **Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the
-returned callflow as a tree) · **Callflow** (simulate a whole callflow).
+returned callflow as a tree) · **Callflow** (simulate a whole callflow) ·
+**History** (the last runs: run one again, compare two).
 **alt+c** Call, **alt+r** Result, **alt+t** Flow, **alt+w**
-Callflow open a tab (from anywhere), **ctrl+o** moves on to the next
+Callflow, **alt+h** History open a tab (from anywhere), **ctrl+o** moves on to the next
 one, **alt+x** gives the pane the whole screen (again to put it back);
 **left/right** on the tab bar switch too. **ctrl+r** / **F5** runs the function,
 or the callflow when the Callflow tab is open.
@@ -45,6 +47,8 @@ or the callflow when the Callflow tab is open.
                 yield FlowTree(id="flow-tree")
             with TabPane("Callflow", id="callflow"):
                 yield CallflowView(self.callflows, id="callflow-view")
+            with TabPane("History", id="history"):
+                yield RunHistory(id="run-history")
 
     @property
     def tabs(self) -> TabbedContent:

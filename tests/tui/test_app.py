@@ -378,15 +378,16 @@ async def test_next_pane_cycles_through_the_panes_and_each_test_tab(harness: Har
         screen = await ready(pilot)
         screen.functions.options.focus()
         seen = []
-        for _ in range(8):
+        for _ in range(9):
             await pilot.press("ctrl+o")
             await pilot.pause()
             focused = pilot.app.focused
             inside = focused is not None and screen.test_pane in focused.ancestors
             seen.append((type(focused).__name__, screen.test_pane.active if inside else None))
         assert [name for name, _tab in seen[:2]] == ["JsEditor", "Diagnostics"]
-        assert [tab for _name, tab in seen[2:6]] == ["call", "result", "flow", "callflow"]
-        assert seen[6][0] == "FunctionOptions" and seen[7][0] == "JsEditor"
+        tabs = ["call", "result", "flow", "callflow", "history"]
+        assert [tab for _name, tab in seen[2:7]] == tabs
+        assert seen[7][0] == "FunctionOptions" and seen[8][0] == "JsEditor"
 
 
 async def test_direct_keys_reach_every_pane_and_tab(harness: Harness) -> None:
@@ -907,3 +908,37 @@ async def test_the_ansi_themes_colour_the_editor_with_the_terminals_own_colours(
         assert colours and all(c.type is ColorType.STANDARD for c in colours)
         pilot.app.theme = "textual-dark"
         await wait_for(pilot, lambda: editor.theme == "kfn", what="kfn's own colours back")
+
+
+async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness) -> None:
+    from tui.screens.compare import CompareScreen
+
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text = "return {module: 'tts', data: {text: call['Caller-ID-Name']}};"
+        screen.call_editor.choose("sample:known_caller")
+        await run_and_wait(pilot, screen, "f5")
+        screen.query_one(ResultView).report = None
+        screen.call_editor.choose("sample:anonymous")
+        await run_and_wait(pilot, screen, "f5")
+        await wait_for(pilot, lambda: len(screen.local.runs(function_id)) == 2, what="2 runs")
+        newest, older = screen.local.runs(function_id)
+        assert (newest["call_name"], older["call_name"]) == ("sample:anonymous",
+                                                            "sample:known_caller")  # fmt: skip
+        assert newest["verdict"] == "valid" and newest["flow"]["module"] == "tts"
+        await pilot.press("alt+h")
+        history = screen.history
+        await wait_for(pilot, lambda: pilot.app.focused is history, what="the history")
+        assert len(history.runs) == 2
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), what="compare")
+        assert pilot.app.screen.older is not pilot.app.screen.newer
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CompareScreen))
+        await pilot.press("down", "enter")  # run the older one's call again
+        await wait_for(pilot, lambda: len(screen.local.runs(function_id)) == 3, what="a rerun")
+        assert screen.local.runs(function_id)[0]["call_name"] == "sample:known_caller"
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert len(screen.history.runs) == 3  # kept across a restart

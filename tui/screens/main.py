@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from widgets.flow_tree import FlowTree
     from widgets.js_editor import Diagnostic, JsEditor
     from widgets.result_view import ResultView
+    from widgets.run_history import RunHistory
     from widgets.test_pane import TestPane
 
 WORK_AREA_PATIENCE_S = 1.0  # a slow server's list does not keep the editor off the screen
@@ -101,6 +102,32 @@ class Opened:
     entries: list[FunctionEntry] | Failed
 
 
+def run_record(
+    evaluation: Evaluation, report: dict[str, Any], call: dict[str, Any], call_name: str | None
+) -> dict[str, Any]:
+    """One run as the history keeps it."""
+    from datetime import UTC, datetime
+
+    if evaluation.error is not None:
+        verdict, summary = "failed", evaluation.error.describe()
+    elif not evaluation.ok:
+        verdict, summary = "invalid", "; ".join(evaluation.reasons())
+    elif evaluation.rejections():
+        verdict, summary = "rejected", "ES2015+: KAZOO's function module fails"
+    else:
+        module = evaluation.flow.get("module") if isinstance(evaluation.flow, dict) else None
+        verdict, summary = "valid", f"→ {module}"
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "call_name": call_name,
+        "call": call,
+        "verdict": verdict,
+        "duration_ms": report.get("duration_ms", 0.0),
+        "flow": evaluation.flow if evaluation.ok else None,
+        "summary": summary[:200],
+    }
+
+
 def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
     from widgets.js_editor import Diagnostic
 
@@ -132,7 +159,7 @@ class MainScreen(Screen[None]):
             "show_tab('call')",
             "Tabs",
             id="app.tab_call",
-            key_display="M-c/r/t/w",
+            key_display="M-c/r/t/w/h",
             priority=True,
         ),
         Binding(
@@ -178,6 +205,14 @@ class MainScreen(Screen[None]):
             "alt+x", "zoom('test')", "Zoom tests", id="app.zoom_tests", show=False, priority=True
         ),
         Binding("alt+u", "revert", "Revert", id="app.revert", show=False, priority=True),
+        Binding(
+            "alt+h",
+            "show_tab('history')",
+            "History",
+            id="app.tab_history",
+            show=False,
+            priority=True,
+        ),
     ]
 
     class Checked(Message):
@@ -230,6 +265,7 @@ class MainScreen(Screen[None]):
         self.wanted_tab = ""  # the test tab the last tab key asked for
         self._draft_problem: str | None = None  # the last draft write's failure, said once
         self.run_text: str | None = None  # the body the Result pane shows the run of
+        self.run_payload: tuple[dict[str, Any], str | None] | None = None  # its call, name
         # What the screen last showed, for whoever waits on it (tests, the tmux driver): the
         # body whose check is on screen, the last run and the last simulation.
         self.checked_text: str | None = None
@@ -629,6 +665,7 @@ class MainScreen(Screen[None]):
         self._title()
         self.functions.select(loaded.id)
         self.call_editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
+        self.history.show_runs(self.local.runs(loaded.id))
         self.local.remember_function(self.account_id, loaded.id)
 
     def _title(self) -> None:
@@ -1010,9 +1047,46 @@ class MainScreen(Screen[None]):
             self.test_pane.active = "call"
             self.notify(f"The test call is not valid JSON: {call_editor.error}", severity="error")
             return
+        self._start_function_run(call_editor.payload, call_editor.selected_key)
+
+    def _start_function_run(self, payload: dict[str, Any], call_name: str | None) -> None:
         self._begin_run("the function")
         self.run_text = self.editor.text
-        self.run_function(self.run_text, call_editor.payload, self.run_cancel)
+        self.run_payload = (payload, call_name)
+        self.run_function(self.run_text, payload, self.run_cancel)
+
+    @work(group="history")
+    async def record_run(self, function_id: str, run: dict[str, Any]) -> None:
+        """Keep the run in the function's history (in a thread: the file is fsync'ed)."""
+        try:
+            await asyncio.to_thread(self.local.record_run, function_id, run)
+        except OSError as exc:
+            self.notify(f"The run was not added to the history: {exc}", severity="warning")
+            return
+        if self.current is not None and self.current.id == function_id:
+            self.history.show_runs(self.local.runs(function_id))
+
+    @property
+    def history(self) -> RunHistory:
+        from widgets.run_history import RunHistory
+
+        return self.query_one("#run-history", RunHistory)
+
+    def on_run_history_rerun(self, event: RunHistory.Rerun) -> None:
+        """That run's call, with the code as it is now."""
+        if self.run_cancel is not None:
+            self.notify("A run is in progress (esc cancels it)", severity="warning")
+            return
+        payload = event.run.get("call")
+        if not isinstance(payload, dict):
+            self.notify("That run kept no call", severity="warning")
+            return
+        self._start_function_run(payload, event.run.get("call_name"))
+
+    def on_run_history_compare(self, event: RunHistory.Compare) -> None:
+        from tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(event.newer, event.older))
 
     def _begin_run(self, what: str) -> None:
         self.run_cancel = threading.Event()
@@ -1068,6 +1142,8 @@ class MainScreen(Screen[None]):
         self.query_one("#flow-tree").show_flow(  # type: ignore[attr-defined]
             evaluation.flow if evaluation.outcome and evaluation.outcome.ok else None
         )
+        if self.current is not None and self.run_payload is not None:
+            self.record_run(self.current.id, run_record(evaluation, report, *self.run_payload))
         if evaluation.error is not None and evaluation.error.kind == "cancelled":
             self.notify("Run cancelled")
 
@@ -1277,7 +1353,7 @@ class MainScreen(Screen[None]):
         self.notify(f"Deleted the test call {event.name!r}")
 
     # -- navigation and help -------------------------------------------------------------------------
-    TABS = ("call", "result", "flow", "callflow")
+    TABS = ("call", "result", "flow", "callflow", "history")
 
     def _tab_target(self, tab: str) -> Widget:
         """What focus goes to in `tab`: its first focusable widget, else the pane."""
