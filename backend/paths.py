@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
@@ -26,9 +27,12 @@ def config_dir(override: str | os.PathLike[str] | None = None) -> Path:
 def write_atomically(path: Path, text: str, mode: int | None = None) -> None:
     """Replace `path` with `text` so a crash leaves either the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    descriptor = os.open(temporary, flags, 0o600 if mode is None else mode)
+    # A name of its own per call: two writers of one file (a thread and the event loop) must
+    # not share, and remove, each other's temporary file.
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    if mode is not None:
+        os.fchmod(descriptor, mode)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)

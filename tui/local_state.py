@@ -9,6 +9,7 @@ replaced atomically, so a crash mid-write leaves the previous version.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ class LocalState:
     def __init__(self, directory: Path, scope: str) -> None:
         self.directory = directory
         self.scope = scope
+        # Drafts and runs are also written from worker threads: one change-and-write at a time.
+        self._lock = threading.RLock()
         self.drafts_path = directory / "drafts.json"
         self.calls_path = directory / "test_calls.json"
         self.accounts_path = directory / "accounts.json"
@@ -49,14 +52,16 @@ class LocalState:
     def keep_draft(
         self, function_id: str, text: str, saved_text: str, revision: str | None
     ) -> None:
-        entry = {"text": text, "saved_text": saved_text, "revision": revision}
-        if self._drafts.get(self._key(function_id)) != entry:
-            self._drafts[self._key(function_id)] = entry
-            write_atomically(self.drafts_path, json.dumps(self._drafts))
+        with self._lock:
+            entry = {"text": text, "saved_text": saved_text, "revision": revision}
+            if self._drafts.get(self._key(function_id)) != entry:
+                self._drafts[self._key(function_id)] = entry
+                write_atomically(self.drafts_path, json.dumps(self._drafts))
 
     def drop_draft(self, function_id: str) -> None:
-        if self._drafts.pop(self._key(function_id), None) is not None:
-            write_atomically(self.drafts_path, json.dumps(self._drafts))
+        with self._lock:
+            if self._drafts.pop(self._key(function_id), None) is not None:
+                write_atomically(self.drafts_path, json.dumps(self._drafts))
 
     def drafted_ids(self) -> set[str]:
         prefix = f"{self.scope}|"
@@ -67,13 +72,15 @@ class LocalState:
         return dict(self._calls.get(self._key(function_id), {}))
 
     def save_call(self, function_id: str, name: str, payload: dict[str, Any]) -> None:
-        self._calls.setdefault(self._key(function_id), {})[name] = payload
-        write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
+        with self._lock:
+            self._calls.setdefault(self._key(function_id), {})[name] = payload
+            write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
 
     def delete_call(self, function_id: str, name: str) -> None:
-        calls = self._calls.get(self._key(function_id), {})
-        if calls.pop(name, None) is not None:
-            write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
+        with self._lock:
+            calls = self._calls.get(self._key(function_id), {})
+            if calls.pop(name, None) is not None:
+                write_atomically(self.calls_path, json.dumps(self._calls, indent=1))
 
     # -- the account last opened on this server -------------------------------------------------
     def last_account(self) -> str | None:
@@ -96,10 +103,11 @@ class LocalState:
         return function_id if isinstance(function_id, str) and function_id else None
 
     def remember_function(self, account_id: str, function_id: str) -> None:
-        key = f"{self.scope}|{account_id}"
-        if self._opened.get(key) != function_id:
-            self._opened[key] = function_id
-            write_atomically(self.opened_path, json.dumps(self._opened, indent=1))
+        with self._lock:
+            key = f"{self.scope}|{account_id}"
+            if self._opened.get(key) != function_id:
+                self._opened[key] = function_id
+                write_atomically(self.opened_path, json.dumps(self._opened, indent=1))
 
     # -- each function's last runs --------------------------------------------------------------
     def runs(self, function_id: str) -> list[dict[str, Any]]:
@@ -108,9 +116,10 @@ class LocalState:
 
     def record_run(self, function_id: str, run: dict[str, Any]) -> None:
         """Keep `run` first, with at most RUNS_KEPT runs per function."""
-        kept = [run, *self._runs.get(self._key(function_id), [])][:RUNS_KEPT]
-        self._runs[self._key(function_id)] = kept
-        write_atomically(self.runs_path, json.dumps(self._runs))
+        with self._lock:
+            kept = [run, *self._runs.get(self._key(function_id), [])][:RUNS_KEPT]
+            self._runs[self._key(function_id)] = kept
+            write_atomically(self.runs_path, json.dumps(self._runs))
 
 
 RUNS_KEPT = 50

@@ -188,3 +188,30 @@ def test_a_compaction_at_close_that_fails_loses_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "kfn.journal").stat().st_size > 0
     with DocumentStore(tmp_path) as store:
         assert sorted(doc["v"] for _key, doc in store.all("t")) == list(range(8))
+
+
+def test_two_writers_of_one_file_never_share_a_temporary_file(tmp_path) -> None:
+    """A thread and the event loop write the drafts file; each write must land whole."""
+    import json
+    import threading
+
+    from backend.paths import write_atomically
+
+    target = tmp_path / "drafts.json"
+    errors: list[BaseException] = []
+
+    def write(tag: str) -> None:
+        try:
+            for index in range(200):
+                write_atomically(target, json.dumps({"by": tag, "n": index}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert json.loads(target.read_text())["n"] == 199
+    assert [p.name for p in tmp_path.iterdir()] == ["drafts.json"]  # no temporary left

@@ -24,7 +24,7 @@ from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.diagnostics import Diagnostics
 from widgets.flow_tree import FlowTree
-from widgets.function_list import FunctionList
+from widgets.function_list import FunctionEntry, FunctionList
 from widgets.result_view import ResultView
 
 
@@ -209,7 +209,7 @@ async def _edit_then_change_on_server(pilot, harness: Harness):  # type: ignore[
 async def test_conflict_keep_mine(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen, function_id = await _edit_then_change_on_server(pilot, harness)
-        await pilot.press("m")
+        await pilot.press("m", "enter")  # the one conflict: mine; then use the merge
         await wait_for(pilot, lambda: "// mine" in harness.stored(function_id)["function_js"])
         assert harness.stored(function_id)["_rev"].startswith("3-")
         await wait_for(pilot, lambda: not screen.editor.dirty)
@@ -218,7 +218,7 @@ async def test_conflict_keep_mine(harness: Harness) -> None:
 async def test_conflict_take_theirs(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen, function_id = await _edit_then_change_on_server(pilot, harness)
-        await pilot.press("t")
+        await pilot.press("T")  # all of theirs, nothing saved
         await wait_for(pilot, lambda: "// theirs" in screen.editor.text)
         assert not screen.editor.dirty
         assert "// theirs" in harness.stored(function_id)["function_js"]
@@ -942,3 +942,39 @@ async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness)
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         assert len(screen.history.runs) == 3  # kept across a restart
+
+
+async def test_the_conflict_dialog_merges_changes_to_different_lines(harness: Harness) -> None:
+    base = (
+        "var greeting = 'hi';\nvar who = call['Caller-ID-Name'];\nvar unused = 0;\n"
+        "return {module: 'tts', data: {text: greeting + ' ' + who}};\n"
+    )
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        created = await screen.client.create_function(
+            screen.account_id, {"name": "merge me", "function_js": base}
+        )
+        screen.functions.upsert(FunctionEntry.from_summary(created.data))
+        screen.open_function(created.id)
+        await wait_for(pilot, lambda: screen.current.id == created.id, what="opened")
+        screen.editor.text = base.replace("'hi'", "'hello'")  # mine: line 1
+        theirs = base.replace("var unused = 0;\n", "")  # theirs: line 3, saved first
+        harness.backend.functions.patch(screen.account_id, created.id, {"function_js": theirs})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen), what="dialog")
+        assert pilot.app.screen.merge.conflicts == []
+        await pilot.press("enter")
+        merged = theirs.replace("'hi'", "'hello'")
+        await wait_for(pilot, lambda: harness.stored(created.id)["function_js"] == merged,
+                       what="the merge saved")  # fmt: skip
+        await wait_for(pilot, lambda: not screen.editor.dirty and screen.editor.text == merged)
+
+
+async def test_a_conflict_can_be_finished_by_hand_with_markers(harness: Harness) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen, function_id = await _edit_then_change_on_server(pilot, harness)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "<<<<<<< mine" in screen.editor.text, what="the markers")
+        assert "// mine" in screen.editor.text and "// theirs" in screen.editor.text
+        assert screen.editor.dirty and "// theirs" in harness.stored(function_id)["function_js"]
+        assert screen.current.revision == harness.stored(function_id)["_rev"]  # over theirs

@@ -222,7 +222,7 @@ async def test_conflict_against_a_remote_server(tmp_path: Path, remote: Remote) 
         assert reply.status_code == 200
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
-        await pilot.press("m")
+        await pilot.press("M")  # keep all mine
         await wait_for(pilot, lambda: not screen.editor.dirty)
     assert remote.get(function_id)["function_js"].endswith("// mine")
 

@@ -97,9 +97,10 @@ def test_conflict_80x24(harness: Harness, snap_compare) -> None:  # type: ignore
 
     async def before(pilot: Pilot) -> None:
         await _loaded(pilot)
-        theirs = "var a = 1;\nreturn {module: 'hangup', data: {}};\n"
-        mine = "var a = 2;\nreturn {module: 'hangup', data: {}};\n"
-        pilot.app.push_screen(ConflictScreen("Day of week", theirs, mine))
+        base = "var a = 1;\nvar b = 1;\nvar c = 1;\nreturn {module: 'hangup', data: {}};\n"
+        mine = base.replace("a = 1", "a = 2").replace("c = 1", "c = 'mine'")
+        theirs = base.replace("c = 1", "c = 'theirs'")
+        pilot.app.push_screen(ConflictScreen("Day of week", base, mine, theirs))
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen))
         await pilot.pause()
 

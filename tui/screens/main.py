@@ -861,24 +861,36 @@ class MainScreen(Screen[None]):
         )
 
     async def resolve_conflict(self, current: Revisioned, text: str, theirs: Revisioned) -> None:
-        from tui.screens.conflict import KEEP_MINE, TAKE_THEIRS, ConflictScreen
+        """The three-way conflict dialog; whatever is chosen, the editor then holds it over the
+        server's revision, so a save cannot overwrite the other edit unseen."""
+        from tui.screens.conflict import EDIT, TAKE_THEIRS, ConflictScreen
 
         name = str(theirs.data.get("name", current.id))
+        their_text = str(theirs.data.get("function_js", ""))
         answer = await self.app.push_screen_wait(
-            ConflictScreen(name, str(theirs.data.get("function_js", "")), text)
+            ConflictScreen(name, self.editor.saved_text, text, their_text)
         )
-        if answer == KEEP_MINE:
-            # Saved over the revision just shown; if it moved again, the dialog comes back.
-            outcome = await self.workspace.save(
-                current.id, {**theirs.data, "function_js": text}, theirs.revision
-            )
-            await self._after_save(outcome, theirs, text)
-        elif answer == TAKE_THEIRS:
+        if answer is None:
+            self.notify("Not saved; your edit is kept. ctrl+s to decide again.")
+            return
+        if answer.kind == TAKE_THEIRS:
             self.local.drop_draft(current.id)
             self.show_function(theirs, use_draft=False)
             self.notify(f"Took the server's version of {name}")
-        else:
-            self.notify("Not saved; your edit is kept. ctrl+s to decide again.")
+            return
+        # Mine whole, or a merge: on top of their revision, in the editor.
+        self.current = theirs
+        self.editor.load_body(answer.text, saved_text=their_text)
+        self._title()
+        if answer.kind == EDIT:
+            self.editor.focus()
+            self.notify("Finish the merge where the <<<<<<< markers are, then ctrl+s")
+            return
+        # Saved over the revision just shown; if it moved again, the dialog comes back.
+        outcome = await self.workspace.save(
+            theirs.id, {**theirs.data, "function_js": answer.text}, theirs.revision
+        )
+        await self._after_save(outcome, theirs, answer.text)
 
     # -- list actions --------------------------------------------------------------------------------
     @on(FunctionList.ActionRequested)
