@@ -1,5 +1,7 @@
 """The app's work on one server, without Textual: saving a function (every kind of save has the
-same three outcomes besides a failure), and keeping drafts off the event loop.
+same three outcomes besides a failure), keeping drafts off the event loop, and what a callflow
+walk reads (the account's functions, with the editor's text for the open one, and its
+callflows, rules, menus and lists over the samples).
 
 The screen shows what these return; it never catches client errors itself for a save. Tests
 drive this module with the real client and server, no Pilot.
@@ -10,10 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
 from tui.local_state import LocalState
+
+if TYPE_CHECKING:  # the walk's modules load on the first walk, not at start-up
+    from backend.callflow.sources import Documents, MappingSource
 
 T = TypeVar("T")
 # Runs one client request; the screen's version asks for credentials when a session cannot be
@@ -97,6 +102,47 @@ class Workspace:
         if any(theirs.data.get(key) != loaded.data.get(key) for key in changes):
             return outcome
         return await self.save(theirs.id, {**theirs.data, **changes}, theirs.revision)
+
+    async def function_source(self, open_id: str | None, editor_text: str) -> MappingSource:
+        """The account's functions as a walk runs them; the open one (`open_id`) with the
+        editor's text, saved or not. Raises ApiError when they cannot be listed."""
+        from backend.callflow.sources import FunctionDoc, MappingSource
+
+        account_id = self.account_id
+        items = await self.call(lambda: self.client.list_functions(account_id, page_size=1000))
+        docs = {
+            str(item["id"]): FunctionDoc(
+                str(item["id"]),
+                editor_text if item["id"] == open_id else str(item.get("function_js", "")),
+                str(item.get("name", "")),
+                item.get("enabled", True) is not False,
+                account_id=account_id,
+            )
+            for item in items
+            if item.get("id")
+        }
+        return MappingSource(docs)
+
+    async def walk_documents(self) -> tuple[Documents, dict[str, dict[str, Any]]]:
+        """What callflow nodes, menus and lookups find: the account's own documents (so a real
+        KAZOO's in remote mode) over the samples; and the account's callflows by id."""
+        from backend.callflow.sources import Documents
+
+        account_id = self.account_id
+        try:
+            found = await self.call(lambda: self.client.walk_documents(account_id))
+        except ApiError:  # no access to any of them: the samples only
+            found = {}
+        samples = Documents.samples()
+        server = found.get("callflows", {})
+        documents = Documents(
+            callflows={**samples.callflows, **server},
+            menus={**samples.menus, **found.get("menus", {})},
+            temporal_rules={**samples.temporal_rules, **found.get("temporal_rules", {})},
+            rule_sets={**samples.rule_sets, **found.get("temporal_rules_sets", {})},
+            lists={**samples.lists, **found.get("lists", {})},
+        )
+        return documents, server
 
     async def keep_draft(
         self, function_id: str, text: str, saved_text: str, revision: str | None

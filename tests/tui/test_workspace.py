@@ -102,3 +102,32 @@ async def test_a_draft_that_cannot_be_written_says_why(tmp_path: Path) -> None:
     good = Workspace(client, LocalState(tmp_path / "ok", "test"))
     assert await good.keep_draft("f", "text", "", "1-a") is None
     assert good.local.draft("f") == {"text": "text", "saved_text": "", "revision": "1-a"}
+
+
+async def test_a_walk_runs_the_open_function_as_the_editor_has_it(workspace: Workspace) -> None:
+    account = workspace.account_id
+    open_one = await workspace.client.create_function(
+        account, {"name": "open", "function_js": BODY}
+    )
+    other = await workspace.client.create_function(account, {"name": "other", "function_js": BODY})
+    source = await workspace.function_source(open_one.id, "return {module: 'tts'};")
+    assert source.get(open_one.id).function_js == "return {module: 'tts'};"  # unsaved edits
+    assert source.get(other.id).function_js == BODY  # as the server has it
+    assert source.get(other.id).account_id == account
+
+
+async def test_a_walk_reads_the_accounts_documents_over_the_samples(
+    workspace: Workspace,
+) -> None:
+    account = workspace.account_id
+    flow = {"module": "tts", "data": {"text": "ours"}}
+    await workspace.client.create_document(
+        account, "callflows", {"id": "ours", "name": "Ours", "numbers": ["7777"], "flow": flow}
+    )
+    await workspace.client.create_document(account, "lists", {"id": "vip_numbers", "name": "V"})
+    await workspace.client.create_list_entry(account, "vip_numbers", {"prefix": "1312"})
+    documents, server = await workspace.walk_documents()
+    assert set(server) == {"ours"}
+    assert documents.lookup("7777")[0] == "ours"
+    assert "c0ffee00c0ffee00c0ffee00c0ffee00" in documents.callflows  # a sample, still there
+    assert documents.list_matches("vip_numbers", "+13125550199") is True  # the account's list

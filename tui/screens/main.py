@@ -1198,36 +1198,17 @@ class MainScreen(Screen[None]):
         self.simulate_callflow(callflow, payload, source, documents, capture, every_path)
 
     async def _function_source(self) -> MappingSource | None:
-        """The account's functions as a walk runs them; the one in the editor as it is there,
-        saved or not. None (after saying why) when the server cannot list them."""
+        """The walk's functions (the editor's text for the open one); None after saying why
+        the server could not list them."""
         try:
-            items = await self.api(
-                lambda: self.client.list_functions(self.account_id, page_size=1000)
+            return await self.workspace.function_source(
+                self.current.id if self.current else None, self.editor.text
             )
         except ApiError as exc:
             self._end_run()
             self.result_view.show_message(str(exc), "red")
             self.notify(str(exc), severity="error", timeout=10)
             return None
-        from backend.callflow.simulate import FunctionDoc, MappingSource
-
-        docs = {
-            str(item["id"]): FunctionDoc(
-                str(item["id"]),
-                str(item.get("function_js", "")),
-                str(item.get("name", "")),
-                item.get("enabled", True) is not False,
-                account_id=self.account_id,
-            )
-            for item in items
-            if item.get("id")
-        }
-        if self.current is not None and self.current.id in docs:
-            old = docs[self.current.id]
-            docs[self.current.id] = FunctionDoc(
-                old.id, self.editor.text, old.name, old.enabled, account_id=old.account_id
-            )
-        return MappingSource(docs)
 
     def on_flow_tree_detail_requested(self, event: FlowTree.DetailRequested) -> None:
         from tui.screens.detail import DetailScreen
@@ -1241,16 +1222,8 @@ class MainScreen(Screen[None]):
         self.start_simulation(every_path=True)
 
     async def _callflow_documents(self, selected: str) -> Documents:
-        """What callflow nodes and hunting menus find: the account's own callflows (so a
-        remote KAZOO's real ones), over the samples; the picker learns the account's too."""
-        from backend.callflow.simulate import Documents
-
-        try:
-            found = await self.api(lambda: self.client.walk_documents(self.account_id))
-        except ApiError:  # no access to them at all: the samples only
-            found = {}
-        server = found.get("callflows", {})
-        samples = Documents.samples()
+        """The walk's documents; the picker learns the account's own callflows too."""
+        documents, server = await self.workspace.walk_documents()
         view = self.callflow_view
         shown = {doc.get("name") for doc in view.callflows.values()}  # samples seeded here too
         named = {
@@ -1261,13 +1234,7 @@ class MainScreen(Screen[None]):
         if not named.keys() <= view.callflows.keys():
             view.set_callflows({**view.callflows, **named})
             view.choose(selected)
-        return Documents(
-            callflows={**samples.callflows, **server},
-            menus={**samples.menus, **found.get("menus", {})},
-            temporal_rules={**samples.temporal_rules, **found.get("temporal_rules", {})},
-            rule_sets={**samples.rule_sets, **found.get("temporal_rules_sets", {})},
-            lists={**samples.lists, **found.get("lists", {})},
-        )
+        return documents
 
     @work(thread=True, exclusive=True, group="run")
     def simulate_callflow(
