@@ -211,6 +211,17 @@ class ApiKeyCredentials(Credentials):
             raise AuthError(
                 "log in failed: the server does not know this API key", status=exc.status
             ) from exc
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            # KAZOO's api_auth schema: exactly 64 characters. A key cut short in a paste, or
+            # with a space, is refused before any lookup: as refused credentials, so the app
+            # asks for the key again instead of only saying so.
+            raise AuthError(
+                f"log in failed: that is not an API key (KAZOO's have 64 characters, this one "
+                f"{len(self.api_key)}): {exc}",
+                status=exc.status,
+            ) from exc
         return _login_from(body)
 
 

@@ -194,6 +194,22 @@ async def test_a_refused_token_at_start_is_asked_for_on_the_screen(
         assert any(e.name == "after asking" for e in screen.functions.entries.values())
 
 
+async def test_a_malformed_api_key_at_start_is_asked_for_again(
+    tmp_path: Path, remote: Remote
+) -> None:
+    # A key cut short in a paste is refused by KAZOO's schema (400), not as unknown (404):
+    # the app asks for the key instead of only saying so.
+    remote.create("after asking", "return {module: 'hangup', data: {}};")
+    app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key[:40]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the question")
+        assert "not an API key" in app.screen.question and "64 characters" in app.screen.question
+        app.screen.query_one("Input").value = remote.api_key
+        await pilot.press("enter")
+        screen = await ready(pilot)
+        assert any(e.name == "after asking" for e in screen.functions.entries.values())
+
+
 async def test_switching_account(tmp_path: Path, remote: Remote) -> None:
     remote.create("parent fn", "return {module: 'hangup', data: {}};")
     child_fn = remote.create("child fn", "return {module: 'hangup', data: {}};", remote.child_id)
