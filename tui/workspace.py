@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
 from tui.local_state import LocalState
 
 if TYPE_CHECKING:  # the walk's modules load on the first walk, not at start-up
+    from backend.callflow.evaluate import Evaluation
     from backend.callflow.sources import Documents, MappingSource
 
 T = TypeVar("T")
@@ -153,6 +155,30 @@ class Workspace:
         except OSError as exc:
             return draft_error(exc)
         return None
+
+
+def run_record(
+    evaluation: Evaluation, report: dict[str, Any], call: dict[str, Any], call_name: str | None
+) -> dict[str, Any]:
+    """One run as the history keeps it."""
+    if evaluation.error is not None:
+        verdict, summary = "failed", evaluation.error.describe()
+    elif not evaluation.ok:
+        verdict, summary = "invalid", "; ".join(evaluation.reasons())
+    elif evaluation.rejections():
+        verdict, summary = "rejected", "ES2015+: KAZOO's function module fails"
+    else:
+        module = evaluation.flow.get("module") if isinstance(evaluation.flow, dict) else None
+        verdict, summary = "valid", f"→ {module}"
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "call_name": call_name,
+        "call": call,
+        "verdict": verdict,
+        "duration_ms": report.get("duration_ms", 0.0),
+        "flow": evaluation.flow if evaluation.ok else None,
+        "summary": summary[:200],
+    }
 
 
 def draft_error(exc: OSError) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -122,6 +122,15 @@ edits.
             for entry in run.get("logs") or []:
                 parts.append(Text(f"console.{entry['level']}: {entry['text']}", style="cyan"))
         self.query_one("#callflow-detail", Static).update(Group(*parts))
+
+    def on_key(self, event: events.Key) -> None:
+        """tab from the picker goes to the dial field at once. The screen's focus chain is
+        refreshed only on the next paint, so right after this tab was opened a plain tab (and
+        the digits after it) could land in another pane."""
+        if event.key == "tab" and self.query_one("#callflow-picker", Select).has_focus:
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(self.query_one("#callflow-dial", Input))
 
     @on(Input.Submitted, "#callflow-dial")
     def _dialled(self, event: Input.Submitted) -> None:

@@ -131,3 +131,24 @@ async def test_a_walk_reads_the_accounts_documents_over_the_samples(
     assert documents.lookup("7777")[0] == "ours"
     assert "c0ffee00c0ffee00c0ffee00c0ffee00" in documents.callflows  # a sample, still there
     assert documents.list_matches("vip_numbers", "+13125550199") is True  # the account's list
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("return {module: 'hangup', data: {}};", "valid"),
+        ("return {module: 'nope', data: {}};", "invalid"),
+        ("throw new Error('boom');", "failed"),
+        ("let x = 1; return {module: 'hangup', data: {}};", "rejected"),
+    ],
+)
+def test_a_run_is_kept_with_its_verdict_call_and_flow(body: str, verdict: str) -> None:
+    from backend.callflow.evaluate import evaluate
+    from tui.workspace import run_record
+
+    call = {"Caller-ID-Number": "+1"}
+    evaluation = evaluate(body, call)
+    record = run_record(evaluation, evaluation.to_json(), call, "sample:x")
+    assert record["verdict"] == verdict and record["call"] == call
+    assert record["call_name"] == "sample:x" and record["at"].endswith("+00:00")
+    assert (record["flow"] is not None) == (verdict in ("valid", "rejected"))

@@ -40,7 +40,15 @@ from tui.embedded import seed_samples
 from tui.local_state import LocalState
 from tui.profiles import missing_secret
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.workspace import Conflict, Gone, Saved, SaveFailed, SaveOutcome, Workspace
+from tui.workspace import (
+    Conflict,
+    Gone,
+    Saved,
+    SaveFailed,
+    SaveOutcome,
+    Workspace,
+    run_record,
+)
 from widgets.function_list import FunctionEntry, FunctionList, FunctionOptions, ListAction
 from widgets.key_footer import KeyFooter
 from widgets.status_bar import StatusBar
@@ -102,32 +110,6 @@ class Opened:
     entries: list[FunctionEntry] | Failed
 
 
-def run_record(
-    evaluation: Evaluation, report: dict[str, Any], call: dict[str, Any], call_name: str | None
-) -> dict[str, Any]:
-    """One run as the history keeps it."""
-    from datetime import UTC, datetime
-
-    if evaluation.error is not None:
-        verdict, summary = "failed", evaluation.error.describe()
-    elif not evaluation.ok:
-        verdict, summary = "invalid", "; ".join(evaluation.reasons())
-    elif evaluation.rejections():
-        verdict, summary = "rejected", "ES2015+: KAZOO's function module fails"
-    else:
-        module = evaluation.flow.get("module") if isinstance(evaluation.flow, dict) else None
-        verdict, summary = "valid", f"→ {module}"
-    return {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "call_name": call_name,
-        "call": call,
-        "verdict": verdict,
-        "duration_ms": report.get("duration_ms", 0.0),
-        "flow": evaluation.flow if evaluation.ok else None,
-        "summary": summary[:200],
-    }
-
-
 def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
     from widgets.js_editor import Diagnostic
 
@@ -135,6 +117,20 @@ def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
         Diagnostic(found.line, max(0, found.column - 1), found.message, found.severity)
         for found in report.findings
     ]
+
+
+def _direct(
+    key: str,
+    action: str,
+    description: str,
+    binding_id: str,
+    *,
+    show: bool = False,
+    key_display: str | None = None,
+) -> Binding:
+    """A direct key: a priority binding, so it works from inside the editor and inputs."""
+    return Binding(key, action, description, id=binding_id, show=show, priority=True,
+                   key_display=key_display)  # fmt: skip
 
 
 class MainScreen(Screen[None]):
@@ -154,65 +150,24 @@ class MainScreen(Screen[None]):
         # through. Only letters: Textual reads ESC+digit as the character macOS's Option+digit
         # types (ESC 2 is "™", ESC 3 "£", which UK keyboards type on their own), and ESC f /
         # ESC b as word moves. Priority: they work from inside the editor and inputs.
-        Binding(
+        _direct(
             "alt+c",
             "show_tab('call')",
             "Tabs",
-            id="app.tab_call",
+            "app.tab_call",
+            show=True,
             key_display="M-c/r/t/w/h",
-            priority=True,
         ),
-        Binding(
-            "alt+r", "show_tab('result')", "Result", id="app.tab_result", show=False, priority=True
-        ),
-        Binding("alt+t", "show_tab('flow')", "Flow", id="app.tab_flow", show=False, priority=True),
-        Binding(
-            "alt+w",
-            "show_tab('callflow')",
-            "Callflow",
-            id="app.tab_callflow",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+l",
-            "focus_pane('functions')",
-            "Functions",
-            id="app.go_functions",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+e", "focus_pane('editor')", "Editor", id="app.go_editor", show=False, priority=True
-        ),
-        Binding(
-            "alt+p",
-            "focus_pane('problems')",
-            "Problems",
-            id="app.go_problems",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+z",
-            "zoom('editor')",
-            "Zoom editor",
-            id="app.zoom_editor",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+x", "zoom('test')", "Zoom tests", id="app.zoom_tests", show=False, priority=True
-        ),
-        Binding("alt+u", "revert", "Revert", id="app.revert", show=False, priority=True),
-        Binding(
-            "alt+h",
-            "show_tab('history')",
-            "History",
-            id="app.tab_history",
-            show=False,
-            priority=True,
-        ),
+        _direct("alt+r", "show_tab('result')", "Result", "app.tab_result"),
+        _direct("alt+t", "show_tab('flow')", "Flow", "app.tab_flow"),
+        _direct("alt+w", "show_tab('callflow')", "Callflow", "app.tab_callflow"),
+        _direct("alt+h", "show_tab('history')", "History", "app.tab_history"),
+        _direct("alt+l", "focus_pane('functions')", "Functions", "app.go_functions"),
+        _direct("alt+e", "focus_pane('editor')", "Editor", "app.go_editor"),
+        _direct("alt+p", "focus_pane('problems')", "Problems", "app.go_problems"),
+        _direct("alt+z", "zoom('editor')", "Zoom editor", "app.zoom_editor"),
+        _direct("alt+x", "zoom('test')", "Zoom tests", "app.zoom_tests"),
+        _direct("alt+u", "revert", "Revert", "app.revert"),
     ]
 
     class Checked(Message):
