@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,15 @@ class Tmux:
             if time.monotonic() > deadline:
                 raise AssertionError(f"never saw {needles!r} on screen:\n{text}")
             time.sleep(0.2)
+
+    def wait_styled(self, holds: Callable[[str], bool], what: str, timeout: float = 30) -> None:
+        """Wait until the screen with its colours (capture-pane -e) satisfies `holds`: where
+        the text alone cannot tell, e.g. which field has the cursor."""
+        deadline = time.monotonic() + timeout
+        while not holds(self("capture-pane", "-e", "-p", "-t", "kfn")):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {what} on screen:\n{self.screen()}")
+            time.sleep(0.1)
 
     def wait_gone(self, needle: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -197,7 +206,8 @@ def test_direct_keys_through_tmux_at_80x24(tmux: Tmux, tmp_path: Path) -> None:
     launch(tmux, tmp_path, ["--port", str(port)], "Blocklist hangup")
     tmux.keys("M-w")
     tmux.wait_for("dial…")
-    tmux.keys("Tab")  # from the picker to the dial field
+    tmux.keys("Tab")  # from the picker to the dial field; type once the cursor is in it
+    tmux.wait_styled(lambda styled: "ial…" in styled and "dial…" not in styled, "the cursor")
     tmux.type("2101")
     tmux.keys("Enter")
     tmux.wait_for("ring_group stopped", "after the bridge KAZOO stops")
