@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
 from tui.local_state import LocalState
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the walk's modules load on the first walk, not at start-up
     from backend.callflow.evaluate import Evaluation
     from backend.callflow.sources import Documents, MappingSource
 
-T = TypeVar("T")
 # Runs one client request; the screen's version asks for credentials when a session cannot be
 # renewed on its own. The default just awaits it.
 Caller = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
