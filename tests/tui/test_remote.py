@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from backend.client import (
     ApiKeyCredentials,
@@ -316,6 +317,19 @@ async def test_callflow_simulation_uses_the_servers_functions(
         assert view.steps[1]["module"] == "play" and view.steps[1]["data"]["id"] == "from-remote"
 
 
+async def walk(pilot: Pilot, call: str, callflow: str) -> CallflowView:
+    """In the app on the remote server: pick `call`, walk `callflow` on the Callflow tab."""
+    screen = await ready(pilot)
+    screen.query_one(CallEditor).choose(call)
+    screen.test_pane.active = "callflow"
+    view = screen.query_one(CallflowView)
+    await wait_for(pilot, lambda: callflow in view.callflows)
+    view.choose(callflow)
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+    return view
+
+
 async def test_callflow_simulation_walks_the_servers_callflows(
     tmp_path: Path, remote: Remote
 ) -> None:
@@ -336,14 +350,7 @@ async def test_callflow_simulation_walks_the_servers_callflows(
     assert reply.status_code == 201, reply.text
     app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        screen.query_one(CallEditor).choose("sample:known_caller")
-        screen.test_pane.active = "callflow"
-        view = screen.query_one(CallflowView)
-        await wait_for(pilot, lambda: "screening" in view.callflows)
-        view.choose("screening")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        view = await walk(pilot, "sample:known_caller", "screening")
         assert [step["module"] for step in view.steps] == ["check_cid", "callflow", "tts"]
         assert view.steps[2]["data"]["text"] == "served by the server"
         # The picker now offers the server's callflow too.
@@ -364,13 +371,6 @@ async def test_callflow_simulation_reads_the_servers_match_lists(
     assert httpx.put(f"{lists}/vip_numbers/entries", json=entry, headers=headers).is_success
     app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        screen.query_one(CallEditor).choose("sample:unknown_caller")
-        screen.test_pane.active = "callflow"
-        view = screen.query_one(CallflowView)
-        await wait_for(pilot, lambda: "vip_line" in view.callflows)
-        view.choose("vip_line")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        view = await walk(pilot, "sample:unknown_caller", "vip_line")
         assert view.steps[0]["module"] == "cidlistmatch" and view.steps[0]["child"] == "match"
         assert view.steps[1]["module"] == "ring_group"
