@@ -57,17 +57,9 @@ async def test_inputs_keep_the_order_too() -> None:
 
 
 async def test_ctrl_home_and_ctrl_end_go_to_the_ends_of_the_text() -> None:
-    from textual.app import App, ComposeResult
-
-    from widgets.inline_text_area import InlineBindingsTextArea
-
-    class One(App[None]):
-        def compose(self) -> ComposeResult:
-            yield InlineBindingsTextArea("first\nsecond\nthird line")
-
-    app = One()
+    area = InlineBindingsTextArea("first\nsecond\nthird line")
+    app = Burst(area)
     async with app.run_test() as pilot:
-        area = app.query_one(InlineBindingsTextArea)
         area.focus()
         await pilot.press("ctrl+end")
         assert area.cursor_location == (2, 10)
