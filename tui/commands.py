@@ -46,26 +46,30 @@ class KfnCommands(Provider):
         if screen is None:
             return []
         found: list[tuple[str, object, str]] = [
-            ("New function", screen.action_new, "create a function (ctrl+n)"),
-            ("Save", screen.action_save, "save the function in the editor (ctrl+s)"),
-            ("Run", screen.action_run, "run against the selected call (ctrl+r / F5)"),
+            ("New function", screen.action_new, "create a function in this account · ctrl+n"),
+            ("Save", screen.action_save, "save the function in the editor · ctrl+s"),
+            ("Run", screen.action_run, "run the function with the selected call · ctrl+r, F5"),
             (
                 "Copy result",
                 screen.result_view.action_copy_result,
-                "copy the returned JSON (OSC 52)",
+                "copy the returned JSON to the clipboard (OSC 52) · c in Result",
             ),
             (
                 "Revert to the server's version",
                 screen.action_revert,
-                "drop the unsaved edits of the open function (alt+u)",
+                "drop the unsaved edits of the open function · alt+u",
             ),
-            ("Go to line", screen.editor.action_goto_line, "ctrl+g in the editor"),
-            ("Find", screen.editor.action_find, "ctrl+f in the editor"),
-            ("Find and replace", screen.editor.action_replace, "F6 in the editor"),
+            (
+                "Go to line",
+                screen.editor.action_goto_line,
+                "move the editor's cursor to a line · ctrl+g",
+            ),
+            ("Find", screen.editor.action_find, "find text in the editor · ctrl+f, F3 next"),
+            ("Find and replace", screen.editor.action_replace, "replace every occurrence · F6"),
             (
                 "Import sample functions",
                 self.import_samples,
-                "copy kfn's samples into this account",
+                "copy kfn's sample functions into this account",
             ),
             ("Reload functions", self.reload, "list the account's functions again"),
             (
@@ -88,16 +92,28 @@ class KfnCommands(Provider):
                 (
                     f"Connect to profile: {name}",
                     partial(app.open_connect, name),
-                    "a saved server",
+                    "a server saved by the connect screen",
                 )
             )
         current = screen.current
         if current is not None:
             for label, action, keys in (
-                ("Rename", ListAction.RENAME, "r / F2 in the list"),
-                ("Duplicate", ListAction.DUPLICATE, "c in the list"),
-                ("Enable or disable", ListAction.TOGGLE, "e in the list"),
-                ("Delete", ListAction.DELETE, "x in the list; asks first"),
+                (
+                    "Rename",
+                    ListAction.RENAME,
+                    "give the open function a new name · r, F2 in the list",
+                ),
+                ("Duplicate", ListAction.DUPLICATE, "copy the open function · c in the list"),
+                (
+                    "Enable or disable",
+                    ListAction.TOGGLE,
+                    "turn the open function on or off · e in the list",
+                ),
+                (
+                    "Delete",
+                    ListAction.DELETE,
+                    "delete the open function (asks first) · x in the list",
+                ),
             ):
                 found.append(
                     (
@@ -111,7 +127,7 @@ class KfnCommands(Provider):
                 (
                     f"Open function: {entry.name or entry.id}",
                     partial(screen.open_function, entry.id),
-                    entry.id,
+                    f"open it in the editor · id {entry.id}",
                 )
             )
         call_editor = screen.call_editor
@@ -120,7 +136,7 @@ class KfnCommands(Provider):
                 (
                     f"Run with call: ★ {name}",
                     partial(self.run_with, f"saved:{name}"),
-                    "a saved test call",
+                    "run the function with this saved test call",
                 )
             )
         for name in sorted(call_editor.samples):
@@ -128,16 +144,24 @@ class KfnCommands(Provider):
                 (
                     f"Run with call: {name}",
                     partial(self.run_with, f"sample:{name}"),
-                    "a sample call",
+                    "run the function with this sample call",
                 )
             )
         for name in sorted(screen.callflow_view.callflows):
             found.append(
-                (f"Simulate callflow: {name}", partial(self.simulate, name), "callflow mode")
+                (
+                    f"Simulate callflow: {name}",
+                    partial(self.simulate, name),
+                    "walk this callflow as KAZOO would, with the selected call",
+                )
             )
         for account_id, name in self.accounts:
             found.append(
-                (f"Switch account: {name}", partial(screen.connect, account_id), account_id)
+                (
+                    f"Switch account: {name}",
+                    partial(screen.connect, account_id),
+                    f"list that account's functions · id {account_id}",
+                )
             )
         return found
 
