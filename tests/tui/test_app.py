@@ -865,7 +865,8 @@ async def test_enter_on_a_flow_node_shows_its_whole_data(harness: Harness) -> No
         detail = pilot.app.screen
         assert detail.value["data"]["text"] == long_text  # the whole data, not the label's cut
         assert "hangup" in str(detail.value["children"])
-        assert detail.query_one("#detail-body Static", Static) is not None
+        shown = detail.query_one("#detail-body Static", Static).content
+        assert long_text in shown.code and "hangup" in shown.code  # on screen, whole
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, DetailScreen))
         await pilot.press("space")  # folds the node instead
