@@ -979,3 +979,14 @@ async def test_a_conflict_can_be_finished_by_hand_with_markers(harness: Harness)
         assert "// mine" in screen.editor.text and "// theirs" in screen.editor.text
         assert screen.editor.dirty and "// theirs" in harness.stored(function_id)["function_js"]
         assert screen.current.revision == harness.stored(function_id)["_rev"]  # over theirs
+
+
+async def test_run_with_no_function_open_says_so_instead_of_judging_an_empty_editor(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        screen.close_function()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: notified(pilot, "Open a function first"), what="the hint")
+        assert screen.run_cancel is None and screen.last_evaluation is None

@@ -1009,6 +1009,9 @@ class MainScreen(Screen[None]):
         if self.test_pane.callflow_mode:
             self.start_simulation()
             return
+        if self.current is None:  # an empty editor is no function: nothing to judge
+            self.notify("Open a function first (enter on the list)", severity="warning")
+            return
         call_editor = self.call_editor
         if call_editor.payload is None:
             self.test_pane.active = "call"
