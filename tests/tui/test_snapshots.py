@@ -142,3 +142,27 @@ def test_callflow_walk_80x24(harness: Harness, snap_compare) -> None:  # type: i
         await pilot.pause()
 
     assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
+
+
+def test_history_and_compare_80x24(harness: Harness, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.compare import CompareScreen
+
+    async def before(pilot: Pilot) -> None:
+        await _loaded(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        # Two runs with fixed fields (a run's time and duration would change every time).
+        for text, minute in (("hi", "00"), ("hello", "01")):
+            screen.local.record_run(screen.current.id, {
+                "at": f"2026-12-01T12:{minute}:00+00:00", "call_name": "sample:known_caller",
+                "call": {}, "verdict": "valid", "duration_ms": 0.5, "summary": "→ tts",
+                "flow": {"module": "tts", "data": {"text": text}},
+            })  # fmt: skip
+        screen.history.show_runs(screen.local.runs(screen.current.id))
+        await pilot.press("alt+h")
+        await wait_for(pilot, lambda: pilot.app.focused is screen.history, what="the history")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), what="compare")
+        await pilot.pause()
+
+    assert snap_compare(harness.app(serve_tcp=False), terminal_size=(80, 24), run_before=before)
