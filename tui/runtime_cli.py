@@ -146,7 +146,9 @@ def _load_body(target: str, data_dir: str | None) -> str:
 def _print_evaluation(
     evaluation: Evaluation, target: str = "function", out: TextIO = sys.stdout
 ) -> None:
-    severity = "error" if target == "function" else "warning"
+    from backend.callflow.evaluate import es5_severity
+
+    severity = es5_severity(target)
     for finding in evaluation.check.es5:
         print(f"{severity}: line {finding.line}, column {finding.column}: {finding.message}",
               file=out)  # fmt: skip
@@ -190,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from backend.callflow.evaluate import evaluate
+    from backend.callflow.evaluate import es5_severity, evaluate
     from backend.runtime import es5
     from backend.samples import sample_calls
 
@@ -211,12 +213,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         report = es5.check(body)
         for finding in report.findings:
-            # ES2015+ is an error where the target is KAZOO's ES5 function module.
-            severity = (
-                "error"
-                if finding in report.es5 and args.target == "function"
-                else (finding.severity)
-            )
+            severity = es5_severity(args.target) if finding in report.es5 else finding.severity
             print(f"{name}:{finding.line}:{finding.column}: {severity}: {finding.message}")
         if not report.runnable:
             status = EXIT_FAILED

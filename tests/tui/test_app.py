@@ -169,6 +169,44 @@ async def test_delete_asks_first(harness: Harness) -> None:
         assert harness.stored("day_of_week")["pvt_deleted"] is True
 
 
+async def test_deleting_the_open_function_closes_it_and_keeps_no_draft(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text += "\n// an edit of a function about to go"
+        await wait_for(pilot, lambda: screen.local.draft(function_id) is not None, what="draft")
+        screen.functions.select(function_id)
+        screen.functions.options.focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.current is None, what="the editor closed")
+        assert screen.editor.text == "" and screen.editor.read_only
+        assert screen.editor.border_title == "no function open"
+        assert screen.editor.border_subtitle == ""  # no revision of a function that is gone
+        assert screen.local.draft(function_id) is None
+
+
+async def test_a_rename_after_someone_else_renamed_it_changes_nothing_and_says_so(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.functions.select("day_of_week")
+        screen.functions.options.focus()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen), what="ask")
+        # Between the load and the save, someone else renames it on the server.
+        harness.backend.functions.patch(screen.account_id, "day_of_week", {"name": "Theirs"})
+        pilot.app.screen.query_one("Input").value = "Mine"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: notified(pilot, "changed the name on the server"),
+                       what="the refusal")  # fmt: skip
+        assert harness.stored("day_of_week")["name"] == "Theirs"
+        await wait_for(pilot, lambda: screen.functions.entries["day_of_week"].name == "Theirs",
+                       what="the list showing theirs")  # fmt: skip
+
+
 async def test_toggle_and_rename(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
@@ -934,7 +972,9 @@ async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness)
         assert len(history.runs) == 2
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), what="compare")
-        assert pilot.app.screen.older is not pilot.app.screen.newer
+        compared = pilot.app.screen
+        assert compared.newer["call_name"] == "sample:anonymous"
+        assert compared.older["call_name"] == "sample:known_caller"
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CompareScreen))
         await pilot.press("down", "enter")  # run the older one's call again

@@ -520,17 +520,19 @@ class MainScreen(Screen[None]):
         if not isinstance(opened.entries, Failed):
             self.functions.set_entries(opened.entries)
 
-    def close_function(self) -> None:
-        """Put the open function away (its unsaved edits kept as a draft): nothing of another
-        account stays in the editor, to be saved into the wrong place or reported deleted."""
+    def close_function(self, *, keep_draft: bool = True) -> None:
+        """Put the open function away, its unsaved edits kept as a draft (unless it is being
+        deleted): nothing of another account stays in the editor, to be saved into the wrong
+        place or reported deleted."""
         if self.current is None or self._editor is None:
             self.current = None
             return
-        self.keep_draft()
+        if keep_draft:
+            self.keep_draft()
         self.current = None
         self.editor.load_body("")
         self.editor.read_only = True
-        self.editor.border_title = "no function open"
+        self._title()
         self.result_view.show_message("", "")
         self.last_evaluation = None
 
@@ -621,7 +623,7 @@ class MainScreen(Screen[None]):
         self.functions.select(loaded.id)
         self.call_editor.set_calls(self.sample_calls, self.local.calls(loaded.id))
         self.history.show_runs(self.local.runs(loaded.id))
-        self.local.remember_function(self.account_id, loaded.id)
+        self.remember_opened(self.account_id, loaded.id)
 
     def _title(self) -> None:
         if self.current is None:
@@ -952,13 +954,10 @@ class MainScreen(Screen[None]):
         )
         if isinstance(deleted, Failed):
             return
+        if self.current is not None and self.current.id == function_id:
+            self.close_function(keep_draft=False)
         self.local.drop_draft(function_id)
         self.functions.drop(function_id)
-        if self.current is not None and self.current.id == function_id:
-            self.current = None
-            self.editor.load_body("")
-            self.editor.read_only = True
-            self._title()
         self.notify(f"Deleted {name}")
 
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
@@ -1024,6 +1023,15 @@ class MainScreen(Screen[None]):
         self.run_text = self.editor.text
         self.run_payload = (payload, call_name)
         self.run_function(self.run_text, payload, self.run_cancel)
+
+    @work(thread=True, group="state")
+    def remember_opened(self, account_id: str, function_id: str) -> None:
+        """Which function to reopen in this account next time; in a thread (it is fsync'ed),
+        and only a convenience: a failed write is not worth a word."""
+        try:
+            self.local.remember_function(account_id, function_id)
+        except OSError:
+            pass
 
     @work(group="history")
     async def record_run(self, function_id: str, run: dict[str, Any]) -> None:
