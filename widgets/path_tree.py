@@ -20,7 +20,6 @@ OUTCOME_STYLES = {
     "ended": "bold red",
     "skipped": "dim",
 }
-RESUMED = "resumed:"  # how the executor's note starts on a step taken off the branch stack
 
 
 def flow_of(where: str) -> str:
@@ -29,7 +28,7 @@ def flow_of(where: str) -> str:
 
 
 def step_label(step: dict[str, Any], index: int, pushed: bool) -> Text:
-    resumed = str(step.get("note", "")).startswith(RESUMED)
+    resumed = step.get("resumed") is True
     data = step.get("data") or {}
     subject = data.get("id") if step["module"] in ("function", "callflow", "menu") else None
     return Text.assemble(

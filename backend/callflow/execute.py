@@ -163,6 +163,7 @@ class Step:
     evaluation: Evaluation | None = None
     # What waits on KAZOO's branch stack while this step runs, the next to resume last.
     stack: list[str] = field(default_factory=list)
+    resumed: bool = False  # KAZOO took this node off its branch stack (a stop resumed it)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +174,7 @@ class Step:
             "note": self.note,
             "child": self.child,
             "stack": list(self.stack),
+            "resumed": self.resumed,
             **({"function_id": self.function_id} if self.function_id else {}),
             **({"run": self.evaluation.to_json()} if self.evaluation else {}),
         }
@@ -362,10 +364,11 @@ class _Walk:
         note: str = "",
         child: str | None = None,
     ) -> Step:
-        if self.resumed_note:
+        resumed = bool(self.resumed_note)
+        if resumed:
             note = f"{self.resumed_note}; {note}" if note else self.resumed_note
             self.resumed_note = ""
-        step = Step(where, module, dict(data), outcome, note, child)
+        step = Step(where, module, dict(data), outcome, note, child, resumed=resumed)
         step.stack = [label for _node, label in self.stack]
         self.sim.steps.append(step)
         return step

@@ -22,19 +22,19 @@ READ = {
     "callflow": ("callflow", "callflows"),
     "cidlistmatch": ("list", "lists"),
 }
+ANSWERS = "scenario.answer says whether it answers"
 # Named only: module -> (document type, what stands in for what the document would decide).
 NAMED = {
-    "user": ("user", "scenario.answer says whether it answers"),
-    "device": ("device", "scenario.answer says whether it answers"),
-    "group": ("group", "scenario.answer says whether it answers"),
-    "page_group": ("group", "scenario.answer says whether it answers"),
+    "user": ("user", ANSWERS),
+    "device": ("device", ANSWERS),
+    "group": ("group", ANSWERS),
+    "page_group": ("group", ANSWERS),
     "voicemail": ("vmbox", "scenario.voicemail says what the caller does"),
     "acdc_member": ("queue", "scenario.queue says whether an agent answers"),
     "conference": ("conference", "the call is handed to it"),
     "faxbox": ("faxbox", "the call is handed to it"),
     "directory": ("directory", "the caller's choice is not simulated"),
 }
-ANSWERS = "scenario.answer says whether it answers"
 REFERRING = frozenset([*READ, *NAMED, "temporal_route", "ring_group", "page_group"])
 
 

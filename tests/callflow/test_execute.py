@@ -92,6 +92,7 @@ def test_a_branch_pushes_the_wildcard_and_stop_resumes_it() -> None:
     ]
     assert sim.steps[2].note.startswith("resumed: flow ▸ _, kept on KAZOO's branch stack")
     assert [step.stack for step in sim.steps] == [[], ["flow ▸ _"], []]
+    assert [step.resumed for step in sim.steps] == [False, False, True]
 
 
 def test_hard_stop_ignores_the_stack_response_does_not() -> None:
