@@ -14,6 +14,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -23,6 +24,7 @@ from tui import gc_pause
 from tui.commands import KfnCommands
 from tui.config import Config
 from tui.embedded import Embedded, seed_sample_callflows, seed_samples
+from tui.key_gate import GATE_LIMIT_S, KeyGate
 from tui.local_state import LocalState
 from tui.profiles import Profile, ProfileError, save_api_key
 from tui.screens.main import MainScreen
@@ -59,6 +61,18 @@ class KfnApp(App[int]):
         self.client = client
         self.server_label = server_label
         self.startup_error = ""
+        self.key_gate = KeyGate(super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        if not self.key_gate.take(event):
+            await super().on_event(event)
+
+    def hold_keys(self) -> None:
+        """A dialog is closing: keys wait until `release_keys` (see tui/key_gate.py)."""
+        self.key_gate.hold(self.set_timer(GATE_LIMIT_S, self.release_keys))
+
+    async def release_keys(self) -> None:
+        await self.key_gate.release()
 
     async def on_mount(self) -> None:
         # The main screen resumes the collector once its work area is up; a start that never

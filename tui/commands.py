@@ -51,7 +51,7 @@ class KfnCommands(Provider):
             ("Run", screen.action_run, "run the function with the selected call · ctrl+r, F5"),
             (
                 "Copy result",
-                screen.result_view.action_copy_result,
+                screen.work.result_view.action_copy_result,
                 "copy the returned JSON to the clipboard (OSC 52) · c in Result",
             ),
             (
@@ -61,11 +61,19 @@ class KfnCommands(Provider):
             ),
             (
                 "Go to line",
-                screen.editor.action_goto_line,
+                partial(screen.action_dialog, "goto_line"),
                 "move the editor's cursor to a line · ctrl+g",
             ),
-            ("Find", screen.editor.action_find, "find text in the editor · ctrl+f, F3 next"),
-            ("Find and replace", screen.editor.action_replace, "replace every occurrence · F6"),
+            (
+                "Find",
+                partial(screen.action_dialog, "find"),
+                "find text in the editor · ctrl+f, F3 next",
+            ),
+            (
+                "Find and replace",
+                partial(screen.action_dialog, "replace"),
+                "replace every occurrence · F6",
+            ),
             (
                 "Import sample functions",
                 self.import_samples,
@@ -130,7 +138,7 @@ class KfnCommands(Provider):
                     f"open it in the editor · id {entry.id}",
                 )
             )
-        call_editor = screen.call_editor
+        call_editor = screen.work.call_editor
         for name in sorted(call_editor.saved):
             found.append(
                 (
@@ -147,7 +155,7 @@ class KfnCommands(Provider):
                     "run the function with this sample call",
                 )
             )
-        for name in sorted(screen.callflow_view.callflows):
+        for name in sorted(screen.work.callflow_view.callflows):
             found.append(
                 (
                     f"Simulate callflow: {name}",
@@ -168,15 +176,15 @@ class KfnCommands(Provider):
     async def run_with(self, key: str) -> None:
         screen = self.main_screen
         if screen is not None:
-            screen.call_editor.choose(key)
-            screen.test_pane.active = "result"
+            screen.work.call_editor.choose(key)
+            screen.work.test_pane.active = "result"
             await screen.action_run()
 
     async def simulate(self, name: str) -> None:
         screen = self.main_screen
         if screen is not None:
-            screen.callflow_view.choose(name)
-            screen.test_pane.active = "callflow"
+            screen.work.callflow_view.choose(name)
+            screen.work.test_pane.active = "callflow"
             await screen.action_run()
 
     def reload(self) -> None:

@@ -111,12 +111,8 @@ so end with `return { module: ..., data: {...} };`.
 """
 
     BINDINGS = [
-        Binding("ctrl+f", "find", "Find", id="editor.find"),
+        # ctrl+f find, ctrl+g go to line and F6 replace open dialogs: the screen binds them.
         Binding("f3", "find_next", "Next", id="editor.find_next", show=False),
-        Binding("ctrl+g", "goto_line", "Go to line", id="editor.goto_line"),
-        # Not ctrl+h: terminals send it as the byte backspace sends (^H), and Textual reads
-        # both as backspace.
-        Binding("f6", "replace", "Replace", id="editor.replace", show=False),
     ]
 
     class Paused(Message):
@@ -132,15 +128,6 @@ so end with `return { module: ..., data: {...} };`.
             super().__init__()
             self.editor = editor
             self.dirty = dirty
-
-    class FindRequested(Message):
-        def __init__(
-            self, editor: JsEditor, goto_line: bool = False, replace: bool = False
-        ) -> None:
-            super().__init__()
-            self.editor = editor
-            self.goto_line = goto_line
-            self.replace = replace
 
     def __init__(self, text: str = "", **kwargs: object) -> None:
         self.highlighter = IncrementalHighlighter()
@@ -227,12 +214,6 @@ so end with `return { module: ..., data: {...} };`.
         self.post_message(self.Paused(self, self.text))
 
     # -- find and go to line --------------------------------------------------------------------
-    def action_find(self) -> None:
-        self.post_message(self.FindRequested(self))
-
-    def action_replace(self) -> None:
-        self.post_message(self.FindRequested(self, replace=True))
-
     def replace_all(self, needle: str, replacement: str) -> int:
         """Replace every occurrence of `needle` in one edit (one ctrl+z undoes it all);
         returns how many there were."""
@@ -240,9 +221,6 @@ so end with `return { module: ..., data: {...} };`.
         if count:
             self.replace(self.text.replace(needle, replacement), (0, 0), self.document.end)
         return count
-
-    def action_goto_line(self) -> None:
-        self.post_message(self.FindRequested(self, goto_line=True))
 
     def action_find_next(self) -> None:
         if self.last_search:

@@ -224,3 +224,50 @@ def test_direct_keys_through_tmux_at_80x24(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for("filter", "Blocklist hangup")
     tmux.keys("Escape", "C-q")
     assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Every core kept busy, as on a loaded build machine, for the length of a test."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def test_keys_typed_right_after_dialogs_on_a_loaded_machine(
+    tmux: Tmux, tmp_path: Path, busy_machine: None
+) -> None:
+    """Go to line and find, each followed at once by typing (one burst of keys, as a fast
+    typist sends them): every key lands where it was meant to, and the save holds them all."""
+    from tui.screens.function_actions import NEW_FUNCTION_BODY
+
+    tmux("resize-window", "-t", "kfn", "-x", "80", "-y", "24")
+    port = free_port(start=18460)
+    launch(tmux, tmp_path, ["--port", str(port)], "Blocklist hangup")
+    tmux.keys("C-n")
+    tmux.wait_for("Name of the new function")
+    tmux.type("burst")
+    tmux.keys("Enter")
+    tmux.wait_for("Created burst")
+    tmux.keys("C-g", "3", "Enter", "A", "B", "C", "D", "E", "F")
+    tmux.keys("C-f", "H", "e", "l", "l", "o", "Enter", "Right", "Space", "d", "e", "a", "r")
+    tmux.keys("C-s")
+    tmux.wait_for("Saved burst")
+    tmux.keys("C-q")
+    assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
+    lines = NEW_FUNCTION_BODY.splitlines(keepends=True)
+    lines[2] = "ABCDEF" + lines[2]
+    expected = "".join(lines).replace("'Hello ", "'Hello dear ")
+    backend = Backend.open(tmp_path / "data")
+    try:
+        saved = [doc for _, doc in backend.store.all("functions") if doc.get("name") == "burst"]
+        assert saved and saved[0]["function_js"] == expected
+    finally:
+        backend.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -265,19 +266,19 @@ async def test_conflict_take_theirs(harness: Harness) -> None:
 async def test_runaway_run_can_be_cancelled(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
-        screen.run_limits = Limits(time_s=30)  # only the cancel may stop it
+        screen.runner.limits = Limits(time_s=30)  # only the cancel may stop it
         screen.editor.text = "while (true) {}"
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.run_cancel is not None)
+        await wait_for(pilot, lambda: screen.runner.cancel is not None)
         await wait_for(pilot, lambda: "running" in screen.status.activity, what="the spinner")
-        await wait_for(pilot, lambda: time.monotonic() - screen.run_started >= 0.2,
+        await wait_for(pilot, lambda: time.monotonic() - screen.runner.started >= 0.2,
                        what="a moment of running")  # fmt: skip
         await pilot.press("escape")
         result = screen.query_one(ResultView)
         await wait_for(pilot, lambda: result.report is not None, timeout=5)
         assert result.report["error"]["kind"] == "cancelled"
         assert result.report["duration_ms"] >= 200  # how long it ran, not 0.00 ms
-        assert screen.run_cancel is None
+        assert screen.runner.cancel is None
         screen.editor.text = "return {module: 'hangup', data: {}};"
         await pilot.press("f5")  # the sandbox is healthy afterwards
         await wait_for(pilot, lambda: result.report is not None and result.report["valid"])
@@ -287,7 +288,7 @@ async def callflow_tab(pilot: Pilot) -> tuple[MainScreen, CallflowView]:
     """The main screen with the known caller's call and the Callflow tab open."""
     screen = await ready(pilot)
     screen.query_one(CallEditor).choose("sample:known_caller")
-    screen.test_pane.active = "callflow"
+    screen.work.test_pane.active = "callflow"
     return screen, screen.query_one(CallflowView)
 
 
@@ -314,7 +315,7 @@ async def test_the_scenario_beside_the_call_changes_the_path(harness: Harness) -
         screen = await ready(pilot)
         calls = screen.query_one(CallEditor)
         call = json.loads((samples_dir() / "calls" / "known_caller.json").read_text())
-        screen.test_pane.active = "callflow"
+        screen.work.test_pane.active = "callflow"
         view = screen.query_one(CallflowView)
         view.choose("support")
         paths = []
@@ -322,9 +323,11 @@ async def test_the_scenario_beside_the_call_changes_the_path(harness: Harness) -
             call["kfn"]["scenario"] = scenario
             calls.text_area.text = json.dumps(call)
             await wait_for(pilot, lambda: calls.payload == call, what="the edited call")
-            screen.last_simulation = None
+            screen.runner.last_simulation = None
             await pilot.press("f5")
-            await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+            await wait_for(
+                pilot, lambda: screen.runner.last_simulation is not None, what="the walk"
+            )
             paths.append([(step["module"], step["child"]) for step in view.steps])
         assert paths == [
             [("menu", "max_retries"), ("voicemail", None)],
@@ -345,15 +348,15 @@ async def test_dial_a_number_then_list_every_path(harness: Harness) -> None:
         view.query_one("#callflow-dial").focus()
         await pilot.press(*"5550000", "enter")
         await wait_for(pilot, lambda: notified(pilot, "No callflow answers 5550000"))
-        assert screen.last_simulation is None and screen.run_cancel is None
+        assert screen.runner.last_simulation is None and screen.runner.cancel is None
         await pilot.press(*["backspace"] * 7, *"2101", "enter")  # sales, by its number
-        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        await wait_for(pilot, lambda: screen.runner.last_simulation is not None, what="the walk")
         assert [step["module"] for step in view.steps] == ["ring_group"]
         assert view.selected == "sales"  # the picker shows the dialled callflow
         view.choose("support")
         view.query_one("#callflow-steps").focus()
         await pilot.press("a")
-        await wait_for(pilot, lambda: screen.last_paths is not None, what="every path")
+        await wait_for(pilot, lambda: screen.runner.last_paths is not None, what="every path")
         assert len(view.paths) == 8 and view.paths[0]["scenario"] == {}
         assert {"digits": ["2"]} in [p["scenario"] for p in view.paths]
 
@@ -397,7 +400,7 @@ async def test_bad_call_json_is_reported_not_run(harness: Harness) -> None:
         await pilot.press("f5")
         await pilot.pause()  # the key is handled
         await pilot.app.workers.wait_for_complete()  # a run, had one started, is over
-        assert screen.last_evaluation is None and screen.test_pane.active == "call"
+        assert screen.runner.last_evaluation is None and screen.work.test_pane.active == "call"
 
 
 async def test_help_is_for_the_focused_pane(harness: Harness) -> None:
@@ -420,8 +423,8 @@ async def test_next_pane_cycles_through_the_panes_and_each_test_tab(harness: Har
             await pilot.press("ctrl+o")
             await pilot.pause()
             focused = pilot.app.focused
-            inside = focused is not None and screen.test_pane in focused.ancestors
-            seen.append((type(focused).__name__, screen.test_pane.active if inside else None))
+            inside = focused is not None and screen.work.test_pane in focused.ancestors
+            seen.append((type(focused).__name__, screen.work.test_pane.active if inside else None))
         assert [name for name, _tab in seen[:2]] == ["JsEditor", "Diagnostics"]
         tabs = ["call", "result", "flow", "callflow", "history"]
         assert [tab for _name, tab in seen[2:7]] == tabs
@@ -437,15 +440,15 @@ async def test_direct_keys_reach_every_pane_and_tab(harness: Harness) -> None:
             await wait_for(
                 pilot,
                 lambda tab=tab: (
-                    screen.test_pane.active == tab
-                    and screen.test_pane in pilot.app.focused.ancestors
+                    screen.work.test_pane.active == tab
+                    and screen.work.test_pane in pilot.app.focused.ancestors
                 ),
                 what=f"{key} to open {tab}",
             )
         screen.editor.focus()
         before = screen.editor.text
         await pilot.press("alt+r")  # from inside the editor: it switches, and types nothing
-        await wait_for(pilot, lambda: screen.test_pane.active == "result", what="alt+r")
+        await wait_for(pilot, lambda: screen.work.test_pane.active == "result", what="alt+r")
         assert screen.editor.text == before
         for key, name in (("alt+l", "FunctionOptions"), ("alt+p", "Diagnostics"),
                           ("alt+e", "JsEditor")):  # fmt: skip
@@ -456,8 +459,10 @@ async def test_direct_keys_reach_every_pane_and_tab(harness: Harness) -> None:
         await pilot.press("alt+z")
         await wait_for(pilot, lambda: screen.maximized is screen.editor, what="the editor zoomed")
         await pilot.press("alt+x")
-        await wait_for(pilot, lambda: screen.maximized is screen.test_pane, what="tests zoomed")
-        assert screen.test_pane in pilot.app.focused.ancestors
+        await wait_for(
+            pilot, lambda: screen.maximized is screen.work.test_pane, what="tests zoomed"
+        )
+        assert screen.work.test_pane in pilot.app.focused.ancestors
         await pilot.press("alt+x")
         await wait_for(pilot, lambda: screen.maximized is None, what="the zoom undone")
 
@@ -585,9 +590,11 @@ async def test_the_problems_list_picks_the_first_problem_and_enter_jumps(
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.editor.text = "var a = 1;\nlet b = 2;\nreturn {module: 'hangup', data: {}};"
-        await wait_for(pilot, lambda: len(screen.diagnostics.items) == 1, what="the finding")
+        await wait_for(pilot, lambda: len(screen.work.diagnostics.items) == 1, what="the finding")
         await pilot.press("alt+p")
-        await wait_for(pilot, lambda: screen.diagnostics.highlighted == 0, what="the first row")
+        await wait_for(
+            pilot, lambda: screen.work.diagnostics.highlighted == 0, what="the first row"
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.editor.has_focus, what="the jump")
         assert screen.editor.cursor_location[0] == 1  # line 2, where `let` is
@@ -678,7 +685,7 @@ async def test_escape_leaves_the_editor_when_nothing_runs(harness: Harness) -> N
         screen.editor.focus()
         await pilot.press("escape")
         assert pilot.app.focused is not screen.editor
-        assert screen.run_cancel is None
+        assert screen.runner.cancel is None
 
 
 async def test_saving_a_function_deleted_on_the_server_keeps_the_text(harness: Harness) -> None:
@@ -774,7 +781,7 @@ async def test_the_runtime_is_warmed_once_the_list_is_up(
 
 MOUNT_MOMENTS = {
     "with the list filled, before it": lambda screen: bool(screen.functions.entries),
-    "as it starts": lambda screen: screen.work_area_started,
+    "as it starts": lambda screen: screen.work.started,
     "with the editor mounted, the tabs not yet": lambda screen: bool(screen.query("#editing")),
     "with its tabs half mounted": lambda screen: bool(screen.query("#test-pane")),
     "once it is mounted": lambda screen: screen.work_area_ready,
@@ -956,10 +963,10 @@ async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness)
         screen = await ready(pilot)
         function_id = screen.current.id
         screen.editor.text = "return {module: 'tts', data: {text: call['Caller-ID-Name']}};"
-        screen.call_editor.choose("sample:known_caller")
+        screen.work.call_editor.choose("sample:known_caller")
         await run_and_wait(pilot, screen, "f5")
         screen.query_one(ResultView).report = None
-        screen.call_editor.choose("sample:anonymous")
+        screen.work.call_editor.choose("sample:anonymous")
         await run_and_wait(pilot, screen, "f5")
         await wait_for(pilot, lambda: len(screen.local.runs(function_id)) == 2, what="2 runs")
         newest, older = screen.local.runs(function_id)
@@ -967,7 +974,7 @@ async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness)
                                                             "sample:known_caller")  # fmt: skip
         assert newest["verdict"] == "valid" and newest["flow"]["module"] == "tts"
         await pilot.press("alt+h")
-        history = screen.history
+        history = screen.work.history
         await wait_for(pilot, lambda: pilot.app.focused is history, what="the history")
         assert len(history.runs) == 2
         await pilot.press("d")
@@ -982,7 +989,7 @@ async def test_the_run_history_is_kept_and_reruns_and_compares(harness: Harness)
         assert screen.local.runs(function_id)[0]["call_name"] == "sample:known_caller"
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
-        assert len(screen.history.runs) == 3  # kept across a restart
+        assert len(screen.work.history.runs) == 3  # kept across a restart
 
 
 async def test_the_conflict_dialog_merges_changes_to_different_lines(harness: Harness) -> None:
@@ -1029,4 +1036,36 @@ async def test_run_with_no_function_open_says_so_instead_of_judging_an_empty_edi
         screen.close_function()
         await pilot.press("f5")
         await wait_for(pilot, lambda: notified(pilot, "Open a function first"), what="the hint")
-        assert screen.run_cancel is None and screen.last_evaluation is None
+        assert screen.runner.cancel is None and screen.runner.last_evaluation is None
+
+
+async def test_local_state_that_cannot_be_written_is_said_and_loses_no_edit(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Drafts, the run history and saved calls on a disk that refuses every write (here: their
+    directory is a file): each failure is said, once, and the edit is still saved to the server."""
+    blocked = tmp_path / "not a directory"
+    blocked.write_text("")
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        local = screen.local
+        local.drafts_path, local.runs_path = blocked / "drafts.json", blocked / "runs.json"
+        local.calls_path = blocked / "test_calls.json"
+        screen.editor.focus()
+        screen.editor.text = "return {module: 'hangup', data: {}}; // kept"
+        await wait_for(pilot, lambda: notified(pilot, "could not be kept on disk"), what="said")
+        drafts = [n for n in pilot.app._notifications if n.title == "Draft not kept"]
+        screen.editor.text += " "  # another pause, the same failure: not said again
+        await wait_for(pilot, lambda: screen.editing.checked_text == screen.editor.text)
+        await pilot.pause(0.3)
+        assert [n for n in pilot.app._notifications if n.title == "Draft not kept"] == drafts
+        await run_and_wait(pilot, screen, "f5")
+        await wait_for(pilot, lambda: notified(pilot, "not added to the history"), what="runs")
+        await pilot.press("alt+c", "f4")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen), what="prompt")
+        await pilot.press("x", "enter")
+        await wait_for(pilot, lambda: notified(pilot, "The call was not saved"), what="calls")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(pilot, "Saved"), what="the save")
+    assert harness.stored(function_id)["function_js"].endswith("// kept ")

@@ -307,7 +307,7 @@ async def test_callflow_simulation_uses_the_servers_functions(
     app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        screen.test_pane.active = "callflow"
+        screen.work.test_pane.active = "callflow"
         view = screen.query_one(CallflowView)
         await wait_for(pilot, lambda: "main_number" in view.callflows)
         view.choose("main_number")
@@ -321,12 +321,12 @@ async def walk(pilot: Pilot, call: str, callflow: str) -> CallflowView:
     """In the app on the remote server: pick `call`, walk `callflow` on the Callflow tab."""
     screen = await ready(pilot)
     screen.query_one(CallEditor).choose(call)
-    screen.test_pane.active = "callflow"
+    screen.work.test_pane.active = "callflow"
     view = screen.query_one(CallflowView)
     await wait_for(pilot, lambda: callflow in view.callflows)
     view.choose(callflow)
     await pilot.press("f5")
-    await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+    await wait_for(pilot, lambda: screen.runner.last_simulation is not None, what="the walk")
     return view
 
 

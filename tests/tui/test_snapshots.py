@@ -16,7 +16,7 @@ from tui.screens.main import MainScreen
 async def _checked(pilot: Pilot, screen: MainScreen) -> None:
     """The check of the text in the editor has reported (its problems are on screen)."""
     await wait_for(
-        pilot, lambda: screen.checked_text == screen.editor.text, what="the check to report"
+        pilot, lambda: screen.editing.checked_text == screen.editor.text, what="the check to report"
     )
 
 
@@ -47,9 +47,9 @@ def test_result_and_tree_80x24(harness: Harness, snap_compare) -> None:  # type:
             " children: {_: {module: 'voicemail', data: {id: 'vm1'}}}};"
         )
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.last_evaluation is not None, what="the run")
+        await wait_for(pilot, lambda: screen.runner.last_evaluation is not None, what="the run")
         await _checked(pilot, screen)
-        screen.test_pane.active = "flow"
+        screen.work.test_pane.active = "flow"
         pilot.app.clear_notifications()
         await pilot.pause()
 
@@ -133,7 +133,7 @@ def test_callflow_walk_80x24(harness: Harness, snap_compare) -> None:  # type: i
         await wait_for(pilot, lambda: "main_number" in view.callflows)
         view.choose("main_number")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: screen.last_simulation is not None, what="the walk")
+        await wait_for(pilot, lambda: screen.runner.last_simulation is not None, what="the walk")
         await pilot.press("alt+x")  # the whole screen for the path
         view.query_one("#callflow-steps").focus()
         await pilot.press("down")  # the ring group's step: no run duration, which varies
@@ -158,9 +158,9 @@ def test_history_and_compare_80x24(harness: Harness, snap_compare) -> None:  # t
                 "call": {}, "verdict": "valid", "duration_ms": 0.5, "summary": "→ tts",
                 "flow": {"module": "tts", "data": {"text": text}},
             })  # fmt: skip
-        screen.history.show_runs(screen.local.runs(screen.current.id))
+        screen.work.history.show_runs(screen.local.runs(screen.current.id))
         await pilot.press("alt+h")
-        await wait_for(pilot, lambda: pilot.app.focused is screen.history, what="the history")
+        await wait_for(pilot, lambda: pilot.app.focused is screen.work.history, what="the history")
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), what="compare")
         await pilot.pause()
