@@ -42,3 +42,31 @@ def test_the_server_starts_without_the_schema_validators() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_screens_stay_thin_and_widgets_one_per_file() -> None:
+    """Screens are glue (their jobs live in modules beside them); each widget module defines
+    one widget, plus its own messages and small data classes."""
+    long_screens = [
+        f"{path.name}: {lines} lines"
+        for path in (REPO / "tui" / "screens").glob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert long_screens == []
+    import importlib
+    import inspect
+
+    from textual.widget import Widget
+
+    crowded = {}
+    for path in sorted((REPO / "widgets").glob("*.py")):
+        module = importlib.import_module(f"widgets.{path.stem}")
+        widgets = [
+            name
+            for name, value in vars(module).items()  # top level: a widget's messages nest in it
+            if inspect.isclass(value) and issubclass(value, Widget)
+            and value.__module__ == module.__name__
+        ]  # fmt: skip
+        if len(widgets) > 1:
+            crowded[path.name] = widgets
+    assert crowded == {}

@@ -11,7 +11,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content, Span
 from textual.css.styles import RulesMap
@@ -20,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from widgets.function_options import FunctionOptions
 from widgets.inline_input import InlineBindingsInput
 
 # A name is one row of the list: control characters (a newline...) show as spaces.
@@ -81,29 +81,6 @@ class ListAction(StrEnum):
     DUPLICATE = "duplicate"
     TOGGLE = "toggle"
     DELETE = "delete"
-
-
-class FunctionOptions(OptionList):
-    """The option list inside FunctionList; its bindings act on the highlighted function."""
-
-    BINDINGS = [
-        Binding("n", "request('new')", "New", id="list.new", show=False),
-        Binding("r,f2", "request('rename')", "Rename", id="list.rename"),
-        Binding("c", "request('duplicate')", "Duplicate", id="list.duplicate", show=False),
-        Binding("e", "request('toggle')", "On/off", id="list.toggle"),
-        Binding("x,delete", "request('delete')", "Delete", id="list.delete"),
-        Binding("slash", "request('filter')", "Filter", id="list.filter", show=False),
-    ]
-
-    def action_request(self, action: str) -> None:
-        parent = self.parent
-        assert isinstance(parent, FunctionList)
-        if action == "filter":  # the list's own business: no message
-            parent.query_one(Input).focus()
-            return
-        parent.post_message(
-            FunctionList.ActionRequested(parent, ListAction(action), parent.highlighted_id)
-        )
 
 
 class FunctionList(Vertical):
@@ -241,6 +218,13 @@ The functions of the account. **Enter** opens one in the editor.
                 field.value = ""  # esc leaves the filter and shows every function again
             self.options.focus()
             event.stop()
+
+    def on_function_options_requested(self, event: FunctionOptions.Requested) -> None:
+        event.stop()
+        if event.action == "filter":  # the list's own business: no message
+            self.query_one(Input).focus()
+            return
+        self.post_message(self.ActionRequested(self, ListAction(event.action), self.highlighted_id))
 
     @on(OptionList.OptionSelected, "#function-options")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
@@ -29,10 +28,12 @@ from tui.local_state import LocalState
 from tui.screens.connection import Connection, Failed, Opened
 from tui.screens.editing import Checked, Editing
 from tui.screens.function_actions import FunctionActions
+from tui.screens.keys import MAIN_SCREEN_KEYS
 from tui.screens.opening import Opening
 from tui.screens.running import PathsDone, RunDone, Runner, SimulationDone
 from tui.workspace import Workspace
-from widgets.function_list import FunctionList, FunctionOptions, ListAction
+from widgets.function_list import FunctionList, ListAction
+from widgets.function_options import FunctionOptions
 from widgets.key_footer import KeyFooter
 from widgets.status_bar import StatusBar
 from widgets.work_area import WorkArea
@@ -55,57 +56,13 @@ def _succeeded(task: asyncio.Task[Any]) -> bool:
     return task.done() and not task.cancelled() and task.exception() is None
 
 
-# Direct keys: (key, action, description, binding id). A terminal sends alt+key as ESC then the
-# key, which tmux and SSH pass through. Only letters: Textual reads ESC+digit as the character
-# macOS's Option+digit types (ESC 2 is "™", ESC 3 "£", which UK keyboards type on their own),
-# and ESC f / ESC b as word moves. The footer shows them as one entry.
-DIRECT_KEYS = [
-    ("alt+c", "show_tab('call')", "Tabs", "app.tab_call"),
-    ("alt+r", "show_tab('result')", "Result", "app.tab_result"),
-    ("alt+t", "show_tab('flow')", "Flow", "app.tab_flow"),
-    ("alt+w", "show_tab('callflow')", "Callflow", "app.tab_callflow"),
-    ("alt+h", "show_tab('history')", "History", "app.tab_history"),
-    ("alt+l", "focus_pane('functions')", "Functions", "app.go_functions"),
-    ("alt+e", "focus_pane('editor')", "Editor", "app.go_editor"),
-    ("alt+p", "focus_pane('problems')", "Problems", "app.go_problems"),
-    ("alt+z", "zoom('editor')", "Zoom editor", "app.zoom_editor"),
-    ("alt+x", "zoom('test')", "Zoom tests", "app.zoom_tests"),
-    ("alt+u", "revert", "Revert", "app.revert"),
-]
-DIRECT_KEYS_SHOWN = {"app.tab_call": "M-c/r/t/w/h"}
-
-
-def _direct(key: str, action: str, description: str, binding_id: str) -> Binding:
-    """A priority binding, so it works from inside the editor and inputs."""
-    shown = DIRECT_KEYS_SHOWN.get(binding_id)
-    return Binding(key, action, description, id=binding_id, priority=True, show=bool(shown),
-                   key_display=shown)  # fmt: skip
-
-
 class MainScreen(Screen[None]):
     # Wide terminals put the test pane beside the editor instead of under it (see app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     # Short terminals (80x24) give the editor the room and let the test pane grow on focus.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     ALLOW_IN_MAXIMIZED_VIEW = "KeyFooter"  # a zoomed pane still shows its keys
-    BINDINGS = [
-        # The editor's dialogs, here and with priority so that they open before the next key.
-        Binding("ctrl+f", "dialog('find')", "Find", id="editor.find", priority=True),
-        Binding(
-            "ctrl+g", "dialog('goto_line')", "Go to line", id="editor.goto_line", priority=True
-        ),
-        # Not ctrl+h: terminals send it as the byte backspace sends (^H), read as backspace.
-        Binding(
-            "f6", "dialog('replace')", "Replace", id="editor.replace", show=False, priority=True
-        ),
-        Binding("ctrl+s", "save", "Save", id="app.save", priority=True),
-        Binding("ctrl+r,f5", "run", "Run", id="app.run", priority=True),
-        Binding("escape", "cancel_run", "Cancel run", id="app.cancel", priority=True),
-        Binding("ctrl+n", "new", "New", id="app.new", priority=True),
-        Binding("ctrl+o", "next_pane", "Pane", id="app.next_pane", priority=True),
-        Binding("f1", "help", "Help", id="app.help"),
-        *(_direct(*key) for key in DIRECT_KEYS),
-    ]
+    BINDINGS = MAIN_SCREEN_KEYS
 
     def __init__(
         self,
