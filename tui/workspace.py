@@ -91,6 +91,38 @@ class Workspace:
             return SaveFailed(str(exc))
         return Conflict(theirs)
 
+    # -- the other operations: each raises ApiError, one sentence a person can act on ----------
+    async def list_functions(self) -> tuple[list[dict[str, Any]], set[str]]:
+        """The account's function summaries, and the ids among them that have a draft here."""
+        account_id = self.account_id
+        items = await self.call(lambda: self.client.list_functions(account_id, page_size=1000))
+        return items, self.local.drafted_ids()
+
+    async def load(self, function_id: str) -> Revisioned:
+        account_id = self.account_id
+        loaded: Revisioned = await self.call(
+            lambda: self.client.get_function(account_id, function_id)
+        )
+        return loaded
+
+    async def create(self, data: dict[str, Any]) -> Revisioned:
+        account_id = self.account_id
+        created: Revisioned = await self.call(lambda: self.client.create_function(account_id, data))
+        return created
+
+    async def duplicate(self, loaded: Revisioned) -> Revisioned:
+        """A new function with `loaded`'s fields, named "<name> copy"."""
+        copy = {key: value for key, value in loaded.data.items() if key != "id"}
+        copy["name"] = f"{loaded.data.get('name') or loaded.id} copy"
+        return await self.create(copy)
+
+    async def delete(self, function_id: str) -> None:
+        """Delete it on the server, and its draft here (its test calls and runs stay: a function
+        created again under the same id is rare, and they are small)."""
+        account_id = self.account_id
+        await self.call(lambda: self.client.delete_function(account_id, function_id))
+        self.local.drop_draft(function_id)
+
     async def update_fields(self, loaded: Revisioned, changes: dict[str, Any]) -> SaveOutcome:
         """Change some fields (a rename, enable/disable) of the function as `loaded`. If it
         changed on the server since, but not in these fields, the change is made on the

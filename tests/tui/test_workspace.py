@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.client import ApiKeyCredentials, KazooClient
+from backend.client import ApiError, ApiKeyCredentials, KazooClient, NotFoundError
 from tests.conftest import LiveServer, free_port
 from tui.local_state import LocalState
 from tui.workspace import Conflict, Gone, Saved, SaveFailed, Workspace
@@ -152,3 +152,24 @@ def test_a_run_is_kept_with_its_verdict_call_and_flow(body: str, verdict: str) -
     assert record["verdict"] == verdict and record["call"] == call
     assert record["call_name"] == "sample:x" and record["at"].endswith("+00:00")
     assert (record["flow"] is not None) == (verdict in ("valid", "rejected"))
+
+
+async def test_create_list_load_duplicate_and_delete(workspace: Workspace) -> None:
+    created = await workspace.create({"name": "route", "function_js": BODY, "enabled": False})
+    workspace.local.keep_draft(created.id, "// unsaved", BODY, created.revision)
+    copy = await workspace.duplicate(created)
+    assert copy.id != created.id
+    assert (copy.data["name"], copy.data["function_js"], copy.data["enabled"]) == (
+        "route copy",
+        BODY,
+        False,
+    )
+    items, drafted = await workspace.list_functions()
+    assert {created.id, copy.id} <= {item["id"] for item in items} and drafted == {created.id}
+    assert (await workspace.load(created.id)).revision == created.revision
+    await workspace.delete(created.id)
+    assert workspace.local.draft(created.id) is None  # the draft goes with it
+    with pytest.raises(NotFoundError):
+        await workspace.load(created.id)
+    with pytest.raises(ApiError, match=rf"^delete function {created.id} failed: bad identifier"):
+        await workspace.delete(created.id)  # a sentence, as every other failure here

@@ -72,6 +72,17 @@ class Connection:
             self.screen.notify(str(exc), title=title, severity="error", timeout=timeout)
             return FAILED
 
+    async def report(
+        self, operation: Awaitable[T], *, title: str = "", timeout: float = 10
+    ) -> T | Failed:
+        """A workspace operation (which asks for credentials itself), or FAILED once the user
+        has been told why it failed."""
+        try:
+            return await operation
+        except ApiError as exc:
+            self.screen.notify(str(exc), title=title, severity="error", timeout=timeout)
+            return FAILED
+
     async def api(self, request: Callable[[], Awaitable[T]], *, ask: bool = True) -> T:
         """Run one client request; when the session cannot be renewed on its own (a given token
         expired, a password changed), ask the user for new credentials and try again; with

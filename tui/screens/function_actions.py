@@ -7,6 +7,7 @@ are coroutines the screen runs as workers; they read and change the screen's ope
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from backend.client import Revisioned
@@ -125,15 +126,16 @@ class FunctionActions:
         if name and name.strip():
             await self.create({"name": name.strip(), "function_js": NEW_FUNCTION_BODY})
 
-    async def create(self, data: dict[str, Any], *, focus_editor: bool = True) -> None:
+    async def create(self, data: dict[str, Any]) -> None:
+        await self._created(self.screen.workspace.create(data), focus_editor=True)
+
+    async def _created(self, creating: Awaitable[Revisioned], *, focus_editor: bool) -> None:
         screen = self.screen
         if not await screen.work_area():
             return
         screen.status.activity = "creating…"
         try:
-            created = await screen.connection.attempt(
-                lambda: screen.client.create_function(screen.account_id, data)
-            )
+            created = await screen.connection.report(creating)
         finally:
             screen.status.activity = ""
         if isinstance(created, Failed):
@@ -158,9 +160,7 @@ class FunctionActions:
         if not await screen.app.push_screen_wait(ConfirmScreen(question, "Discard")):
             return
         with screen.spinner_while(screen.work.editor):
-            loaded = await screen.connection.attempt(
-                lambda: screen.client.get_function(screen.account_id, current.id)
-            )
+            loaded = await screen.connection.report(screen.workspace.load(current.id))
         if isinstance(loaded, Failed):
             return  # the edits stay, and so does their draft
         screen.local.drop_draft(current.id)
@@ -185,9 +185,7 @@ class FunctionActions:
     # -- list actions -------------------------------------------------------------------------------
     async def on_listed(self, action: ListAction, function_id: str) -> None:
         screen = self.screen
-        loaded = await screen.connection.attempt(
-            lambda: screen.client.get_function(screen.account_id, function_id)
-        )
+        loaded = await screen.connection.report(screen.workspace.load(function_id))
         if isinstance(loaded, Failed):
             return
         handlers = {
@@ -211,9 +209,7 @@ class FunctionActions:
         )
 
     async def _duplicate(self, loaded: Revisioned, name: str) -> None:
-        copy = {key: value for key, value in loaded.data.items() if key != "id"}
-        copy["name"] = f"{name} copy"
-        await self.create(copy, focus_editor=False)  # stay in the list
+        await self._created(self.screen.workspace.duplicate(loaded), focus_editor=False)
 
     async def _delete(self, loaded: Revisioned, name: str) -> None:
         screen = self.screen
@@ -221,14 +217,11 @@ class FunctionActions:
         if not await screen.app.push_screen_wait(ConfirmScreen(question, "Delete")):
             return
         function_id = loaded.id
-        deleted = await screen.connection.attempt(
-            lambda: screen.client.delete_function(screen.account_id, function_id)
-        )
+        deleted = await screen.connection.report(screen.workspace.delete(function_id))
         if isinstance(deleted, Failed):
             return
         if screen.current is not None and screen.current.id == function_id:
             screen.opening.close_function(keep_draft=False)
-        screen.local.drop_draft(function_id)
         screen.functions.drop(function_id)
         screen.notify(f"Deleted {name}")
 

@@ -128,9 +128,7 @@ class Opening:
         if not await screen.work_area():
             return
         with screen.spinner_while(screen.editor):
-            loaded = await screen.connection.attempt(
-                lambda: screen.client.get_function(screen.account_id, function_id)
-            )
+            loaded = await screen.connection.report(screen.workspace.load(function_id))
         if not isinstance(loaded, Failed):
             self.show_function(loaded)
 
