@@ -1062,7 +1062,9 @@ async def test_local_state_that_cannot_be_written_is_said_and_loses_no_edit(
         assert [n for n in pilot.app._notifications if n.title == "Draft not kept"] == drafts
         await run_and_wait(pilot, screen, "f5")
         await wait_for(pilot, lambda: notified(pilot, "not added to the history"), what="runs")
-        await pilot.press("alt+c", "f4")
+        await pilot.press("alt+c")
+        await wait_for(pilot, lambda: screen.work.focused_tab() == "call", what="the Call tab")
+        await pilot.press("f4")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen), what="prompt")
         await pilot.press("x", "enter")
         await wait_for(pilot, lambda: notified(pilot, "The call was not saved"), what="calls")
