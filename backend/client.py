@@ -548,6 +548,38 @@ class KazooClient:
         )
 
     # -- accounts ---------------------------------------------------------------------------------
+    # -- kfn's own: Pivot URLs (a KAZOO answers 404 for these) ---------------------------------
+    def _pivot(self, account_id: str, function_id: str) -> str:
+        return f"{self._functions(account_id, function_id)}/pivot"
+
+    async def pivot_description(self, account_id: str, function_id: str) -> dict[str, Any]:
+        """The function's Pivot URL and the `pivot` node to paste into a KAZOO callflow."""
+        body = await self.request_json(
+            "GET", self._pivot(account_id, function_id), f"describe the Pivot URL of {function_id}"
+        )
+        return dict(body.get("data") or {})
+
+    async def rotate_pivot(self, account_id: str, function_id: str) -> dict[str, Any]:
+        """A new Pivot URL for the function; the old one stops working."""
+        body = await self.request_json(
+            "PUT", self._pivot(account_id, function_id), f"rotate the Pivot URL of {function_id}"
+        )
+        return dict(body.get("data") or {})
+
+    async def revoke_pivot(self, account_id: str, function_id: str) -> dict[str, Any]:
+        body = await self.request_json(
+            "DELETE", self._pivot(account_id, function_id), f"revoke the Pivot URL of {function_id}"
+        )
+        return dict(body.get("data") or {})
+
+    async def pivot_invocations(self, account_id: str, function_id: str) -> list[dict[str, Any]]:
+        """The function's recent Pivot invocations, newest first."""
+        body = await self.request_json(
+            "GET", f"{self._pivot(account_id, function_id)}/invocations",
+            f"read the Pivot invocations of {function_id}",
+        )  # fmt: skip
+        return list(body.get("data") or [])
+
     async def account(self, account_id: str) -> Account:
         body = await self.request_json("GET", f"/v2/accounts/{account_id}", "load the account")
         return Account(account_id, str((body.get("data") or {}).get("name", account_id)))

@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--token-ttl", type=float, default=3600, help="token lifetime in seconds (default 3600)"
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--public-url",
+        help="the URL KAZOO reaches this server at, for Pivot URLs (behind a proxy or NAT); "
+        "default: the host each request names",
+    )
 
     accounts = sub.add_parser("accounts", help="create and list accounts")
     _add_data_dir(accounts)
@@ -100,9 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     forget = prof_sub.add_parser("forget", help="remove a saved server and delete its API key")
     forget.add_argument("name")
 
-    from tui import runtime_cli
+    from tui import pivot_cli, runtime_cli
 
     runtime_cli.add_subcommands(sub, _add_data_dir)
+    pivot_cli.add_subcommand(sub)
     return parser
 
 
@@ -128,6 +134,7 @@ def _announce_local(backend: Backend, out: TextIO = sys.stderr) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from backend.api.server import ApiServer, PortInUse, listen
+    from backend.pivot.describe import loopback_warning
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -139,13 +146,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _announce_local(backend)
 
     async def serve() -> int:
-        server = ApiServer(backend, access_log=not args.quiet, sock=sock)
+        server = ApiServer(
+            backend, access_log=not args.quiet, sock=sock, public_url=args.public_url
+        )
         await server.start()
         print(
             f"kfn: serving the KAZOO v2 API on {server.url} (data in {backend.store.data_dir})",
             file=sys.stderr,
             flush=True,
         )
+        warning = loopback_warning(args.public_url or server.url)
+        if warning:
+            print(f"kfn: Pivot URLs: {warning}", file=sys.stderr, flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -255,6 +267,32 @@ def _remote_client(args: argparse.Namespace) -> KazooClient:
     return KazooClient(args.server, credentials, verify=not args.insecure)
 
 
+def _upstream_client(args: argparse.Namespace) -> KazooClient:
+    """The client for --server (with its credentials) or --profile; exits saying why not."""
+    if getattr(args, "server", None):
+        return _remote_client(args)
+    from backend.paths import config_dir
+    from tui.profiles import Profile, ProfileError, client_for, credentials_for
+
+    config = _load_config()
+    if config is None:
+        raise SystemExit(EXIT_USAGE)
+    try:
+        profile = Profile.from_config(args.profile, config.profiles[args.profile])
+        secret = args.password or args.token or args.api_key
+        return client_for(profile, credentials_for(profile, config_dir(), secret=secret))
+    except KeyError:
+        raise SystemExit(f"kfn: no profile {args.profile!r} in {config.path}") from None
+    except ProfileError as exc:
+        raise SystemExit(f"kfn: {exc}") from None
+
+
+def cmd_pivot(args: argparse.Namespace) -> int:
+    from tui.pivot_cli import run_pivot
+
+    return run_pivot(args, _upstream_client)
+
+
 def _load_config() -> Config | None:
     """The user's config, or None after saying what is wrong with it (exit status 2)."""
     from tui.config import Config, ConfigError
@@ -350,7 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"serve": cmd_serve, "accounts": cmd_accounts, "profiles": cmd_profiles}
+    handlers = {
+        "serve": cmd_serve,
+        "accounts": cmd_accounts,
+        "profiles": cmd_profiles,
+        "pivot": cmd_pivot,
+    }
     try:
         if args.command in handlers:
             return handlers[args.command](args)

@@ -18,12 +18,16 @@ SECRET_PARAMETERS = frozenset(
     {"auth_token", "api_key", "token", "credentials", "password", "authorization", "secret"}
 )
 REDACTED = "REDACTED"
+PIVOT_PREFIX = "/pivot/"
 
 
 def redact_path(path_qs: str) -> str:
     """`path?query` with the values of secret parameters replaced (names compared as KAZOO
-    reads them: case-insensitive, `-` as `_`, percent-decoded)."""
+    reads them: case-insensitive, `-` as `_`, percent-decoded). A Pivot URL's last segment is
+    its secret, and its query string is a caller's details: both are left out."""
     path, sep, query = path_qs.partition("?")
+    if path.startswith(PIVOT_PREFIX) and path.count("/") >= 4:
+        return f"{path.rsplit('/', 1)[0]}/{REDACTED}{'?…' if sep else ''}"
     if not sep:
         return path
     parts = []

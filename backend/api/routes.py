@@ -38,6 +38,7 @@ from backend.functions import (
     make_filter,
     public_fields,
 )
+from backend.pivot.describe import PivotRecords, describe
 from backend.samples import sample_functions
 from backend.schema import SchemaValidator
 from backend.throttle import Limit, LoginThrottle
@@ -118,7 +119,9 @@ class ApiHandlers:
         functions: FunctionService,
         throttle: LoginThrottle | None = None,
         documents: Mapping[str, DocumentService] | None = None,
+        pivot: PivotRecords | None = None,
     ) -> None:
+        self.pivot = pivot
         self.accounts = accounts
         self.functions = functions
         self.documents: dict[str, DocumentService] = {"functions": functions, **(documents or {})}
@@ -319,6 +322,14 @@ class ApiHandlers:
         allowed = ["GET", "POST", "PATCH", "DELETE"]
         if len(params) == 1:
             return Route(module, params, account_id, allowed, True, self.document)
+        if module == "functions" and self.pivot is not None and account_id is not None:
+            # kfn's own: the function's Pivot URL (GET describes, PUT rotates, DELETE revokes)
+            # and its recent Pivot invocations.
+            if params[1:] == ["pivot"]:
+                verbs = ["GET", "PUT", "DELETE"]
+                return Route("pivot", params[:1], account_id, verbs, True, self.pivot_url)
+            if params[1:] == ["pivot", "invocations"]:
+                return Route("pivot", params[:1], account_id, ["GET"], True, self.invocations)
         if module == "lists" and params[1:2] == ["entries"] and ENTRIES in self.documents:
             # cb_lists: a list's entries are documents of their own, keyed to it by list_id.
             if len(params) == 2:
@@ -481,6 +492,28 @@ class ApiHandlers:
         for item in items:
             service.delete(account_id, item["id"], soft=soft)
         return items
+
+    async def pivot_url(self, call: Handling) -> web.Response:
+        request, ctx, route, _session = call
+        assert self.pivot is not None and route.account_id is not None
+        account_id, function_id = route.account_id, route.params[0]
+        self.functions.load(account_id, function_id)  # 404 bad_identifier unless it is ours
+        secrets = self.pivot.secrets
+        if ctx.method == "PUT":
+            secret = secrets.rotate(account_id, function_id)
+        elif ctx.method == "DELETE":
+            secret = secrets.revoke(account_id, function_id)
+        else:
+            secret = secrets.get_or_mint(account_id, function_id)
+        public_url = self.pivot.public_url or f"{request.scheme}://{request.host}"
+        return env.success(ctx, request, describe(public_url, secret))
+
+    async def invocations(self, call: Handling) -> web.Response:
+        request, ctx, route, _session = call
+        assert self.pivot is not None and route.account_id is not None
+        self.functions.load(route.account_id, route.params[0])
+        found = self.pivot.invocations.recent(route.account_id, route.params[0])
+        return env.success(ctx, request, found)
 
     async def api_auth(self, call: Handling) -> web.Response:
         request, ctx, _route, _session = call

@@ -17,14 +17,21 @@ from aiohttp.http_exceptions import LineTooLong
 
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
 from backend.api.access_log import RedactingAccessLogger
+from backend.api.pivot_http import PivotHttp
 from backend.api.routes import ApiHandlers
 from backend.callflows import CALLFLOW_DOCUMENT_KINDS
 from backend.functions import DocumentService, FunctionService
 from backend.paths import write_atomically
+from backend.pivot.describe import PivotRecords
+from backend.pivot.invocations import InvocationLog
+from backend.pivot.secrets import PivotSecrets
+from backend.pivot.service import PivotService
+from backend.pivot.source import LocalSource
 from backend.store import DocumentStore
 from backend.throttle import LoginThrottle
 
 LOCAL_API_KEY_FILE = "local-api-key"
+PIVOT_INVOCATIONS_FILE = "pivot-invocations.json"
 # A client gets this long to send a request's headers (the first one from connecting, later
 # ones from the end of the previous answer), and idles no longer between requests: aiohttp's
 # keep-alive timer is armed from the moment a connection opens, so it is also the header-read
@@ -51,6 +58,8 @@ class Backend:
     created_local: NewAccount | None = None
     # The other account documents (callflows, temporal rules, menus, lists, list entries).
     others: dict[str, DocumentService] = field(default_factory=dict)
+    pivot_secrets: PivotSecrets | None = None
+    pivot_invocations: InvocationLog | None = None
 
     @classmethod
     def open(
@@ -66,6 +75,16 @@ class Backend:
         """The document services by module name, as the API routes them."""
         return {"functions": self.functions, **self.others}
 
+    def secrets(self) -> PivotSecrets:
+        if self.pivot_secrets is None:
+            self.pivot_secrets = PivotSecrets(self.store)
+        return self.pivot_secrets
+
+    def invocations(self) -> InvocationLog:
+        if self.pivot_invocations is None:
+            self.pivot_invocations = InvocationLog(self.store.data_dir / PIVOT_INVOCATIONS_FILE)
+        return self.pivot_invocations
+
     def close(self) -> None:
         self.store.close()
 
@@ -79,8 +98,13 @@ class Backend:
         return path
 
 
-def create_handlers(backend: Backend, throttle: LoginThrottle | None = None) -> ApiHandlers:
-    return ApiHandlers(backend.accounts, backend.functions, throttle, backend.documents())
+def create_handlers(
+    backend: Backend, throttle: LoginThrottle | None = None, public_url: str | None = None
+) -> ApiHandlers:
+    return ApiHandlers(
+        backend.accounts, backend.functions, throttle, backend.documents(),
+        pivot=PivotRecords(backend.secrets(), backend.invocations(), public_url),
+    )  # fmt: skip
 
 
 def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> int:
@@ -150,8 +174,11 @@ class ApiServer:
         header_timeout: float = HEADER_TIMEOUT_S,
         sock: socket.socket | None = None,
         throttle: LoginThrottle | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.backend = backend
+        self.public_url = public_url  # where KAZOO reaches Pivot URLs; None: the request's host
+        self.pivot: PivotService | None = None
         self.host = host
         self.port = port
         self.access_log = access_log
@@ -175,12 +202,18 @@ class ApiServer:
 
     async def start(self) -> None:
         logger = logging.getLogger("kfn.access") if self.access_log else None
-        handlers = create_handlers(self.backend, self.throttle)
+        handlers = create_handlers(self.backend, self.throttle, self.public_url)
+        backend = self.backend
+        self.pivot = PivotService(
+            LocalSource(backend.functions, backend.secrets()), backend.invocations()
+        )
+        backend.invocations().start()
+        dispatch = PivotHttp(self.pivot, handlers.dispatch).dispatch
         # aiohttp's low-level server: KAZOO's routing is ours (routes.py), so the Application
         # layer (router, middlewares, match info) would only add work to every request.
         self._runner = web.ServerRunner(
             _KazooServer(
-                handlers.dispatch,
+                dispatch,
                 access_log=logger,
                 access_log_class=RedactingAccessLogger,
                 keepalive_timeout=self.header_timeout,
@@ -212,5 +245,9 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.pivot is not None:
+            self.pivot.close()
+            self.pivot = None
+            await self.backend.invocations().stop()
         if self.unix_path is not None:
             self.unix_path.unlink(missing_ok=True)

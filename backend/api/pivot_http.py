@@ -1,0 +1,95 @@
+"""The paths outside KAZOO's /v2 API: Pivot requests (/pivot/...), /metrics and /health.
+
+They are answered before the v2 pipeline: Pivot sends no credentials and no envelope, and
+KAZOO's status-code handling (not the envelope) is what its pivot_call reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from backend.pivot.request import MAX_BODY_BYTES
+from backend.pivot.service import PIVOT_PREFIX, PivotService
+
+Dispatch = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+
+class PivotHttp:
+    def __init__(self, service: PivotService, api: Dispatch | None = None) -> None:
+        self.service = service
+        self.api = api  # the v2 API behind it; None: a Pivot-only server (`kfn pivot`)
+
+    async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
+        path = request.path
+        if path.startswith(PIVOT_PREFIX):
+            return await self.pivot(request)
+        if path == "/metrics" and request.method == "GET":
+            return web.Response(body=self.service.metrics.exposition(),
+                                headers={"Content-Type": self.service.metrics.content_type})  # fmt: skip
+        if path == "/health" and request.method == "GET":
+            return web.json_response({"status": "ok", **self.service.health()})
+        if self.api is not None:
+            return await self.api(request)
+        return web.json_response({"error": "not_found", "message": "no such path"}, status=404)
+
+    async def pivot(self, request: web.BaseRequest) -> web.Response:
+        body = b""
+        if request.method == "POST":
+            body = await request.content.read(MAX_BODY_BYTES + 1)
+            while len(body) <= MAX_BODY_BYTES and not request.content.at_eof():
+                more = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+                if not more:
+                    break
+                body += more
+            if len(body) > MAX_BODY_BYTES:
+                message = f"a Pivot request body is at most {MAX_BODY_BYTES} bytes"
+                return web.json_response({"error": "too_large", "message": message}, status=413)
+        answer = await self.service.answer(
+            request.method, request.path, request.rel_url.raw_query_string,
+            request.headers.get("Content-Type", ""), body,
+        )  # fmt: skip
+        return web.Response(
+            status=answer.status,
+            body=answer.encoded(),
+            headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+        )
+
+
+class PivotServer:
+    """A Pivot-only server (`kfn pivot`): no v2 API, no store; functions come from `service`'s
+    source. Start with `await start()` in a running loop, `await stop()` to end."""
+
+    def __init__(
+        self, service: PivotService, sock: socket.socket, *, access_log: bool = True
+    ) -> None:
+        self.service = service
+        self.sock = sock
+        self.access_log = access_log
+        self._runner: web.BaseRunner | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.sock.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def start(self) -> None:
+        from backend.api.access_log import RedactingAccessLogger
+
+        logger = logging.getLogger("kfn.access") if self.access_log else None
+        server = web.Server(
+            PivotHttp(self.service).dispatch, access_log=logger,
+            access_log_class=RedactingAccessLogger,
+        )  # fmt: skip
+        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=5.0)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self.sock).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.service.close()

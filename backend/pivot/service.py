@@ -1,0 +1,189 @@
+"""Answer KAZOO's Pivot requests: find the function, check the URL's secret, build `call`, run
+it isolated, validate the flow, answer, and record the invocation.
+
+Answers follow what KAZOO does with them (docs/kazoo-compatibility.md §9): a valid flow is
+200 `application/json` with the validated flow (defaults filled), which cf_exe runs in place of
+the rest of the callflow. Anything else is a non-200 status, because KAZOO then continues to the
+pivot node's `_` child; a 200 with a flow KAZOO's validator refuses would leave the caller in
+dead air. The reason is in the body and the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.pivot.invocations import InvocationLog
+from backend.pivot.metrics import PivotMetrics
+from backend.pivot.request import BadPivotRequest, pivot_call
+from backend.pivot.secrets import matches
+from backend.pivot.source import PivotSource, PivotTarget, Unavailable
+from backend.runtime.sandbox import Limits, Sandbox, shared_sandbox
+
+log = logging.getLogger("kfn.pivot")
+PIVOT_PREFIX = "/pivot/"
+# Pivot waits 5 s at most (req_timeout_ms, pivot_call.erl): the run's limit plus the kill grace
+# and the validation stay well inside it.
+PIVOT_LIMITS = Limits(time_s=2.0)
+NOT_FOUND = {"error": "not_found", "message": "no such Pivot URL"}  # the same for every miss
+
+
+@dataclass(frozen=True)
+class PivotAnswer:
+    status: int
+    body: dict[str, Any] | Any  # the flow on 200, else {"error", "message", ...}
+
+    def encoded(self) -> bytes:
+        return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+def parse_path(path: str) -> tuple[str, str, str] | None:
+    """(account, function, secret) of /pivot/ACCOUNT/FUNCTION/SECRET, else None."""
+    parts = path[len(PIVOT_PREFIX) :].split("/")
+    if not path.startswith(PIVOT_PREFIX) or len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+class PivotService:
+    def __init__(
+        self,
+        source: PivotSource,
+        invocations: InvocationLog,
+        metrics: PivotMetrics | None = None,
+        *,
+        sandbox: Sandbox | None = None,
+        limits: Limits = PIVOT_LIMITS,
+    ) -> None:
+        self.source = source
+        self.invocations = invocations
+        self.metrics = metrics or PivotMetrics()
+        self._sandbox = sandbox
+        self.limits = limits
+        # Runs block (a pipe round trip to a sandbox process): one thread per worker process.
+        self._threads: ThreadPoolExecutor | None = None
+
+    @property
+    def sandbox(self) -> Sandbox:
+        if self._sandbox is None:
+            self._sandbox = shared_sandbox()
+        return self._sandbox
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kfn-pivot")
+        return self._threads
+
+    def health(self) -> dict[str, Any]:
+        """What /health adds: how many functions a `kfn pivot` instance has cached."""
+        cached = getattr(self.source, "__len__", None)
+        return {"cached_functions": cached()} if cached is not None else {}
+
+    def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None
+
+    async def answer(
+        self, method: str, path: str, query: str, content_type: str, body: bytes
+    ) -> PivotAnswer:
+        started = time.perf_counter()
+        answer, invocation = await self._answer(method, path, query, content_type, body)
+        elapsed = time.perf_counter() - started
+        self.metrics.latency.observe(elapsed)
+        self.metrics.requests.labels(str(answer.status)).inc()
+        if answer.status == 404:
+            self.metrics.errors.labels("refused").inc()
+        elif answer.status != 200:
+            self.metrics.errors.labels(str(answer.body.get("error", "failed"))).inc()
+        if invocation is not None:
+            invocation["duration_ms"] = round(elapsed * 1000, 3)
+            invocation["status"] = answer.status
+            self.invocations.record(invocation)
+            log.info(json.dumps({"event": "pivot", **_log_fields(invocation)}))
+        return answer
+
+    async def _answer(
+        self, method: str, path: str, query: str, content_type: str, body: bytes
+    ) -> tuple[PivotAnswer, dict[str, Any] | None]:
+        where = parse_path(path)
+        if where is None:
+            return PivotAnswer(404, NOT_FOUND), None
+        account_id, function_id, secret = where
+        try:
+            target = await self.source.find(account_id, function_id)
+        except Unavailable as exc:
+            message = f"the function's server cannot be reached and no copy is cached: {exc}"
+            return PivotAnswer(503, {"error": "upstream_unavailable", "message": message}), None
+        # Unknown function, another account's, no secret minted, revoked, or a wrong secret:
+        # one answer, after the same comparison, so the URL tells nothing of what exists.
+        if not matches(secret, target.secret if target else None) or target is None:
+            return PivotAnswer(404, NOT_FOUND), None
+        if target.stale:
+            self.metrics.stale.inc()
+        invocation = _invocation(target, method)
+        try:
+            call = pivot_call(method, query, content_type, body)
+        except BadPivotRequest as exc:
+            invocation.update(verdict="bad_request", error=str(exc))
+            return PivotAnswer(400, {"error": "bad_request", "message": str(exc)}), invocation
+        invocation["call"] = call
+        invocation["call_id"] = call.get("Call-ID", "")
+        if not target.enabled:
+            message = f"the function {target.name or target.function_id} is disabled"
+            invocation.update(verdict="disabled", error=message)
+            return PivotAnswer(503, {"error": "disabled", "message": message}), invocation
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(self._executor(), self._run, target.body, call)
+        if answer.status == 200:
+            invocation.update(verdict="valid", flow=answer.body)
+        else:
+            invocation.update(verdict=answer.body["error"], error=answer.body["message"])
+            if "result" in answer.body:
+                invocation["flow"] = answer.body["result"]
+        return answer, invocation
+
+    def _run(self, body: str, call: dict[str, Any]) -> PivotAnswer:
+        """In a thread: the run, in a fresh QuickJS context, then KAZOO's flow validation
+        (imported on the first call: the schema validators stay out of the server's start)."""
+        from backend.callflow.validate import validate_flow
+
+        outcome = self.sandbox.run(body, call, limits=self.limits)
+        if outcome.error is not None:
+            error = outcome.error
+            failure: dict[str, Any] = {"error": error.kind, "message": error.describe()}
+            if error.stack:
+                failure["stack"] = error.stack
+            if outcome.logs:
+                failure["logs"] = [text for _level, text in outcome.logs]
+            return PivotAnswer(422, failure)
+        verdict = validate_flow(outcome.result)
+        if not verdict.valid:
+            message = "; ".join(verdict.messages()) or "not a callflow"
+            failure = {"error": "invalid_flow", "message": message, "result": outcome.result}
+            return PivotAnswer(422, failure)
+        return PivotAnswer(200, verdict.flow)
+
+
+def _invocation(target: PivotTarget, method: str) -> dict[str, Any]:
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "account_id": target.account_id,
+        "function_id": target.function_id,
+        "revision": target.revision,
+        "method": method,
+        "stale": target.stale,
+    }
+
+
+def _log_fields(invocation: dict[str, Any]) -> dict[str, Any]:
+    """What a log line carries: never the call's contents (caller numbers), never the secret."""
+    keep = ("time", "account_id", "function_id", "revision", "call_id", "status", "verdict",
+            "duration_ms", "error", "stale")  # fmt: skip
+    return {key: invocation[key] for key in keep if key in invocation}

@@ -1,0 +1,100 @@
+"""`kfn pivot` as users would run it: two stateless instances in front of one `kfn serve`. An
+edit upstream reaches both within the cache's time to live; with the upstream stopped, both
+keep answering with the last good revision (and count it in their metrics)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO, free_port, start_serve
+
+pytestmark = pytest.mark.e2e
+TTL_S = 0.5
+Upstream = tuple[subprocess.Popen[str], str, str]  # the server, its URL, an API key
+
+
+def _pivot_instance(upstream: str, api_key: str, port: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "pivot", "--server", upstream, "--api-key", api_key,
+         "--port", str(port), "--ttl", str(TTL_S), "--quiet"],
+        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "serving Pivot" in line:
+            return process
+    raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)})")
+
+
+def _answer_text(url: str) -> str:
+    answer = httpx.get(url, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["data"]["text"])
+
+
+def _eventually(what: str, holds: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not holds():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Iterator[Upstream]:
+    port = free_port(start=18600)
+    server: subprocess.Popen[str]
+    server, lines = start_serve(tmp_path / "upstream", port, "--quiet")
+    created = next(line for line in lines if "created the local account" in line)
+    api_key = created.rsplit(" ", 1)[-1].strip(" )\n")
+    try:
+        yield server, f"http://127.0.0.1:{port}", api_key
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_two_instances_follow_an_edit_and_outlive_the_upstream(upstream: Upstream) -> None:
+    server, url, api_key = upstream
+    token = httpx.put(f"{url}/v2/api_auth", json={"data": {"api_key": api_key}}).json()
+    account, headers = token["data"]["account_id"], {"X-Auth-Token": token["auth_token"]}
+    functions = f"{url}/v2/accounts/{account}/functions"
+    body = "return {module: 'tts', data: {text: 'v1 ' + call['Caller-ID-Name']}};"
+    made = httpx.put(functions, headers=headers,
+                     json={"data": {"name": "edge", "function_js": body}}).json()["data"]  # fmt: skip
+    voice_url = httpx.get(f"{functions}/{made['id']}/pivot", headers=headers).json()["data"][
+        "voice_url"
+    ]
+    path = voice_url.removeprefix(url)
+    ports = [free_port(start=18620), free_port(start=18640)]
+    instances = [_pivot_instance(url, api_key, port) for port in ports]
+    try:
+        edges = [f"http://127.0.0.1:{port}{path}?Caller-ID-Name=Ann" for port in ports]
+        assert [_answer_text(edge) for edge in edges] == ["v1 Ann", "v1 Ann"]
+        edited = body.replace("v1", "v2")
+        saved = httpx.patch(f"{functions}/{made['id']}", headers=headers,
+                            json={"data": {"function_js": edited}})  # fmt: skip
+        assert saved.status_code == 200
+        for edge in edges:  # within the time to live, each instance reads the new revision
+            _eventually("the edit", lambda edge=edge: _answer_text(edge) == "v2 Ann")
+        server.terminate()
+        server.wait(10)
+        time.sleep(TTL_S * 2)  # past the time to live: the next call must ask the upstream
+        assert [_answer_text(edge) for edge in edges] == ["v2 Ann", "v2 Ann"]
+        for port in ports:
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            stale = [line for line in metrics.splitlines()
+                     if line.startswith("kfn_pivot_stale_serves_total")]  # fmt: skip
+            assert stale and float(stale[0].split()[-1]) >= 1
+            wrong = f"http://127.0.0.1:{port}{path[:-1]}Z"
+            assert httpx.get(wrong).status_code == 404  # the secret still guards it
+    finally:
+        for instance in instances:
+            instance.terminate()
+            instance.wait(10)
