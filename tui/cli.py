@@ -68,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token-ttl", type=float, default=3600, help="token lifetime in seconds (default 3600)"
     )
-    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--quiet", action="store_true", help="no per-request log lines (access, Pivot)"
+    )
     serve.add_argument(
         "--public-url",
         help="the URL KAZOO reaches this server at, for Pivot URLs (behind a proxy or NAT); "
@@ -144,6 +146,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     backend = _open_backend(args, token_ttl=args.token_ttl)
     _announce_local(backend)
+    if args.quiet:  # no per-request lines: neither access nor Pivot invocation lines
+        logging.getLogger("kfn.pivot").setLevel(logging.WARNING)
 
     async def serve() -> int:
         server = ApiServer(

@@ -105,6 +105,30 @@ class KfnCommands(Provider):
             )
         current = screen.current
         if current is not None:
+            pivot = screen.target == "pivot"
+            found.append(
+                (
+                    "Meant for KAZOO's function module (ES5)"
+                    if pivot
+                    else "Meant for Pivot (ES2020)",
+                    screen.toggle_target,
+                    "where the open function runs: its checks and verdicts follow",
+                )
+            )
+            found.append(
+                (
+                    "Copy the Pivot URL",
+                    partial(self.copy_pivot, "voice_url"),
+                    "the open function's URL for a KAZOO pivot node (OSC 52) · u in Live",
+                )
+            )
+            found.append(
+                (
+                    "Copy the Pivot callflow node",
+                    partial(self.copy_pivot, "callflow_node"),
+                    "the pivot node to paste into a KAZOO callflow (OSC 52) · n in Live",
+                )
+            )
             for label, action, keys in (
                 (
                     "Rename",
@@ -186,6 +210,12 @@ class KfnCommands(Provider):
             screen.work.callflow_view.choose(name)
             screen.work.test_pane.active = "callflow"
             await screen.action_run()
+
+    async def copy_pivot(self, part: str) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            await screen.live.refresh()
+            screen.live.copy(part)
 
     def reload(self) -> None:
         screen = self.main_screen

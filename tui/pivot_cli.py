@@ -51,6 +51,8 @@ def run_pivot(
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upstream read is noise
+    if args.quiet:  # no per-request lines: neither access nor Pivot invocation lines
+        logging.getLogger("kfn.pivot").setLevel(logging.WARNING)
     if not getattr(args, "server", None) and not getattr(args, "profile", None):
         print("kfn: pivot needs --server URL (with --api-key) or --profile NAME", file=sys.stderr)
         return EXIT_USAGE

@@ -96,10 +96,11 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
         choices=("function", "pivot"),
-        default="function",
-        help="where the function is meant to run: KAZOO's function module (default; its "
-        "engine is ES5, so ES2015+ syntax is a failure) or a Pivot runtime such as kfn's "
-        "(QuickJS: ES2020 runs; ES5 findings are warnings)",
+        default=None,
+        help="where the function is meant to run: KAZOO's function module (its engine is ES5, "
+        "so ES2015+ syntax is a failure) or a Pivot runtime such as kfn's (QuickJS: ES2020 "
+        "runs; ES5 findings are warnings). Default: the function's own kfn_target setting, "
+        "else the function module",
     )
 
 
@@ -122,15 +123,21 @@ def _read_call(path: str) -> dict[str, Any]:
 
 
 def _load_body(target: str, data_dir: str | None) -> str:
+    return _load_function(target, data_dir)[0]
+
+
+def _load_function(target: str, data_dir: str | None) -> tuple[str, dict[str, Any] | None]:
+    """The body of a .js file, a function document's .json file or a stored function, with
+    the document when there is one (its kfn_target says where it is meant to run)."""
     path = Path(target)
     if path.suffix == ".js" and path.is_file():
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), None
     if path.suffix == ".json" and path.is_file():
         doc = _read_json(target, "the function file")
         body = doc.get("function_js") if isinstance(doc, dict) else None
         if not isinstance(body, str):
             raise UsageError(f"{target} has no string 'function_js'")
-        return body
+        return body, doc
     if path.suffix in (".js", ".json"):
         raise UsageError(f"{target} does not exist")
     from backend.paths import data_dir as resolve
@@ -140,7 +147,7 @@ def _load_body(target: str, data_dir: str | None) -> str:
         doc = store.get("functions", target)
     if doc is None or doc.get("pvt_deleted"):
         raise UsageError(f"no file and no stored function named {target}")
-    return str(doc.get("function_js", ""))
+    return str(doc.get("function_js", "")), dict(doc)
 
 
 def _print_evaluation(
@@ -175,14 +182,15 @@ def _print_evaluation(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from backend.callflow.evaluate import evaluate
+    from backend.callflow.evaluate import evaluate, target_of
 
     try:
-        body = _load_body(args.function, args.data_dir)
+        body, doc = _load_function(args.function, args.data_dir)
         call = _read_call(args.call)
     except UsageError as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    args.target = args.target or target_of(doc)
     evaluation = evaluate(body, call, raw=args.raw)
     if args.json:
         print(json.dumps(evaluation.to_json()))
@@ -192,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from backend.callflow.evaluate import es5_severity, evaluate
+    from backend.callflow.evaluate import es5_severity, evaluate, target_of
     from backend.runtime import es5
     from backend.samples import sample_calls
 
@@ -203,23 +211,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     status = EXIT_OK
     for name in args.files:
+        if not name.endswith((".js", ".json")):
+            print(f"kfn: {name}: give a .js or .json file", file=sys.stderr)
+            return EXIT_USAGE
         try:
-            body = _load_body(name, None) if name.endswith((".js", ".json")) else None
+            body, doc = _load_function(name, None)
         except UsageError as exc:
             print(f"kfn: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        if body is None:
-            print(f"kfn: {name}: give a .js or .json file", file=sys.stderr)
-            return EXIT_USAGE
+        target = args.target or target_of(doc)
         report = es5.check(body)
         for finding in report.findings:
-            severity = es5_severity(args.target) if finding in report.es5 else finding.severity
+            severity = es5_severity(target) if finding in report.es5 else finding.severity
             print(f"{name}:{finding.line}:{finding.column}: {severity}: {finding.message}")
         if not report.runnable:
             status = EXIT_FAILED
             continue
         evaluation = evaluate(body, call, report=report)
-        rejected = evaluation.rejections(args.target)
+        rejected = evaluation.rejections(target)
         if not evaluation.ok:
             status = EXIT_FAILED
             for line in evaluation.reasons():
@@ -249,8 +258,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except (UsageError, ScenarioError) as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # A callflow's `function` nodes run on KAZOO's function module unless told otherwise.
+    target = args.target or "function"
     env = Environment(
-        call, functions, documents, raw=args.raw, capture_group=capture, target=args.target
+        call, functions, documents, raw=args.raw, capture_group=capture, target=target
     )
     if args.all_paths:
         found = all_paths(callflow, env)

@@ -123,6 +123,14 @@ class Workspace:
         await self.call(lambda: self.client.delete_function(account_id, function_id))
         self.local.drop_draft(function_id)
 
+    async def pivot(self, function_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The function's Pivot description and its recent production calls, newest first.
+        A server without kfn's Pivot routes (a KAZOO) raises NotFoundError."""
+        account_id = self.account_id
+        described = await self.call(lambda: self.client.pivot_description(account_id, function_id))
+        calls = await self.call(lambda: self.client.pivot_invocations(account_id, function_id))
+        return described, calls
+
     async def update_fields(self, loaded: Revisioned, changes: dict[str, Any]) -> SaveOutcome:
         """Change some fields (a rename, enable/disable) of the function as `loaded`. If it
         changed on the server since, but not in these fields, the change is made on the

@@ -83,7 +83,15 @@ What the function returned for the test call, and whether KAZOO would branch int
         duration = f"{report.get('duration_ms', 0):.2f} ms"
         if (report.get("error") or {}).get("kind") == "cancelled":
             duration = f"cancelled after {report.get('duration_ms', 0):.0f} ms"
-        if report.get("valid") and report.get("es5"):
+        if report.get("valid") and report.get("es5") and report.get("target") == "pivot":
+            parts.append(
+                Text.assemble(
+                    ("✓ valid flow", "bold green"),
+                    f" · Pivot would branch into it (KAZOO's ES5 function module would refuse "
+                    f"the code) · {duration}",
+                )
+            )
+        elif report.get("valid") and report.get("es5"):
             # It ran here (QuickJS is newer), but KAZOO's ES5 engine would not even compile it.
             parts.append(
                 Text.assemble(

@@ -11,6 +11,7 @@ from textual.widgets import TabbedContent, TabPane
 from widgets.call_editor import CallEditor
 from widgets.callflow_view import CallflowView
 from widgets.flow_tree import FlowTree
+from widgets.live_calls import LiveCalls
 from widgets.result_view import ResultView
 from widgets.run_history import RunHistory
 
@@ -20,9 +21,10 @@ class TestPane(Vertical):
 ## Test pane
 **Call** (the test call) · **Result** (verdict, JSON, logs) · **Flow** (the
 returned callflow as a tree) · **Callflow** (simulate a whole callflow) ·
-**History** (the last runs: run one again, compare two).
+**History** (the last runs: run one again, compare two) · **Live** (production calls through
+the function's Pivot URL, as they arrive).
 **alt+c** Call, **alt+r** Result, **alt+t** Flow, **alt+w**
-Callflow, **alt+h** History open a tab (from anywhere), **ctrl+o** moves on to the next
+Callflow, **alt+h** History, **alt+v** Live open a tab (from anywhere), **ctrl+o** moves on to the next
 one, **alt+x** gives the pane the whole screen (again to put it back);
 **left/right** on the tab bar switch too. **ctrl+r** / **F5** runs the function,
 or the callflow when the Callflow tab is open.
@@ -49,6 +51,8 @@ or the callflow when the Callflow tab is open.
                 yield CallflowView(self.callflows, id="callflow-view")
             with TabPane("History", id="history"):
                 yield RunHistory(id="run-history")
+            with TabPane("Live", id="live"):
+                yield LiveCalls(id="live-calls")
 
     @property
     def tabs(self) -> TabbedContent:

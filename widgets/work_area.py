@@ -21,11 +21,12 @@ if TYPE_CHECKING:
     from widgets.diagnostics import Diagnostics
     from widgets.flow_tree import FlowTree
     from widgets.js_editor import JsEditor
+    from widgets.live_calls import LiveCalls
     from widgets.result_view import ResultView
     from widgets.run_history import RunHistory
     from widgets.test_pane import TestPane
 
-TABS = ("call", "result", "flow", "callflow", "history")  # the test pane's, in order
+TABS = ("call", "result", "flow", "callflow", "history", "live")  # the test pane's, in order
 
 
 class WorkArea(Vertical):
@@ -141,6 +142,10 @@ class WorkArea(Vertical):
     @property
     def history(self) -> RunHistory:
         return self.query_one("#run-history")  # type: ignore[return-value]
+
+    @property
+    def live(self) -> LiveCalls:
+        return self.query_one("#live-calls")  # type: ignore[return-value]
 
     def show_title(self, name: str | None, *, dirty: bool, enabled: bool, revision: str) -> None:
         """The editor's border: the open function's name and state (None: nothing open)."""

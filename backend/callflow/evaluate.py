@@ -25,6 +25,14 @@ PIVOT = "pivot"
 TARGETS = (FUNCTION_MODULE, PIVOT)
 
 
+TARGET_FIELD = "kfn_target"  # in the function document; KAZOO keeps unknown keys as they are
+
+
+def target_of(doc: dict[str, Any] | None) -> str:
+    """A function document's target: PIVOT when it says so, else KAZOO's function module."""
+    return PIVOT if doc and doc.get(TARGET_FIELD) == PIVOT else FUNCTION_MODULE
+
+
 def es5_severity(target: str) -> str:
     """How an ES2015+ finding counts for `target`: it fails KAZOO's function module."""
     return "error" if target == FUNCTION_MODULE else "warning"

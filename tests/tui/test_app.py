@@ -419,23 +419,23 @@ async def test_next_pane_cycles_through_the_panes_and_each_test_tab(harness: Har
         screen = await ready(pilot)
         screen.functions.options.focus()
         seen = []
-        for _ in range(9):
+        for _ in range(10):
             await pilot.press("ctrl+o")
             await pilot.pause()
             focused = pilot.app.focused
             inside = focused is not None and screen.work.test_pane in focused.ancestors
             seen.append((type(focused).__name__, screen.work.test_pane.active if inside else None))
         assert [name for name, _tab in seen[:2]] == ["JsEditor", "Diagnostics"]
-        tabs = ["call", "result", "flow", "callflow", "history"]
-        assert [tab for _name, tab in seen[2:7]] == tabs
-        assert seen[7][0] == "FunctionOptions" and seen[8][0] == "JsEditor"
+        tabs = ["call", "result", "flow", "callflow", "history", "live"]
+        assert [tab for _name, tab in seen[2:8]] == tabs
+        assert seen[8][0] == "FunctionOptions" and seen[9][0] == "JsEditor"
 
 
 async def test_direct_keys_reach_every_pane_and_tab(harness: Harness) -> None:
     async with harness.app().run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         for key, tab in (("alt+w", "callflow"), ("alt+r", "result"), ("alt+t", "flow"),
-                         ("alt+c", "call")):  # fmt: skip
+                         ("alt+h", "history"), ("alt+v", "live"), ("alt+c", "call")):  # fmt: skip
             await pilot.press(key)
             await wait_for(
                 pilot,
@@ -1071,3 +1071,59 @@ async def test_local_state_that_cannot_be_written_is_said_and_loses_no_edit(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: notified(pilot, "Saved"), what="the save")
     assert harness.stored(function_id)["function_js"].endswith("// kept ")
+
+
+async def test_the_live_tab_shows_pivot_calls_keeps_one_and_reruns_it_against_the_edit(
+    harness: Harness,
+) -> None:
+    from tui.screens.compare import CompareScreen
+    from widgets.live_calls import LiveCalls
+
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        await pilot.press("alt+v")
+        live = screen.query_one(LiveCalls)
+        await wait_for(pilot, lambda: "Pivot URL: http" in live.note, what="the Pivot URL")
+        voice_url = screen.live.described["voice_url"]
+        assert f"/pivot/{screen.account_id}/{function_id}/" in voice_url
+        query = "Call-ID=prod-1&Caller-ID-Name=Ann&Caller-ID-Number=%2B13125550199&Request=2000"
+        async with httpx.AsyncClient() as kazoo:  # what KAZOO's pivot_call sends
+            answer = await kazoo.get(f"{voice_url}?{query}")
+        assert answer.status_code == 200
+        await wait_for(pilot, lambda: len(live.invocations) == 1, what="the call to arrive")
+        assert live.invocations[0]["call"]["Caller-ID-Name"] == "Ann"
+        await pilot.press("u")
+        await wait_for(pilot, lambda: notified(pilot, "Copied the Pivot URL"), what="copied")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "production prod-1" in screen.local.calls(function_id))
+        kept = screen.local.calls(function_id)["production prod-1"]
+        assert kept["Caller-ID-Number"] == "+13125550199"
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        await pilot.press("enter")  # re-run that call against the edit
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), what="both")
+        compared = pilot.app.screen
+        assert compared.older["call_name"] == "production call prod-1"
+        assert compared.older["flow"] == answer.json()  # what production answered
+        assert compared.newer["flow"]["module"] == "hangup"  # what the edit answers
+
+
+async def test_a_function_meant_for_pivot_weighs_es2015_as_a_warning(harness: Harness) -> None:
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        screen.editor.text = "const x = 1;\nreturn {module: 'hangup', data: {}};"
+        await wait_for(pilot, lambda: screen.editing.checked_text == screen.editor.text)
+        assert [d.severity for d in screen.work.diagnostics.items] == ["error"]  # KAZOO's ES5
+        screen.toggle_target()
+        await wait_for(pilot, lambda: screen.target == "pivot", what="the target saved")
+        assert harness.stored(function_id)["kfn_target"] == "pivot"
+        assert "· Pivot" in screen.editor.border_title
+        await wait_for(
+            pilot, lambda: [d.severity for d in screen.work.diagnostics.items] == ["warning"]
+        )
+        result = await run_and_wait(pilot, screen, "f5")
+        assert result.report["target"] == "pivot" and result.report["passes"]["pivot"]
+        screen.toggle_target()
+        await wait_for(pilot, lambda: screen.target == "function", what="back")
+        assert "kfn_target" not in harness.stored(function_id)

@@ -23,11 +23,20 @@ class Checked(Message):
         self.report = report
 
 
-def to_diagnostics(report: es5.CheckReport) -> list[Diagnostic]:
+def to_diagnostics(report: es5.CheckReport, target: str) -> list[Diagnostic]:
+    """The editor's marks: ES2015+ findings are errors for a function meant for KAZOO's
+    function module (its engine refuses them), warnings for one meant for Pivot."""
+    from backend.callflow.evaluate import es5_severity
     from widgets.js_editor import Diagnostic
 
+    es5_found = set(map(id, report.es5))
     return [
-        Diagnostic(found.line, max(0, found.column - 1), found.message, found.severity)
+        Diagnostic(
+            found.line,
+            max(0, found.column - 1),
+            found.message,
+            es5_severity(target) if id(found) in es5_found else found.severity,
+        )
         for found in report.findings
     ]
 
@@ -86,10 +95,15 @@ class Editing:
 
         self.screen.post_message(Checked(text, shared_checker().check(text)))
 
+    def recheck(self) -> None:
+        """Check the editor's text again (the target changed: the findings' weight did too)."""
+        text = self.editor.text
+        self.screen.run_worker(lambda: self.check(text), thread=True, exclusive=True, group="check")
+
     def checked(self, event: Checked) -> None:
         if event.text != self.editor.text:
             return  # typing went on; a newer check is coming
-        found = to_diagnostics(event.report)
+        found = to_diagnostics(event.report, self.screen.target)
         self.editor.set_diagnostics(found)
         self.screen.work.diagnostics.show(found)
         self.checked_text = event.text

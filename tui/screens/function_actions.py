@@ -225,6 +225,24 @@ class FunctionActions:
         screen.functions.drop(function_id)
         screen.notify(f"Deleted {name}")
 
+    async def toggle_target(self) -> None:
+        """Meant for KAZOO's function module (ES5), or for Pivot (ES2020): a field of the
+        function, so the checks, verdicts and `kfn run` follow it wherever it is opened."""
+        from backend.callflow.evaluate import PIVOT, TARGET_FIELD, target_of
+
+        screen = self.screen
+        if screen.current is None:
+            screen.notify("Open a function first", severity="warning")
+            return
+        loaded = await screen.connection.report(screen.workspace.load(screen.current.id))
+        if isinstance(loaded, Failed):
+            return
+        pivot = target_of(loaded.data) != PIVOT
+        done = ("Meant for Pivot now: ES2015+ is allowed (KAZOO's function module would refuse "
+                "it)" if pivot else "Meant for KAZOO's function module now: ES5 only")  # fmt: skip
+        await self._update(loaded, {TARGET_FIELD: PIVOT if pivot else None}, done)
+        screen.editing.recheck()
+
     async def _update(self, loaded: Revisioned, changes: dict[str, Any], done: str) -> None:
         """A rename or enable/disable, through the same save as the editor's text."""
         screen = self.screen

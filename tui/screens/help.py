@@ -13,7 +13,7 @@ GLOBAL_HELP = """\
 - **ctrl+s** save · **ctrl+r** / **F5** run · **esc** stop a run · **ctrl+n** new function
 - **ctrl+o** next pane: functions, editor, problems, then each test tab
 - **alt+l** functions list · **alt+e** editor · **alt+p** problems
-- **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk) · **alt+h** History
+- **alt+c** Call · **alt+r** Result · **alt+t** Flow (the tree) · **alt+w** Callflow (the walk) · **alt+h** History · **alt+v** Live (Pivot calls)
 - **alt+z** zoom the editor · **alt+x** zoom the test pane (the same key puts it back)
 - **alt+u** revert: drop your unsaved edits and load the server's version (asks first)
 - **ctrl+p** palette · **F1** this help · **ctrl+q** quit

@@ -15,6 +15,7 @@ DIRECT_KEYS = [
     ("alt+t", "show_tab('flow')", "Flow", "app.tab_flow"),
     ("alt+w", "show_tab('callflow')", "Callflow", "app.tab_callflow"),
     ("alt+h", "show_tab('history')", "History", "app.tab_history"),
+    ("alt+v", "show_tab('live')", "Live", "app.tab_live"),
     ("alt+l", "focus_pane('functions')", "Functions", "app.go_functions"),
     ("alt+e", "focus_pane('editor')", "Editor", "app.go_editor"),
     ("alt+p", "focus_pane('problems')", "Problems", "app.go_problems"),
@@ -22,7 +23,7 @@ DIRECT_KEYS = [
     ("alt+x", "zoom('test')", "Zoom tests", "app.zoom_tests"),
     ("alt+u", "revert", "Revert", "app.revert"),
 ]
-DIRECT_KEYS_SHOWN = {"app.tab_call": "M-c/r/t/w/h"}
+DIRECT_KEYS_SHOWN = {"app.tab_call": "M-c/r/t/w/h/v"}
 
 
 def _direct(key: str, action: str, description: str, binding_id: str) -> Binding:

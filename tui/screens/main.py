@@ -29,6 +29,7 @@ from tui.screens.connection import Connection, Failed, Opened
 from tui.screens.editing import Checked, Editing
 from tui.screens.function_actions import FunctionActions
 from tui.screens.keys import MAIN_SCREEN_KEYS
+from tui.screens.live import POLL_S, Live
 from tui.screens.opening import Opening
 from tui.screens.running import PathsDone, RunDone, Runner, SimulationDone
 from tui.workspace import Workspace
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from widgets.diagnostics import Diagnostics
     from widgets.flow_tree import FlowTree
     from widgets.js_editor import JsEditor
+    from widgets.live_calls import LiveCalls
     from widgets.run_history import RunHistory
 
 WORK_AREA_PATIENCE_S = 1.0  # a slow server's list does not keep the editor off the screen
@@ -83,6 +85,7 @@ class MainScreen(Screen[None]):
         self.editing = Editing(self)
         self.runner = Runner(self)
         self.opening = Opening(self)
+        self.live = Live(self)
         self.work = WorkArea(sample_callflows(), id="work")
         self.account_id = ""
         self.current: Revisioned | None = None
@@ -163,6 +166,7 @@ class MainScreen(Screen[None]):
         self.set_timer(
             WORK_AREA_PATIENCE_S, lambda: self.run_worker(self.work_area(), group="work-area")
         )
+        self.set_interval(POLL_S, self.live.tick)
 
     def connect(
         self, account_id: str | None = None, *, opening: asyncio.Task[Opened | None] | None = None
@@ -242,6 +246,9 @@ class MainScreen(Screen[None]):
 
     def import_samples(self) -> None:
         self.run_worker(self.actions.import_samples(), exclusive=True, group="write")
+
+    def toggle_target(self) -> None:
+        self.run_worker(self.actions.toggle_target(), exclusive=True, group="write")
 
     def list_action(self, action: ListAction, function_id: str) -> None:
         self.run_worker(self.actions.on_listed(action, function_id), exclusive=True, group="write")
@@ -360,3 +367,21 @@ class MainScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
+        self.live.tick()  # the Live tab shows what is there now, not after the next poll
+
+    # -- production (Pivot) -------------------------------------------------------------------------
+    @property
+    def target(self) -> str:
+        """Where the open function is meant to run: "function" (KAZOO's module) or "pivot"."""
+        from backend.callflow.evaluate import target_of
+
+        return target_of(self.current.data if self.current else None)
+
+    def on_live_calls_rerun(self, event: LiveCalls.Rerun) -> None:
+        self.live.rerun(event.invocation)
+
+    def on_live_calls_keep(self, event: LiveCalls.Keep) -> None:
+        self.live.keep(event.invocation)
+
+    def on_live_calls_copy(self, event: LiveCalls.Copy) -> None:
+        self.live.copy(event.part)

@@ -161,8 +161,11 @@ class Opening:
     def show_title(self) -> None:
         current = self.screen.current
         data = current.data if current else {}
+        name = str(data.get("name") or current.id) if current else None
+        if name is not None and self.screen.target == "pivot":
+            name += " · Pivot"
         self.screen.work.show_title(
-            str(data.get("name") or current.id) if current else None,
+            name,
             dirty=self.screen.editor.dirty,
             enabled=data.get("enabled", True) is not False,
             revision=str(current.revision or "") if current else "",

@@ -120,6 +120,7 @@ class Runner:
         self.end()
         self.last_evaluation = evaluation
         report = evaluation.to_json()
+        report["target"] = screen.target
         cancelled = evaluation.error is not None and evaluation.error.kind == "cancelled"
         if cancelled:
             report["duration_ms"] = elapsed_ms  # how long it ran before esc, not 0
@@ -130,6 +131,7 @@ class Runner:
         if screen.current is not None and self.run_payload is not None:
             record = run_record(evaluation, report, *self.run_payload)
             screen.run_worker(self.record(screen.current.id, record), group="history")
+            screen.live.after_run(record)
         if cancelled:
             screen.notify("Run cancelled")
 

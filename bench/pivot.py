@@ -1,0 +1,135 @@
+"""Pivot benchmark, run by hand: `.venv/bin/python bench/pivot.py [--seconds 5] [--rounds 3]`.
+
+KAZOO's Pivot calls a function's URL with GET and the call as query string. This loads kfn's
+Pivot endpoint (`kfn serve`) that way, 32 keep-alive connections from wrk, beside what people
+run today: a Node `http` server that compiles each body once with `new Function('call', body)`
+and runs every request in the same process (no isolation). kfn runs every request in a fresh
+QuickJS context and validates the flow as KAZOO would. Each server (with its child processes) is
+pinned to CPU 0, the load to CPU 1; kfn and Node alternate round by round; figures are medians.
+
+Goals: kfn's req/s >= 0.2x Node's on the samples and >= 0.6x on the heavy function (a 1,000-entry
+routing table), p99 <= 2x Node's. Then bench/runtime.py's single-run goal is printed again
+(isolated p50 <= 1.0x the Node round trip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from api import Server, async_load, free_port, wrk  # noqa: E402  (bench/api.py)
+from runtime import HEAVY, HEAVY_SLUG, NODE_SERVER  # noqa: E402  (bench/runtime.py)
+
+from backend.runtime.call import encode_query  # noqa: E402
+from backend.samples import sample_calls, sample_functions  # noqa: E402
+
+GOAL_SAMPLES, GOAL_HEAVY, GOAL_P99 = 0.2, 0.6, 2.0
+
+
+def start_kfn(data: Path) -> tuple[Server, str]:
+    port = free_port()
+    server = Server(
+        [sys.executable, "-m", "tui.cli", "serve", "--data-dir", str(data), "--port", str(port),
+         "--quiet"],
+        port, marker_on_stdout=False,
+    )  # fmt: skip
+    api_key = (data / "local-api-key").read_text().strip()
+    return server, api_key
+
+
+def voice_paths(port: int, api_key: str, bodies: dict[str, str]) -> dict[str, str]:
+    url = f"http://127.0.0.1:{port}"
+    token = httpx.put(f"{url}/v2/api_auth", json={"data": {"api_key": api_key}}).json()
+    account, headers = token["data"]["account_id"], {"X-Auth-Token": token["auth_token"]}
+    paths = {}
+    for slug, body in bodies.items():
+        made = httpx.put(
+            f"{url}/v2/accounts/{account}/functions", headers=headers,
+            json={"data": {"name": slug, "function_js": body}},
+        ).json()["data"]  # fmt: skip
+        described = httpx.get(
+            f"{url}/v2/accounts/{account}/functions/{made['id']}/pivot", headers=headers
+        ).json()["data"]
+        paths[slug] = described["voice_url"].removeprefix(url)
+    return paths
+
+
+def start_node(bodies: dict[str, str]) -> Server:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "fns.json").write_text(json.dumps(bodies))
+    script = folder / "server.js"
+    # runtime.py's server listens on a port it picks and prints it; here it must be ours.
+    port = free_port()
+    script.write_text(
+        NODE_SERVER.replace("listen(0,", f"listen({port},").replace(
+            "console.log(this.address().port)", "console.log('serving')"
+        )
+    )
+    return Server([str(shutil.which("node")), str(script), str(folder / "fns.json")], port, True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("node"):
+        raise SystemExit("bench/pivot.py needs node on PATH (Debian's nodejs)")
+    load = wrk if shutil.which("wrk") else async_load
+    payload = sample_calls()["known_caller"]
+    query = encode_query({k: v for k, v in payload.items() if k != "kfn"})
+    bodies = {f.slug: f.function_js for f in sample_functions()} | {HEAVY_SLUG: HEAVY}
+    data = Path(tempfile.mkdtemp()) / "data"
+    kfn, api_key = start_kfn(data)
+    node = start_node(bodies)
+    try:
+        paths = voice_paths(kfn.port, api_key, bodies)
+        for slug, path in paths.items():  # each answers 200 with a flow before it is loaded
+            answer = httpx.get(f"http://127.0.0.1:{kfn.port}{path}?{query}")
+            assert answer.status_code == 200, (slug, answer.text)
+        print(f"load: {'wrk' if load is wrk else 'asyncio client'}, {args.connections} "
+              f"connections, {args.seconds:g} s x {args.rounds} rounds, GET with the "
+              f"known_caller call as query string")  # fmt: skip
+        header = f"{'function':26}{'kfn req/s':>10}{'node req/s':>11}{'ratio':>7}"
+        print(header + f"{'kfn p50':>9}{'p99':>8}{'node p50':>9}{'p99':>8}{'p99 x':>7}")
+        failed = []
+        for slug, path in paths.items():
+            kfn_runs, node_runs = [], []
+            for _ in range(args.rounds):
+                kfn_runs.append(load(kfn.port, f"{path}?{query}", "GET", None, {}, args))
+                node_runs.append(load(node.port, f"/{slug}?{query}", "GET", None, {}, args))
+            mine = {k: statistics.median(r[k] for r in kfn_runs) for k in ("rps", "p50", "p99")}
+            theirs = {k: statistics.median(r[k] for r in node_runs) for k in ("rps", "p50", "p99")}
+            ratio, p99x = mine["rps"] / theirs["rps"], mine["p99"] / theirs["p99"]
+            goal = GOAL_HEAVY if slug == HEAVY_SLUG else GOAL_SAMPLES
+            marks = ("" if ratio >= goal else " <rps") + ("" if p99x <= GOAL_P99 else " <p99")
+            if marks:
+                failed.append(slug)
+            print(f"{slug:26}{mine['rps']:>10.0f}{theirs['rps']:>11.0f}{ratio:>7.2f}"
+                  f"{mine['p50']:>9.2f}{mine['p99']:>8.2f}{theirs['p50']:>9.2f}"
+                  f"{theirs['p99']:>8.2f}{p99x:>7.2f}{marks}")  # fmt: skip
+        print(f"goals: req/s >= {GOAL_SAMPLES}x Node on the samples, >= {GOAL_HEAVY}x on "
+              f"{HEAVY_SLUG}, p99 <= {GOAL_P99}x: "
+              f"{'met' if not failed else 'missed on ' + ', '.join(failed)}")  # fmt: skip
+    finally:
+        kfn.stop()
+        node.stop()
+    print("\nbench/runtime.py (the single isolated run against the Node round trip):")
+    subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)
+
+
+if __name__ == "__main__":
+    main()
