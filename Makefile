@@ -39,6 +39,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/runtime.py
+	$(BIN)/python bench/pivot.py
 	$(BIN)/python bench/tui.py
 
 lock:

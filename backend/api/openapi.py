@@ -215,6 +215,56 @@ def _entries_paths() -> dict[str, Any]:
     return paths
 
 
+PIVOT_DESCRIPTION = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "voice_url": {"type": "string"},
+        "method": {"type": "string"},
+        "req_format": {"type": "string"},
+        "callflow_node": {"type": "object"},
+        "warning": {"type": "string"},
+        "message": {"type": "string"},
+    },
+    "required": ["enabled"],
+}
+
+
+def _pivot_paths() -> dict[str, Any]:
+    """kfn's own (docs/kazoo-compatibility.md §10): a function's Pivot URL and its calls."""
+    described = _json(_envelope(PIVOT_DESCRIPTION), "the function's Pivot URL and callflow node")
+    base = "/v2/accounts/{account_id}/functions/{function_id}/pivot"
+    parameters = [ACCOUNT, FUNCTION_ID]
+    return {
+        base: {
+            "parameters": parameters,
+            "get": {
+                "summary": "The function's Pivot URL (minted on first use) and the pivot "
+                "node to paste into a KAZOO callflow",
+                "responses": {"200": described, **ERRORS},
+            },
+            "put": {
+                "summary": "A new secret: the old Pivot URL stops working",
+                "responses": {"200": described, **ERRORS},
+            },
+            "delete": {
+                "summary": "Revoke the Pivot URL",
+                "responses": {"200": described, **ERRORS},
+            },
+        },
+        f"{base}/invocations": {
+            "parameters": parameters,
+            "get": {
+                "summary": "The function's last 100 Pivot calls, newest first",
+                "responses": {
+                    "200": _json(_envelope({"type": "array"}), "the calls"),
+                    **ERRORS,
+                },
+            },
+        },
+    }
+
+
 def _with_operation_ids(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation gets an id from its method and path (delete_v2_token_auth, ...)."""
     for path, item in paths.items():
@@ -293,6 +343,7 @@ def openapi_document() -> dict[str, Any]:
                 "/v2/accounts/{account_id}/functions/{function_id}": _document_item(
                     "a function", [ACCOUNT, FUNCTION_ID, IF_MATCH], BODY, PATCH_BODY, _doc_ok
                 ),
+                **_pivot_paths(),
                 "/v2/accounts/{account_id}": {
                     "parameters": [ACCOUNT],
                     "get": {

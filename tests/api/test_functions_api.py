@@ -364,6 +364,8 @@ def test_openapi_lists_every_route(live_server: LiveServer) -> None:
     for path in (
         "/v2/accounts/{account_id}/functions",
         "/v2/accounts/{account_id}/functions/{function_id}",
+        "/v2/accounts/{account_id}/functions/{function_id}/pivot",
+        "/v2/accounts/{account_id}/functions/{function_id}/pivot/invocations",
         "/v2/functions/samples",
         "/v2/api_auth",
         "/v2/user_auth",
