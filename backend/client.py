@@ -547,7 +547,6 @@ class KazooClient:
             headers=headers,
         )
 
-    # -- accounts ---------------------------------------------------------------------------------
     # -- kfn's own: Pivot URLs (a KAZOO answers 404 for these) ---------------------------------
     def _pivot(self, account_id: str, function_id: str) -> str:
         return f"{self._functions(account_id, function_id)}/pivot"
@@ -580,6 +579,7 @@ class KazooClient:
         )  # fmt: skip
         return list(body.get("data") or [])
 
+    # -- accounts ---------------------------------------------------------------------------------
     async def account(self, account_id: str) -> Account:
         body = await self.request_json("GET", f"/v2/accounts/{account_id}", "load the account")
         return Account(account_id, str((body.get("data") or {}).get("name", account_id)))

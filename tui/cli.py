@@ -12,7 +12,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # imported on first use, so each subcommand loads only what it needs
@@ -107,10 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     forget = prof_sub.add_parser("forget", help="remove a saved server and delete its API key")
     forget.add_argument("name")
 
-    from tui import pivot_cli, runtime_cli
+    from tui import pivot_cli, runtime_cli, sync_cli
 
     runtime_cli.add_subcommands(sub, _add_data_dir)
     pivot_cli.add_subcommand(sub)
+    sync_cli.add_subcommands(sub)
     return parser
 
 
@@ -291,6 +293,14 @@ def _upstream_client(args: argparse.Namespace) -> KazooClient:
         raise SystemExit(f"kfn: {exc}") from None
 
 
+def _sync(command: str, args: argparse.Namespace) -> int:
+    from tui import sync_cli
+
+    run = getattr(sync_cli, command)
+    result: int = run(args) if command == "cmd_test" else run(args, _upstream_client)
+    return result
+
+
 def cmd_pivot(args: argparse.Namespace) -> int:
     from tui.pivot_cli import run_pivot
 
@@ -392,11 +402,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "serve": cmd_serve,
         "accounts": cmd_accounts,
         "profiles": cmd_profiles,
         "pivot": cmd_pivot,
+        "pull": partial(_sync, "cmd_pull"),
+        "push": partial(_sync, "cmd_push"),
+        "diff": partial(_sync, "cmd_diff"),
+        "test": partial(_sync, "cmd_test"),
     }
     try:
         if args.command in handlers:

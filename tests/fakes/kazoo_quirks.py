@@ -259,8 +259,9 @@ class FakeKazoo:
             response.headers["ETag"] = f'"{doc["_rev"]}"'
             return response
         if request.method == "DELETE":
+            deleted = self._public(doc_id)  # KAZOO answers the document it deleted
             del self.functions[doc_id]
-            return self._envelope(200, {"status": "success", "data": self._public(doc_id)}, token)
+            return self._envelope(200, {"status": "success", "data": deleted}, token)
         data = (await request.json())["data"]
         if request.method == "POST":
             # KAZOO validates and merges, answers 200 with the merged document and the OLD

@@ -1,0 +1,96 @@
+"""The real `kfn` command line, as a team's repository uses it: pull the data dir's functions,
+keep test cases beside them, break one, see `kfn test` fail (and its JUnit say so), fix or
+`--update`, then diff and push."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from backend.api.server import Backend
+from tests.conftest import kfn
+
+BODY = (
+    "var vip = call['Caller-ID-Number'] === '+15550001';\n"
+    "return {module: 'tts', data: {text: vip ? 'welcome back' : 'hello'}};\n"
+)
+
+
+def _seed(data: Path) -> str:
+    backend = Backend.open(data)
+    try:
+        account = backend.accounts.default_account_id()
+        assert account is not None
+        doc_id, _doc = backend.functions.create(account, {"name": "Greeter", "function_js": BODY})
+        return doc_id
+    finally:
+        backend.close()
+
+
+def _junit(path: Path) -> list[tuple[str, str, str | None]]:
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    return [
+        (case.get("classname", ""), case.get("name", ""),
+         None if (failure := case.find("failure")) is None else failure.get("message"))
+        for case in root.iter("testcase")
+    ]  # fmt: skip
+
+
+def test_pull_test_break_update_diff_push(tmp_path: Path) -> None:
+    data, repo = tmp_path / "data", tmp_path / "repo"
+    function_id = _seed(data)
+    pulled = kfn("pull", str(repo), "--data-dir", str(data))
+    assert pulled.returncode == 0, pulled.stderr
+    assert (repo / "greeter.js").read_text() == BODY
+    cases = {"cases": [
+        {"name": "a VIP", "call": {"Caller-ID-Number": "+15550001"},
+         "expect": {"valid": True, "flow": {"module": "tts", "data": {"text": "welcome back"}}}},
+        {"name": "anyone", "call": {"Caller-ID-Number": "+15559999"},
+         "expect": {"valid": True, "flow": {"data": {"text": "hello"}}}},
+    ]}  # fmt: skip
+    (repo / "greeter.test.json").write_text(json.dumps(cases))
+    passing = kfn("test", str(repo), "--junit", str(tmp_path / "ok.xml"))
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "2 passed, 0 failed" in passing.stdout
+    assert _junit(tmp_path / "ok.xml") == [("greeter", "a VIP", None), ("greeter", "anyone", None)]
+
+    (repo / "greeter.js").write_text(BODY.replace("'welcome back'", "'hi again'"))
+    failing = kfn("test", str(repo), "--junit", str(tmp_path / "fail.xml"))
+    assert failing.returncode == 1
+    assert 'flow.data.text: expected "welcome back", got "hi again"' in failing.stdout
+    assert _junit(tmp_path / "fail.xml") == [
+        ("greeter", "a VIP", 'flow.data.text: expected "welcome back", got "hi again"'),
+        ("greeter", "anyone", None),
+    ]
+    as_json = json.loads(kfn("test", str(repo), "--json").stdout)
+    assert (as_json["passed"], as_json["failed"]) == (1, 1)
+
+    assert kfn("test", str(repo), "--update").returncode == 0
+    assert kfn("test", str(repo)).returncode == 0  # the new behaviour is now the expected one
+    updated = json.loads((repo / "greeter.test.json").read_text())["cases"][0]["expect"]
+    assert updated["flow"]["data"]["text"] == "hi again"
+
+    differs = kfn("diff", str(repo), "--data-dir", str(data))
+    assert differs.returncode == 1 and "local    greeter.js" in differs.stdout
+    assert "+return {module: 'tts', data: {text: vip ? 'hi again'" in differs.stdout
+    assert kfn("push", str(repo), "--dry-run", "--data-dir", str(data)).returncode == 0
+    pushed = kfn("push", str(repo), "--data-dir", str(data))
+    assert pushed.returncode == 0 and "pushed greeter.js" in pushed.stdout
+    assert kfn("diff", str(repo), "--data-dir", str(data)).returncode == 0
+    backend = Backend.open(data)
+    try:
+        assert "'hi again'" in backend.store.get("functions", function_id)["function_js"]
+    finally:
+        backend.close()
+
+
+def test_bad_test_files_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "x.test.json").write_text('{"cases": [{"call": []}]}')
+    bad = kfn("test", str(tmp_path))
+    assert bad.returncode == 2 and "call and expect must be objects" in bad.stderr
+    (tmp_path / "x.test.json").write_text('{"cases": []}')
+    missing = kfn("test", str(tmp_path))
+    assert missing.returncode == 2 and "no x.js beside it" in missing.stderr
+    assert kfn("test", str(tmp_path / "nothing")).returncode == 2
