@@ -144,11 +144,16 @@ def run_cases(
         for number, case in enumerate(cases, 1):
             started = time.perf_counter()
             evaluation = evaluate(body, dict(case.get("call") or {}))
-            actual = actual_of(evaluation, target or own_target)
+            judged_for = target or own_target
+            actual = actual_of(evaluation, judged_for)
             expected = case.get("expect") or {}
             failure = first_difference(expected, actual) if expected else "no expect given"
-            if failure and evaluation.reasons():
-                failure += f" ({'; '.join(evaluation.reasons())})"
+            why = evaluation.reasons() + [
+                f"KAZOO's ES5 function module refuses {line}"
+                for line in evaluation.rejections(judged_for)
+            ]
+            if failure and why:
+                failure += f" ({'; '.join(why)})"
             name = str(case.get("name") or f"case {number}")
             results.append(CaseResult(str(test_file), stem, name, failure,
                                       time.perf_counter() - started, actual))  # fmt: skip
