@@ -60,8 +60,13 @@ class Live:
     def _note(described: dict[str, Any]) -> str:
         if not described.get("enabled", False):
             return str(described.get("message") or "no Pivot URL")
-        warning = f"  ! {described['warning']}" if described.get("warning") else ""
-        return f"Pivot URL: {described.get('voice_url')} (u copies it, n the node){warning}"
+        # Short: the whole warning is in the API's description (and `kfn serve` says it).
+        warning = (
+            "\n! KAZOO refuses loopback URLs: kfn serve --public-url"
+            if described.get("warning")
+            else ""
+        )
+        return f"Pivot URL (u copies it, n the pivot node):\n{described.get('voice_url')}{warning}"
 
     def copy(self, part: str) -> None:
         value = self.described.get(part)
