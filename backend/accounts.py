@@ -118,6 +118,7 @@ class AccountService:
         password: str | None = None,
         superduper_admin: bool = False,
         parent_id: str | None = None,
+        realm: str | None = None,
     ) -> NewAccount:
         if not name.strip():
             raise ValueError("an account needs a name")
@@ -141,6 +142,7 @@ class AccountService:
                 "pvt_superduper_admin": superduper_admin,
                 "pvt_tree": tree,
                 "pvt_created": self.clock(),
+                **({"realm": realm} if realm else {}),
             },
             create=True,
         )

@@ -580,6 +580,15 @@ class KazooClient:
         return list(body.get("data") or [])
 
     # -- accounts ---------------------------------------------------------------------------------
+    async def create_child_account(self, parent_id: str, name: str) -> dict[str, Any]:
+        """A child account of `parent_id` (cb_accounts: PUT /v2/accounts/{PARENT}); kfn's
+        answer carries the child's API key, once."""
+        body = await self.request_json(
+            "PUT", f"/v2/accounts/{parent_id}", f"create the account {name!r}",
+            json={"data": {"name": name}},
+        )  # fmt: skip
+        return dict(body.get("data") or {})
+
     async def account(self, account_id: str) -> Account:
         body = await self.request_json("GET", f"/v2/accounts/{account_id}", "load the account")
         return Account(account_id, str((body.get("data") or {}).get("name", account_id)))

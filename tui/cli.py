@@ -201,8 +201,74 @@ def _new_password(args: argparse.Namespace) -> str | None:
     return first
 
 
+def _create_through_running(args: argparse.Namespace, held: Exception) -> int:
+    """`accounts create` while another kfn holds the data dir: ask that kfn, over its API."""
+    from tui.local_server import running_local_client
+
+    client = running_local_client(args.data_dir)
+    if client is None or args.username:
+        why = "it serves no API here" if client is None else "--username needs the data dir"
+        print(f"kfn: {held} ({why})", file=sys.stderr)
+        return EXIT_FAILED
+
+    async def create() -> dict[str, object]:
+        try:
+            return await client.create_child_account(args.parent or await client.account_id(),
+                                                     args.name)  # fmt: skip
+        finally:
+            await client.aclose()
+
+    from backend.client import ApiError
+
+    try:
+        made = asyncio.run(create())
+    except ApiError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"account_id": made["id"], "api_key": made["api_key"], "username": None}))
+    else:
+        print(
+            f"account   {made['id']}  {made['name']}  (through the running kfn at {client.base_url})"
+        )
+        print(f"api key   {made['api_key']}  (shown once; kfn stores only its hash)")
+    return EXIT_OK
+
+
+def _list_through_running(args: argparse.Namespace, held: Exception) -> int:
+    from backend.client import ApiError
+    from tui.local_server import running_local_client
+
+    client = running_local_client(args.data_dir)
+    if client is None:
+        print(f"kfn: {held} (it serves no API here)", file=sys.stderr)
+        return EXIT_FAILED
+
+    async def listed() -> list[dict[str, object]]:
+        try:
+            return [{"account_id": a.id, "name": a.name} for a in await client.accounts()]
+        finally:
+            await client.aclose()
+
+    try:
+        rows = asyncio.run(listed())
+    except ApiError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for row in rows:
+        print(json.dumps(row) if args.json else f"{row['account_id']}  {row['name']}")
+    return EXIT_OK
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
-    backend = _open_backend(args)
+    from backend.store import DataDirLocked
+
+    try:
+        backend = _open_backend(args)
+    except DataDirLocked as exc:
+        if args.accounts_command == "create":
+            return _create_through_running(args, exc)
+        return _list_through_running(args, exc)
     try:
         _announce_local(backend)
         if args.accounts_command == "create":

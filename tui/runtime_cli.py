@@ -141,13 +141,41 @@ def _load_function(target: str, data_dir: str | None) -> tuple[str, dict[str, An
     if path.suffix in (".js", ".json"):
         raise UsageError(f"{target} does not exist")
     from backend.paths import data_dir as resolve
-    from backend.store import DocumentStore
+    from backend.store import DataDirLocked, DocumentStore
 
-    with DocumentStore(resolve(data_dir)) as store:
-        doc = store.get("functions", target)
+    try:
+        with DocumentStore(resolve(data_dir)) as store:
+            doc = store.get("functions", target)
+    except DataDirLocked as held:
+        doc = _through_running(target, data_dir, held)
     if doc is None or doc.get("pvt_deleted"):
         raise UsageError(f"no file and no stored function named {target}")
     return str(doc.get("function_js", "")), dict(doc)
+
+
+def _through_running(function_id: str, data_dir: str | None, held: Exception) -> dict[str, Any]:
+    """The stored function, from the kfn that holds the data dir, over its API."""
+    import asyncio
+
+    from backend.client import ApiError, NotFoundError
+    from tui.local_server import running_local_client
+
+    client = running_local_client(data_dir)
+    if client is None:
+        raise UsageError(f"{held} (it serves no API here)")
+
+    async def fetch() -> dict[str, Any]:
+        try:
+            return (await client.get_function(await client.account_id(), function_id)).data
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(fetch())
+    except NotFoundError:
+        raise UsageError(f"no file and no stored function named {function_id}") from None
+    except ApiError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _print_evaluation(

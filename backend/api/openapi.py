@@ -215,6 +215,12 @@ def _entries_paths() -> dict[str, Any]:
     return paths
 
 
+CHILD_ACCOUNT = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "minLength": 1}, "realm": {"type": "string"}},
+    "required": ["name"],
+}
+
 PIVOT_DESCRIPTION = {
     "type": "object",
     "properties": {
@@ -349,6 +355,14 @@ def openapi_document() -> dict[str, Any]:
                     "get": {
                         "summary": "The account's id and name",
                         "responses": {"200": _json(_envelope({}), "the account"), **ERRORS},
+                    },
+                    "put": {
+                        "summary": "A child account (its API key is in this answer, once)",
+                        "requestBody": _body(CHILD_ACCOUNT),
+                        "responses": {
+                            "201": _json(_envelope({"type": "object"}), "the child"),
+                            **ERRORS,
+                        },
                     },
                 },
                 "/v2/accounts/{account_id}/descendants": {

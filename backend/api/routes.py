@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -289,7 +290,8 @@ class ApiHandlers:
             if len(pairs) == 1:
                 rest = pairs[0][1][1:]
                 if not rest:
-                    return Route("accounts", [], account_id, ["GET"], True, self.get_account)
+                    verbs = ["GET", "PUT"]  # PUT: a child account (cb_accounts:put/2)
+                    return Route("accounts", [], account_id, verbs, True, self.get_account)
                 if rest in (["descendants"], ["children"]):
                     return Route("accounts", rest, account_id, ["GET"], True, self.descendants)
                 raise errors.not_found()
@@ -346,9 +348,41 @@ class ApiHandlers:
 
     async def get_account(self, call: Handling) -> web.Response:
         request, ctx, route, _session = call
+        if ctx.method == "PUT":
+            return self._create_child(call)
         account = self.accounts.get_account(route.account_id or "") or {}
         data = {"id": route.account_id, "name": account.get("name", "")}
         return env.success(ctx, request, data)
+
+    def _create_child(self, call: Handling) -> web.Response:
+        """A child of the path's account, as cb_accounts:put/2 makes one after
+        kzd_accounts:validate/3: a name (unique once normalized), a realm (given, else random
+        under sip.2600hz.com; unique too). kfn differs: the 201 carries the child's API key,
+        once (kfn keeps only its hash, so this is the one time it can be read)."""
+        request, ctx, route, _session = call
+        parent_id = route.account_id or ""
+        data = ctx.data if isinstance(ctx.data, dict) else {}
+        name = data.get("name")
+        problems: dict[str, Any] = {}
+        if not isinstance(name, str) or not name.strip():
+            problems["name"] = {"required": {"message": "Field is required but missing"}}
+        realm = str(data.get("realm") or f"{secrets.token_hex(3)}.sip.2600hz.com").replace(" ", "")
+        existing = self.accounts.list_accounts()
+        if isinstance(name, str) and any(
+            doc.get("pvt_normalized_name") == normalize_account_name(name) for _i, doc in existing
+        ):
+            problems["name"] = {"unique": {"message": "Account name already in use", "cause": name}}
+        if any(str(doc.get("realm", "")).lower() == realm.lower() for _i, doc in existing):
+            problems["realm"] = {
+                "unique": {"message": "Account realm already in use", "cause": realm}
+            }
+        if problems:
+            raise errors.validation_error(problems)
+        assert isinstance(name, str)
+        made = self.accounts.create_account(name.strip(), parent_id=parent_id, realm=realm)
+        child = {"id": made.account_id, "name": made.name, "realm": realm, "api_key": made.api_key}
+        location = f"/v2/accounts/{made.account_id}"
+        return env.success(ctx, request, child, status=201, headers={"Location": location})
 
     async def descendants(self, call: Handling) -> web.Response:
         request, ctx, route, session = call

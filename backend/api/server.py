@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
@@ -30,7 +31,10 @@ from backend.pivot.source import LocalSource
 from backend.store import DocumentStore
 from backend.throttle import LoginThrottle
 
+log = logging.getLogger("kfn.api")
 LOCAL_API_KEY_FILE = "local-api-key"
+# Where a running server says it listens, for the commands that find its data dir held.
+SERVER_URL_FILE = "server-url"
 PIVOT_INVOCATIONS_FILE = "pivot-invocations.json"
 # A client gets this long to send a request's headers (the first one from connecting, later
 # ones from the end of the previous answer), and idles no longer between requests: aiohttp's
@@ -240,11 +244,23 @@ class ApiServer:
             raise
         if self.port == 0 and self.unix_path is None and isinstance(site._server, asyncio.Server):
             self.port = site._server.sockets[0].getsockname()[1]
+        if self.unix_path is None:
+            url_file = self.backend.store.data_dir / SERVER_URL_FILE
+            try:
+                write_atomically(url_file, self.url + "\n")
+            except OSError:
+                log.warning(
+                    "could not write %s; `kfn accounts` will not find this server", url_file
+                )
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            url_file = self.backend.store.data_dir / SERVER_URL_FILE
+            with contextlib.suppress(OSError):
+                if url_file.read_text().strip() == self.url:
+                    url_file.unlink()
         if self.pivot is not None:
             self.pivot.close()
             self.pivot = None

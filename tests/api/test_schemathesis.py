@@ -60,6 +60,10 @@ def _schemathesis(spec: Path, server: LiveServer, token: str, *options: str) -> 
             f"X-Auth-Token: {token}",
             "--exclude-operation-id",
             "delete_v2_token_auth",  # it would revoke the run's own token
+            # A child account's name must be unique (KAZOO's 400 `unique`), which a schema cannot
+            # say: generated names repeat. tests/api/test_accounts_api.py covers the route.
+            "--exclude-operation-id",
+            "put_v2_accounts_account_id",
             "--max-examples",
             "15",
             "--seed",

@@ -1084,7 +1084,9 @@ async def test_the_live_tab_shows_pivot_calls_keeps_one_and_reruns_it_against_th
         function_id = screen.current.id
         await pilot.press("alt+v")
         live = screen.query_one(LiveCalls)
-        await wait_for(pilot, lambda: "Pivot URL" in live.note and "http" in live.note, what="the URL")
+        await wait_for(
+            pilot, lambda: "Pivot URL" in live.note and "http" in live.note, what="the URL"
+        )
         voice_url = screen.live.described["voice_url"]
         assert f"/pivot/{screen.account_id}/{function_id}/" in voice_url
         query = "Call-ID=prod-1&Caller-ID-Name=Ann&Caller-ID-Number=%2B13125550199&Request=2000"
