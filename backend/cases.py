@@ -186,3 +186,23 @@ def junit_xml(results: list[CaseResult]) -> str:
                 failure.text = json.dumps(result.actual, indent=2)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def case_file_for(folder: Path, function_id: str) -> Path | None:
+    """`NAME.test.json` beside a pulled function (by the manifest of `folder`), else None."""
+    try:
+        functions = json.loads((folder / "functions.json").read_text(encoding="utf-8"))["functions"]
+        entry = functions[function_id]
+        stem = str(entry["file"]).removesuffix(".js")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return folder / f"{stem}{SUFFIX}"
+
+
+def add_case(test_file: Path, name: str, call: dict[str, Any], expect: dict[str, Any]) -> None:
+    """Add a case (or replace the one of that name), keeping the file's other cases."""
+    cases = read_cases(test_file) if test_file.exists() else []
+    case = {"name": name, "call": call, "expect": expect}
+    kept = [c for c in cases if c.get("name") != name]
+    write_atomically(test_file, json.dumps({"cases": [*kept, case]}, indent=2,
+                                           ensure_ascii=False) + "\n")  # fmt: skip

@@ -117,6 +117,13 @@ class KfnCommands(Provider):
             )
             found.append(
                 (
+                    "Run this function's test cases",
+                    screen.run_cases,
+                    "its NAME.test.json beside it (kfn test), against the editor's text",
+                )
+            )
+            found.append(
+                (
                     "Copy the Pivot URL",
                     partial(self.copy_pivot, "voice_url"),
                     "the open function's URL for a KAZOO pivot node (OSC 52) · u in Live",

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
@@ -21,6 +22,7 @@ from tui.local_state import LocalState
 if TYPE_CHECKING:  # the walk's modules load on the first walk, not at start-up
     from backend.callflow.evaluate import Evaluation
     from backend.callflow.sources import Documents, MappingSource
+    from backend.cases import CaseResult
 
 # Runs one client request; the screen's version asks for credentials when a session cannot be
 # renewed on its own. The default just awaits it.
@@ -57,11 +59,52 @@ SaveOutcome = Saved | Conflict | Gone | SaveFailed
 
 
 class Workspace:
-    def __init__(self, client: KazooClient, local: LocalState, call: Caller = _direct) -> None:
+    def __init__(
+        self, client: KazooClient, local: LocalState, call: Caller = _direct,
+        cases_folder: Path | None = None,
+    ) -> None:  # fmt: skip
         self.client = client
         self.local = local
         self.call = call
         self.account_id = ""
+        # Where a directory `kfn pull` wrote may be (kfn started in it): the test cases of the
+        # functions its manifest lists are there.
+        self.cases_folder = cases_folder
+
+    # -- test cases beside pulled functions (kfn test) -------------------------------------------
+    def case_file(self, function_id: str) -> Path | None:
+        from backend.cases import case_file_for
+
+        return case_file_for(self.cases_folder, function_id) if self.cases_folder else None
+
+    async def record_case(
+        self, function_id: str, name: str, call: dict[str, Any], body: str, target: str
+    ) -> Path | None:
+        """Add the call as a case of the function's test file, expecting what the body does
+        now (as `kfn test --update` would); None when the function was not pulled here."""
+        test_file = self.case_file(function_id)
+        if test_file is None:
+            return None
+
+        def record() -> None:
+            from backend.callflow.evaluate import evaluate
+            from backend.cases import actual_of, add_case
+
+            add_case(test_file, name, call, actual_of(evaluate(body, call), target))
+
+        await asyncio.to_thread(record)
+        return test_file
+
+    async def run_cases(self, function_id: str, body: str, target: str) -> list[CaseResult] | None:
+        """The function's cases, run against `body` (the editor's text); None if it has none."""
+        test_file = self.case_file(function_id)
+        if test_file is None or not test_file.exists():
+            return None
+        from backend.cases import run_cases
+
+        return await asyncio.to_thread(
+            run_cases, [test_file], body_for=lambda _f: (body, target), target=target
+        )
 
     async def save(
         self, function_id: str, data: dict[str, Any], revision: str | None

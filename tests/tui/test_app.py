@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from backend.runtime.sandbox import Limits
 from backend.samples import samples_dir
+from tests.conftest import kfn as kfn_cli
 from tests.tui.conftest import Harness, main_screen, ready, wait_for
 from tui.embedded import seed_sample_callflows
 from tui.screens.conflict import ConflictScreen
@@ -1129,3 +1130,37 @@ async def test_a_function_meant_for_pivot_weighs_es2015_as_a_warning(harness: Ha
         screen.toggle_target()
         await wait_for(pilot, lambda: screen.target == "function", what="back")
         assert "kfn_target" not in harness.stored(function_id)
+
+
+async def test_in_a_pulled_directory_a_saved_call_becomes_a_case_the_app_runs(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json as json_module
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    async with harness.app().run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        function_id = screen.current.id
+        manifest = {"account_id": screen.account_id, "functions": {function_id: {
+            "file": "blocker.js", "revision": None, "sha256": "", "fields": {}}}}  # fmt: skip
+        (repo / "functions.json").write_text(json_module.dumps(manifest))
+        (repo / "blocker.js").write_text(screen.editor.text)
+        calls = screen.query_one(CallEditor)
+        calls.text_area.text = '{"Caller-ID-Name": "Spam", "Caller-ID-Number": "+13125550199"}'
+        calls.text_area.focus()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+        await pilot.press(*"spam", "enter")
+        await wait_for(pilot, lambda: (repo / "blocker.test.json").exists(), what="the case")
+        case = json_module.loads((repo / "blocker.test.json").read_text())["cases"][0]
+        assert case["name"] == "spam" and case["call"]["Caller-ID-Number"] == "+13125550199"
+        assert case["expect"]["valid"] is True and case["expect"]["flow"]["module"] == "response"
+        screen.run_cases()
+        await wait_for(pilot, lambda: notified(pilot, "Test cases: 1 passed, 0 failed"))
+        screen.editor.text = "return {module: 'hangup', data: {}};"
+        screen.run_cases()  # against the editor's text, saved or not
+        await wait_for(pilot, lambda: notified(pilot, "Test cases: 0 passed, 1 failed"))
+    result = kfn_cli("test", str(repo))
+    assert result.returncode == 0 and "1 passed" in result.stdout  # the file on disk: unchanged

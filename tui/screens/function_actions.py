@@ -291,7 +291,40 @@ class FunctionActions:
         event.editor.set_calls(
             screen.sample_calls, screen.local.calls(function_id), f"saved:{name}"
         )
-        screen.notify(f"Saved the test call {name!r} for this function")
+        try:
+            case_file = await screen.workspace.record_case(
+                function_id, name, event.payload, screen.work.editor.text, screen.target
+            )
+        except (OSError, ValueError) as exc:  # a test file it cannot read or write
+            screen.notify(f"Saved the call, but not as a case: {exc}", severity="warning")
+            return
+        also = f" and as a case in {case_file.name} (kfn test)" if case_file else ""
+        screen.notify(f"Saved the test call {name!r} for this function{also}")
+
+    async def run_cases(self) -> None:
+        """The open function's cases (`NAME.test.json` beside it), against the editor's text."""
+        screen = self.screen
+        if screen.current is None:
+            screen.notify("Open a function first", severity="warning")
+            return
+        results = await screen.workspace.run_cases(
+            screen.current.id, screen.work.editor.text, screen.target
+        )
+        if results is None:
+            screen.notify(
+                "This function has no test cases here: start kfn in a directory `kfn pull` "
+                "wrote, and F4 a call",
+                severity="warning",
+            )
+            return
+        failed = [r for r in results if not r.passed]
+        lines = [f"{'✓' if r.passed else '✗'} {r.name}" + (f": {r.failure}" if r.failure else "")
+                 for r in results]  # fmt: skip
+        summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
+        view = screen.work.result_view
+        view.show_message("\n".join([summary, *lines]), "red" if failed else "green")
+        screen.work.test_pane.active = "result"
+        screen.notify(f"Test cases: {summary}", severity="error" if failed else "information")
 
     async def delete_call(self, event: CallEditor.DeleteRequested) -> None:
         screen = self.screen

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -80,7 +81,8 @@ class MainScreen(Screen[None]):
         self.server_label = server_label
         self.default_account = default_account  # from the config; else the login's own account
         self.connection = Connection(self, client, local)
-        self.workspace = Workspace(client, local, self.connection.api)
+        # Started in a directory `kfn pull` wrote? Its functions' test cases are read there.
+        self.workspace = Workspace(client, local, self.connection.api, cases_folder=Path.cwd())
         self.actions = FunctionActions(self)
         self.editing = Editing(self)
         self.runner = Runner(self)
@@ -246,6 +248,9 @@ class MainScreen(Screen[None]):
 
     def import_samples(self) -> None:
         self.run_worker(self.actions.import_samples(), exclusive=True, group="write")
+
+    def run_cases(self) -> None:
+        self.run_worker(self.actions.run_cases(), exclusive=True, group="cases")
 
     def toggle_target(self) -> None:
         self.run_worker(self.actions.toggle_target(), exclusive=True, group="write")
