@@ -121,6 +121,18 @@ def body_beside(test_file: Path) -> tuple[str, str]:
     return body, target_in_manifest(test_file.parent, source.name)
 
 
+def function_id_in_manifest(folder: Path, file: str) -> str | None:
+    """The id of the pulled function kept as `file`, by the manifest of `folder`."""
+    try:
+        functions = json.loads((folder / "functions.json").read_text(encoding="utf-8"))["functions"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for function_id, entry in functions.items():
+        if isinstance(entry, dict) and entry.get("file") == file:
+            return str(function_id)
+    return None
+
+
 def target_in_manifest(folder: Path, file: str) -> str:
     try:
         functions = json.loads((folder / "functions.json").read_text(encoding="utf-8"))["functions"]

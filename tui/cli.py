@@ -363,7 +363,7 @@ def _sync(command: str, args: argparse.Namespace) -> int:
     from tui import sync_cli
 
     run = getattr(sync_cli, command)
-    result: int = run(args) if command == "cmd_test" else run(args, _upstream_client)
+    result: int = run(args, _upstream_client)
     return result
 
 

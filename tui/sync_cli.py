@@ -59,6 +59,12 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                       help="accept what the functions do now as the expected results")  # fmt: skip
     test.add_argument("--target", choices=("function", "pivot"),
                       help="judge for this engine (default: each function's own kfn_target)")  # fmt: skip
+    test.add_argument("--server", default=argparse.SUPPRESS,
+                      help="run the functions as this server has them (by the manifest's ids), "
+                      "not the .js files")  # fmt: skip
+    test.add_argument("--api-key", default=argparse.SUPPRESS, help="an API key of that server")
+    test.add_argument("--profile", default=argparse.SUPPRESS, help="a server saved in the config")
+    test.add_argument("--account", help="the account id (default: the API key's own)")
 
 
 @asynccontextmanager
@@ -176,8 +182,39 @@ def cmd_push(args: argparse.Namespace, make_client: MakeClient) -> int:
     return _run(work)
 
 
-def cmd_test(args: argparse.Namespace) -> int:
-    from backend.cases import CaseFileError, find_case_files, junit_xml, run_cases
+async def _server_bodies(
+    files: list[Path], args: argparse.Namespace, make_client: MakeClient
+) -> dict[Path, tuple[str, str]]:
+    """Each test file's function as the server has it, found by the pulled manifest's id."""
+    from backend.callflow.evaluate import target_of
+    from backend.cases import SUFFIX, CaseFileError, function_id_in_manifest
+
+    bodies: dict[Path, tuple[str, str]] = {}
+    client = make_client(args)
+    try:
+        account = args.account or await client.account_id()
+        for test_file in files:
+            source = f"{test_file.name[: -len(SUFFIX)]}.js"
+            function_id = function_id_in_manifest(test_file.parent, source)
+            if function_id is None:
+                raise CaseFileError(f"{test_file}: {source} is not in a pulled manifest beside it")
+            doc = await client.get_function(account, function_id)
+            bodies[test_file] = (str(doc.data.get("function_js", "")), target_of(doc.data))
+    finally:
+        await client.aclose()
+    return bodies
+
+
+def cmd_test(args: argparse.Namespace, make_client: MakeClient) -> int:
+    from backend.cases import (
+        BodyFor,
+        CaseFileError,
+        body_beside,
+        find_case_files,
+        junit_xml,
+        run_cases,
+    )
+    from backend.client import ApiError
     from backend.paths import write_atomically
 
     try:
@@ -185,10 +222,17 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not files:
             print("kfn: no *.test.json files found", file=sys.stderr)
             return EXIT_USAGE
-        results = run_cases(files, update=args.update, target=args.target)
+        body_for: BodyFor = body_beside
+        if getattr(args, "server", None) or getattr(args, "profile", None):
+            bodies = asyncio.run(_server_bodies(files, args, make_client))
+            body_for = bodies.__getitem__
+        results = run_cases(files, body_for=body_for, update=args.update, target=args.target)
     except CaseFileError as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ApiError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     failed = [r for r in results if not r.passed]
     if args.junit:
         write_atomically(args.junit, junit_xml(results))

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from backend.api.server import Backend
-from tests.conftest import kfn
+from tests.conftest import free_port, kfn, start_serve
 
 BODY = (
     "var vip = call['Caller-ID-Number'] === '+15550001';\n"
@@ -20,6 +20,7 @@ BODY = (
 def _seed(data: Path) -> str:
     backend = Backend.open(data)
     try:
+        backend.remember_local_api_key()  # as `kfn serve` does on a first start
         account = backend.accounts.default_account_id()
         assert account is not None
         doc_id, _doc = backend.functions.create(account, {"name": "Greeter", "function_js": BODY})
@@ -76,8 +77,20 @@ def test_pull_test_break_update_diff_push(tmp_path: Path) -> None:
     assert differs.returncode == 1 and "local    greeter.js" in differs.stdout
     assert "+return {module: 'tts', data: {text: vip ? 'hi again'" in differs.stdout
     assert kfn("push", str(repo), "--dry-run", "--data-dir", str(data)).returncode == 0
-    pushed = kfn("push", str(repo), "--data-dir", str(data))
-    assert pushed.returncode == 0 and "pushed greeter.js" in pushed.stdout
+    port = free_port(start=18750)
+    server, _lines = start_serve(data, port, "--quiet")
+    try:  # the pushed functions are what a server has: --server runs the cases against those
+        api_key = (data / "local-api-key").read_text().strip()
+        remote = ["--server", f"http://127.0.0.1:{port}", "--api-key", api_key]
+        before = kfn("test", str(repo), *remote)
+        assert before.returncode == 1, before.stdout  # the server still says 'welcome back'
+        pushed = kfn("push", str(repo), *remote)
+        assert pushed.returncode == 0 and "pushed greeter.js" in pushed.stdout
+        after = kfn("test", str(repo), *remote)
+        assert after.returncode == 0, after.stdout
+    finally:
+        server.terminate()
+        server.wait(10)
     assert kfn("diff", str(repo), "--data-dir", str(data)).returncode == 0
     backend = Backend.open(data)
     try:
