@@ -54,6 +54,11 @@ def free_port(start: int) -> int:
     return first_free(start=start + 5000 * (int(worker) if worker.isdigit() else 0))
 
 
+def wrong(secret_or_url: str) -> str:
+    """The same with its last character changed (to one it surely is not): a wrong secret."""
+    return secret_or_url[:-1] + ("y" if secret_or_url[-1] != "y" else "z")
+
+
 def wait_until(condition: Callable[[], object], timeout: float = 10, what: str = "") -> None:
     """Poll `condition` until it holds (a thread or process is getting there); fail after
     `timeout` seconds, naming what did not happen."""

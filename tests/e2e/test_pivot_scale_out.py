@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO, free_port, start_serve
+from tests.conftest import REPO, free_port, start_serve, wrong
 
 pytestmark = pytest.mark.e2e
 TTL_S = 0.5
@@ -92,8 +92,8 @@ def test_two_instances_follow_an_edit_and_outlive_the_upstream(upstream: Upstrea
             stale = [line for line in metrics.splitlines()
                      if line.startswith("kfn_pivot_stale_serves_total")]  # fmt: skip
             assert stale and float(stale[0].split()[-1]) >= 1
-            wrong = f"http://127.0.0.1:{port}{path[:-1]}Z"
-            assert httpx.get(wrong).status_code == 404  # the secret still guards it
+            wrong_url = f"http://127.0.0.1:{port}{wrong(path)}"
+            assert httpx.get(wrong_url).status_code == 404  # the secret still guards it
     finally:
         for instance in instances:
             instance.terminate()

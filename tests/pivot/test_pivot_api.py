@@ -14,7 +14,7 @@ import pytest
 
 from backend.api.server import ApiServer, Backend
 from backend.runtime.call import build_call, encode_query
-from tests.conftest import LiveServer, in_loop_thread, wait_until
+from tests.conftest import LiveServer, in_loop_thread, wait_until, wrong
 
 # Echoes what it was given, as a tts node's text: the test reads back the `call` it saw.
 ECHO = "return {module: 'tts', data: {text: JSON.stringify(call)}};"
@@ -151,7 +151,7 @@ def test_wrong_secrets_tell_nothing_and_rotation_and_revocation_work(
     url = described["voice_url"]
     base, secret = url.rsplit("/", 1)
     misses = [
-        httpx.get(f"{base}/{secret[:-1]}x"),  # wrong secret
+        httpx.get(f"{base}/{wrong(secret)}"),  # wrong secret
         httpx.get(f"{base.rsplit('/', 1)[0]}/{'0' * 32}/{secret}"),  # no such function
         httpx.get(f"{live_server.url}/pivot/{'1' * 32}/{function_id}/{secret}"),  # other account
         httpx.get(f"{live_server.url}/pivot/only/two"),
@@ -177,7 +177,7 @@ def test_invocations_metrics_health_and_no_secret_in_the_log(
     with caplog.at_level("INFO", logger="kfn.pivot"):
         assert httpx.get(f"{url}?Call-ID=c1&Caller-ID-Number=%2B1").status_code == 200
         assert httpx.post(url, json={"Call-ID": "c2"}).status_code == 200
-        assert httpx.get(f"{url[:-1]}Z").status_code == 404
+        assert httpx.get(wrong(url)).status_code == 404
     recent = httpx.get(
         f"{live_server.functions_url()}/{function_id}/pivot/invocations",
         headers=_headers(live_server),
