@@ -47,7 +47,7 @@ def run_pivot(
     from backend.api.server import PortInUse, listen
     from backend.pivot.invocations import InvocationLog
     from backend.pivot.service import PivotService
-    from backend.pivot.source import UpstreamSource
+    from backend.pivot.upstream import UpstreamSource
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per upstream read is noise

@@ -17,14 +17,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.pivot.invocations import InvocationLog
-from backend.pivot.metrics import PivotMetrics
 from backend.pivot.request import BadPivotRequest, pivot_call
 from backend.pivot.secrets import matches
 from backend.pivot.source import PivotSource, PivotTarget, Unavailable
 from backend.runtime.sandbox import Limits, Sandbox, shared_sandbox
+
+if TYPE_CHECKING:
+    from backend.pivot.metrics import PivotMetrics
 
 log = logging.getLogger("kfn.pivot")
 PIVOT_PREFIX = "/pivot/"
@@ -63,11 +65,20 @@ class PivotService:
     ) -> None:
         self.source = source
         self.invocations = invocations
-        self.metrics = metrics or PivotMetrics()
+        self._metrics = metrics
         self._sandbox = sandbox
         self.limits = limits
         # Runs block (a pipe round trip to a sandbox process): one thread per worker process.
         self._threads: ThreadPoolExecutor | None = None
+
+    @property
+    def metrics(self) -> PivotMetrics:
+        """Made on first use: prometheus_client stays out of the app's and the server's start."""
+        if self._metrics is None:
+            from backend.pivot.metrics import PivotMetrics
+
+            self._metrics = PivotMetrics()
+        return self._metrics
 
     @property
     def sandbox(self) -> Sandbox:

@@ -1,0 +1,60 @@
+"""Functions for `kfn pivot`: read from another kfn through the one v2 client, and cached."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from backend.client import ApiError, KazooClient, NotFoundError
+from backend.pivot.source import PivotTarget, Unavailable
+
+
+class UpstreamSource:
+    """Function documents and their Pivot secrets read from another kfn through the v2 client,
+    kept for `ttl` seconds, then read again. While the upstream is down, the last good copy is
+    served (marked stale, counted by the metrics); a function deleted upstream stops at once."""
+
+    def __init__(self, client: KazooClient, ttl: float = 2.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._cache: dict[tuple[str, str], tuple[float, PivotTarget]] = {}
+        self._fetching: dict[tuple[str, str], asyncio.Task[PivotTarget | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    async def find(self, account_id: str, function_id: str) -> PivotTarget | None:
+        key = (account_id, function_id)
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        # One upstream read per function at a time, however many calls arrive meanwhile.
+        task = self._fetching.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._fetch(account_id, function_id))
+            self._fetching[key] = task
+            task.add_done_callback(lambda _t: self._fetching.pop(key, None))
+        try:
+            return await asyncio.shield(task)
+        except NotFoundError:
+            self._cache.pop(key, None)
+            return None
+        except ApiError as exc:
+            if cached is None:
+                raise Unavailable(str(exc)) from exc
+            return PivotTarget(**{**cached[1].__dict__, "stale": True})
+
+    async def _fetch(self, account_id: str, function_id: str) -> PivotTarget | None:
+        doc, described = await asyncio.gather(
+            self.client.get_function(account_id, function_id),
+            self.client.pivot_description(account_id, function_id),
+        )
+        data = doc.data
+        url = str(described.get("voice_url") or "")
+        made = PivotTarget(
+            account_id, function_id, str(doc.revision or ""), str(data.get("name", "")),
+            str(data.get("function_js", "")), data.get("enabled", True) is not False,
+            url.rsplit("/", 1)[-1] if described.get("enabled", True) and url else None,
+        )  # fmt: skip
+        self._cache[(account_id, function_id)] = (time.monotonic(), made)
+        return made
