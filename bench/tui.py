@@ -50,11 +50,11 @@ from tui import cli
 # entries, and once a function is shown, say so after the next screen refresh. The marks are
 # put in once the app's modules are imported: just before the CLI opens the backend.
 def open_backend(args, opening=cli._open_backend):
-    from tui.screens.main import MainScreen
+    from tui.screens.opening import Opening
     from widgets.function_list import FunctionList
 
     fill = FunctionList.set_entries
-    show = MainScreen.show_function
+    show = Opening.show_function
 
     def set_entries(self, entries):
         fill(self, entries)
@@ -63,14 +63,14 @@ def open_backend(args, opening=cli._open_backend):
 
     def show_function(self, *args, **kwargs):
         show(self, *args, **kwargs)
-        self.call_after_refresh(ready, self.app)
+        self.screen.call_after_refresh(ready, self.screen.app)
 
     def ready(app):
         print("READY", flush=True)
         app.exit(0)
 
     FunctionList.set_entries = set_entries
-    MainScreen.show_function = show_function
+    Opening.show_function = show_function
     return opening(args)
 
 cli._open_backend = open_backend

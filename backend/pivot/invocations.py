@@ -97,9 +97,10 @@ class InvocationLog:
         if self.path is None or not self._dirty:
             return
         self._dirty = False
-        text = json.dumps({key: list(ring) for key, ring in self._rings.items()})
-        try:
-            await asyncio.to_thread(write_atomically, self.path, text)
+        snapshot = {key: list(ring) for key, ring in self._rings.items()}  # cheap, on the loop
+        path = self.path
+        try:  # the encoding (~100 KB for many busy functions) too goes off the loop
+            await asyncio.to_thread(lambda: write_atomically(path, json.dumps(snapshot)))
         except OSError as exc:
             self._dirty = True  # try again next time; the rings are still in memory
             log.error("the Pivot invocation log could not be written to %s: %s", self.path, exc)
