@@ -78,11 +78,20 @@ async def _connected(
     else:
         from backend.api.server import Backend
         from backend.paths import data_dir
+        from backend.store import DataDirLocked
         from tui.embedded import Embedded
+        from tui.local_server import running_local_client
 
-        backend = Backend.open(data_dir(args.data_dir))
-        embedded = Embedded(backend, serve_tcp=False)
-        client = await embedded.start()
+        try:
+            backend = Backend.open(data_dir(args.data_dir))
+        except DataDirLocked:  # a kfn holds it: go through that kfn's API instead
+            running = running_local_client(args.data_dir)
+            if running is None:
+                raise
+            client = running
+        else:
+            embedded = Embedded(backend, serve_tcp=False)
+            client = await embedded.start()
     try:
         yield client, args.account or await client.account_id()
     finally:

@@ -84,6 +84,8 @@ def test_pull_test_break_update_diff_push(tmp_path: Path) -> None:
         remote = ["--server", f"http://127.0.0.1:{port}", "--api-key", api_key]
         before = kfn("test", str(repo), *remote)
         assert before.returncode == 1, before.stdout  # the server still says 'welcome back'
+        held = kfn("diff", str(repo), "--data-dir", str(data))  # the kfn that holds it answers
+        assert held.returncode == 1 and "local    greeter.js" in held.stdout, held.stderr
         pushed = kfn("push", str(repo), *remote)
         assert pushed.returncode == 0 and "pushed greeter.js" in pushed.stdout
         after = kfn("test", str(repo), *remote)
