@@ -62,9 +62,8 @@ class PromptScreen(Dialog[str | None]):
         self.placeholder = placeholder
         self.password = password
         self._held: list[events.Key] | None = []  # None once the input has the focus
-        self._close_when_mounted: Callable[[], None] | None = (
-            None  # Enter or Esc before the input was there
-        )
+        # Enter or Esc that came before the input was there: done once it has the keys.
+        self._close_when_mounted: Callable[[], None] | None = None
 
     def _forward_event(self, event: events.Event) -> None:
         # Textual's App hands a key to the screen's focused widget, else to the screen (this
