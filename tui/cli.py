@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not serve the embedded API on TCP (the app uses a private Unix socket)",
     )
+    parser.add_argument(
+        "--public-url",
+        help="the URL KAZOO reaches the embedded server at, for Pivot URLs (see `kfn serve`)",
+    )
     remote = parser.add_argument_group("remote mode (instead of the embedded backend)")
     remote.add_argument("--server", help="URL of a KAZOO or kfn v2 API, e.g. https://kazoo:8443")
     remote.add_argument("--profile", help="a server saved in the config (see the connect screen)")
@@ -453,7 +457,9 @@ def cmd_app(args: argparse.Namespace) -> int:
         app = KfnApp(
             config=config,
             state_dir=state_dir,
-            embedded=Embedded(backend, port=args.port, serve_tcp=not args.no_api),
+            embedded=Embedded(
+                backend, port=args.port, serve_tcp=not args.no_api, public_url=args.public_url
+            ),
         )
         app.run()
     finally:

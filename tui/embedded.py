@@ -25,6 +25,7 @@ class Embedded:
     port: int = 8000
     serve_tcp: bool = True
     server: ApiServer | None = None
+    public_url: str | None = None  # where KAZOO reaches Pivot URLs (None: the request's host)
 
     @property
     def url(self) -> str:
@@ -41,7 +42,9 @@ class Embedded:
         if self.serve_tcp:
             for _attempt in range(5):
                 port = free_port("127.0.0.1", self.port)
-                self.server = ApiServer(self.backend, "127.0.0.1", port, access_log=False)
+                self.server = ApiServer(
+                    self.backend, "127.0.0.1", port, access_log=False, public_url=self.public_url
+                )
                 try:
                     await self.server.start()
                     break

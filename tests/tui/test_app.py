@@ -1164,3 +1164,21 @@ async def test_in_a_pulled_directory_a_saved_call_becomes_a_case_the_app_runs(
         await wait_for(pilot, lambda: notified(pilot, "Test cases: 0 passed, 1 failed"))
     result = kfn_cli("test", str(repo))
     assert result.returncode == 0 and "1 passed" in result.stdout  # the file on disk: unchanged
+
+
+async def test_with_a_public_url_the_live_tab_gives_the_url_kazoo_reaches(harness: Harness) -> None:
+    from tui.app import KfnApp
+    from tui.config import Config
+    from tui.embedded import Embedded
+    from widgets.live_calls import LiveCalls
+
+    app = KfnApp(
+        config=Config.load(harness.config_dir), state_dir=harness.state_dir,
+        embedded=Embedded(harness.backend, port=0, public_url="https://kfn.example.net"),
+    )  # fmt: skip
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("alt+v")
+        live = screen.query_one(LiveCalls)
+        await wait_for(pilot, lambda: "https://kfn.example.net/pivot/" in live.note, what="URL")
+        assert "loopback" not in live.note
