@@ -517,6 +517,21 @@ class KazooClient:
     async def get_function(self, account_id: str, function_id: str) -> Revisioned:
         return await self.get_document(account_id, "functions", function_id)
 
+    async def get_function_if_changed(
+        self, account_id: str, function_id: str, revision: str | None
+    ) -> Revisioned | None:
+        """The function, or None when it is still at `revision` (If-None-Match: a 304 carries
+        no body, so a cache revalidates without reading the function again)."""
+        headers = {"If-None-Match": f'"{revision}"'} if revision else None
+        response = await self.request(
+            "GET", self._functions(account_id, function_id), f"load function {function_id}",
+            headers=headers,
+        )  # fmt: skip
+        if response.status_code == 304:
+            return None
+        body = response.json()
+        return Revisioned(body.get("data") or {}, body.get("revision"))
+
     async def create_function(self, account_id: str, data: dict[str, Any]) -> Revisioned:
         return await self.create_document(account_id, "functions", data)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 from backend.client import ApiError, KazooClient, NotFoundError
 from backend.pivot.source import PivotTarget, Unavailable
@@ -11,7 +12,7 @@ from backend.pivot.source import PivotTarget, Unavailable
 
 class UpstreamSource:
     """Function documents and their Pivot secrets read from another kfn through the v2 client,
-    kept for `ttl` seconds, then read again. While the upstream is down, the last good copy is
+    kept for `ttl` seconds, then revalidated (If-None-Match with the cached revision). While the upstream is down, the last good copy is
     served (marked stale, counted by the metrics); a function deleted upstream stops at once."""
 
     def __init__(self, client: KazooClient, ttl: float = 2.0) -> None:
@@ -19,6 +20,7 @@ class UpstreamSource:
         self.ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, PivotTarget]] = {}
         self._fetching: dict[tuple[str, str], asyncio.Task[PivotTarget | None]] = {}
+        self.revalidated = 0  # reads answered 304: the cached function was still current
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -42,19 +44,30 @@ class UpstreamSource:
         except ApiError as exc:
             if cached is None:
                 raise Unavailable(str(exc)) from exc
-            return PivotTarget(**{**cached[1].__dict__, "stale": True})
+            return replace(cached[1], stale=True)
 
     async def _fetch(self, account_id: str, function_id: str) -> PivotTarget | None:
+        cached = self._cache.get((account_id, function_id))
+        known = cached[1] if cached else None
+        # The function is revalidated by its revision (a 304 when unchanged); the secret is
+        # read every time: rotating it does not change the function's revision.
         doc, described = await asyncio.gather(
-            self.client.get_function(account_id, function_id),
+            self.client.get_function_if_changed(
+                account_id, function_id, known.revision if known else None
+            ),
             self.client.pivot_description(account_id, function_id),
         )
-        data = doc.data
         url = str(described.get("voice_url") or "")
-        made = PivotTarget(
-            account_id, function_id, str(doc.revision or ""), str(data.get("name", "")),
-            str(data.get("function_js", "")), data.get("enabled", True) is not False,
-            url.rsplit("/", 1)[-1] if described.get("enabled", True) and url else None,
-        )  # fmt: skip
+        secret = url.rsplit("/", 1)[-1] if described.get("enabled", True) and url else None
+        if doc is None and known is not None:
+            made = replace(known, secret=secret, stale=False)
+        else:
+            assert doc is not None
+            data = doc.data
+            made = PivotTarget(
+                account_id, function_id, str(doc.revision or ""), str(data.get("name", "")),
+                str(data.get("function_js", "")), data.get("enabled", True) is not False, secret,
+            )  # fmt: skip
+        self.revalidated += doc is None
         self._cache[(account_id, function_id)] = (time.monotonic(), made)
         return made
