@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # imported on first use, so each subcommand loads only what it needs
     from backend.api.server import Backend
@@ -205,62 +205,36 @@ def _new_password(args: argparse.Namespace) -> str | None:
     return first
 
 
-def _create_through_running(args: argparse.Namespace, held: Exception) -> int:
-    """`accounts create` while another kfn holds the data dir: ask that kfn, over its API."""
-    from tui.local_server import running_local_client
+def _accounts_through_running(args: argparse.Namespace, held: Exception) -> int:
+    """`accounts create` or `list` while another kfn holds the data dir: that kfn's API."""
+    from tui.local_server import NotReached, through_running
 
-    client = running_local_client(args.data_dir)
-    if client is None or args.username:
-        why = "it serves no API here" if client is None else "--username needs the data dir"
-        print(f"kfn: {held} ({why})", file=sys.stderr)
+    if args.accounts_command == "create" and args.username:
+        print(f"kfn: {held} (--username needs the data dir)", file=sys.stderr)
         return EXIT_FAILED
 
-    async def create() -> dict[str, object]:
-        try:
-            return await client.create_child_account(args.parent or await client.account_id(),
-                                                     args.name)  # fmt: skip
-        finally:
-            await client.aclose()
+    async def create(client: KazooClient) -> dict[str, Any]:
+        parent = args.parent or await client.account_id()
+        return await client.create_child_account(parent, args.name)
 
-    from backend.client import ApiError
+    async def listed(client: KazooClient) -> list[dict[str, Any]]:
+        return [{"account_id": a.id, "name": a.name} for a in await client.accounts()]
 
     try:
-        made = asyncio.run(create())
-    except ApiError as exc:
+        if args.accounts_command != "create":
+            rows, _url = through_running(args.data_dir, held, listed)
+            for row in rows:
+                print(json.dumps(row) if args.json else f"{row['account_id']}  {row['name']}")
+            return EXIT_OK
+        made, url = through_running(args.data_dir, held, create)
+    except NotReached as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
         print(json.dumps({"account_id": made["id"], "api_key": made["api_key"], "username": None}))
     else:
-        print(
-            f"account   {made['id']}  {made['name']}  (through the running kfn at {client.base_url})"
-        )
+        print(f"account   {made['id']}  {made['name']}  (through the running kfn at {url})")
         print(f"api key   {made['api_key']}  (shown once; kfn stores only its hash)")
-    return EXIT_OK
-
-
-def _list_through_running(args: argparse.Namespace, held: Exception) -> int:
-    from backend.client import ApiError
-    from tui.local_server import running_local_client
-
-    client = running_local_client(args.data_dir)
-    if client is None:
-        print(f"kfn: {held} (it serves no API here)", file=sys.stderr)
-        return EXIT_FAILED
-
-    async def listed() -> list[dict[str, object]]:
-        try:
-            return [{"account_id": a.id, "name": a.name} for a in await client.accounts()]
-        finally:
-            await client.aclose()
-
-    try:
-        rows = asyncio.run(listed())
-    except ApiError as exc:
-        print(f"kfn: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    for row in rows:
-        print(json.dumps(row) if args.json else f"{row['account_id']}  {row['name']}")
     return EXIT_OK
 
 
@@ -270,9 +244,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     try:
         backend = _open_backend(args)
     except DataDirLocked as exc:
-        if args.accounts_command == "create":
-            return _create_through_running(args, exc)
-        return _list_through_running(args, exc)
+        return _accounts_through_running(args, exc)
     try:
         _announce_local(backend)
         if args.accounts_command == "create":

@@ -3,10 +3,40 @@ data dir held by it (`kfn serve`, the app): it writes where it listens into the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from backend.client import KazooClient
+
+T = TypeVar("T")
+
+
+class NotReached(Exception):
+    """The running kfn could not answer (none serves this data dir, or it refused); says why."""
+
+
+def through_running(
+    data_dir: str | None, held: Exception, request: Callable[[KazooClient], Awaitable[T]]
+) -> tuple[T, str]:
+    """`request` answered by the kfn that holds the data dir (`held` says which), and its URL."""
+    from backend.client import ApiError
+
+    client = running_local_client(data_dir)
+    if client is None:
+        raise NotReached(f"{held} (it serves no API here)")
+
+    async def ask() -> T:
+        try:
+            return await request(client)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(ask()), client.base_url
+    except ApiError as exc:
+        raise NotReached(str(exc)) from exc
 
 
 def running_local_client(data_dir: str | None) -> KazooClient | None:

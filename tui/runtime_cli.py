@@ -155,26 +155,17 @@ def _load_function(target: str, data_dir: str | None) -> tuple[str, dict[str, An
 
 def _through_running(function_id: str, data_dir: str | None, held: Exception) -> dict[str, Any]:
     """The stored function, from the kfn that holds the data dir, over its API."""
-    import asyncio
+    from backend.client import KazooClient, NotFoundError
+    from tui.local_server import NotReached, through_running
 
-    from backend.client import ApiError, NotFoundError
-    from tui.local_server import running_local_client
-
-    client = running_local_client(data_dir)
-    if client is None:
-        raise UsageError(f"{held} (it serves no API here)")
-
-    async def fetch() -> dict[str, Any]:
-        try:
-            return (await client.get_function(await client.account_id(), function_id)).data
-        finally:
-            await client.aclose()
+    async def fetch(client: KazooClient) -> dict[str, Any]:
+        return (await client.get_function(await client.account_id(), function_id)).data
 
     try:
-        return asyncio.run(fetch())
-    except NotFoundError:
-        raise UsageError(f"no file and no stored function named {function_id}") from None
-    except ApiError as exc:
+        return through_running(data_dir, held, fetch)[0]
+    except NotReached as exc:
+        if isinstance(exc.__cause__, NotFoundError):
+            raise UsageError(f"no file and no stored function named {function_id}") from None
         raise UsageError(str(exc)) from None
 
 
