@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from backend.client import ApiError, NotFoundError
+from tui.screens.deferred import deferred
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -36,7 +37,7 @@ class Live:
         """On the poll timer: read the calls when the Live tab is open and a function is."""
         screen = self.screen
         if screen.work.is_ready and screen.current and screen.work.test_pane.active == "live":
-            screen.run_worker(self.refresh(), group="live", exclusive=True)
+            screen.run_worker(deferred(self.refresh), group="live", exclusive=True)
 
     async def refresh(self) -> None:
         screen = self.screen

@@ -27,6 +27,7 @@ from backend.samples import sample_callflows, sample_calls
 from tui import gc_pause
 from tui.local_state import LocalState
 from tui.screens.connection import Connection, Failed, Opened
+from tui.screens.deferred import deferred
 from tui.screens.editing import Checked, Editing
 from tui.screens.function_actions import FunctionActions
 from tui.screens.keys import MAIN_SCREEN_KEYS
@@ -164,17 +165,17 @@ class MainScreen(Screen[None]):
         else:
             self.opening.show_opened(opened)  # in the first paint
             if not isinstance(opened.entries, Failed):
-                self.run_worker(self.opening.open_listed(), group="load", exclusive=True)
-        self.set_timer(
-            WORK_AREA_PATIENCE_S, lambda: self.run_worker(self.work_area(), group="work-area")
-        )
+                self.run_worker(deferred(self.opening.open_listed), group="load", exclusive=True)
+        self.set_timer(WORK_AREA_PATIENCE_S, lambda: self.run_worker(deferred(self.work_area)))
         self.set_interval(POLL_S, self.live.tick)
 
     def connect(
         self, account_id: str | None = None, *, opening: asyncio.Task[Opened | None] | None = None
     ) -> Worker[None]:
         return self.run_worker(
-            self.opening.connect(account_id, opening=opening), exclusive=True, group="load"
+            deferred(self.opening.connect, account_id, opening=opening),
+            exclusive=True,
+            group="load",
         )
 
     def close_function(self, *, keep_draft: bool = True) -> None:
@@ -213,7 +214,9 @@ class MainScreen(Screen[None]):
         self.opening.show_title()
 
     def on_js_editor_paused(self, event: JsEditor.Paused) -> None:
-        self.run_worker(self.editing.keep_draft_in_background(), group="draft", exclusive=True)
+        self.run_worker(
+            deferred(self.editing.keep_draft_in_background), group="draft", exclusive=True
+        )
         self.run_worker(lambda: self.editing.check(event.text), thread=True, exclusive=True,
                         group="check")  # fmt: skip
         if self.runner.run_text is not None:
@@ -238,25 +241,27 @@ class MainScreen(Screen[None]):
         if self.current is None:
             self.notify("Open a function first (Enter on the list)", severity="warning")
             return
-        self.run_worker(self.actions.save(), exclusive=True, group="save")
+        self.run_worker(deferred(self.actions.save), exclusive=True, group="save")
 
     def action_new(self) -> None:
-        self.run_worker(self.actions.new(), group="dialogs")
+        self.run_worker(deferred(self.actions.new), group="dialogs")
 
     def action_revert(self) -> None:
-        self.run_worker(self.actions.revert(), exclusive=True, group="write")
+        self.run_worker(deferred(self.actions.revert), exclusive=True, group="write")
 
     def import_samples(self) -> None:
-        self.run_worker(self.actions.import_samples(), exclusive=True, group="write")
+        self.run_worker(deferred(self.actions.import_samples), exclusive=True, group="write")
 
     def run_cases(self) -> None:
-        self.run_worker(self.actions.run_cases(), exclusive=True, group="cases")
+        self.run_worker(deferred(self.actions.run_cases), exclusive=True, group="cases")
 
     def toggle_target(self) -> None:
-        self.run_worker(self.actions.toggle_target(), exclusive=True, group="write")
+        self.run_worker(deferred(self.actions.toggle_target), exclusive=True, group="write")
 
     def list_action(self, action: ListAction, function_id: str) -> None:
-        self.run_worker(self.actions.on_listed(action, function_id), exclusive=True, group="write")
+        self.run_worker(
+            deferred(self.actions.on_listed, action, function_id), exclusive=True, group="write"
+        )
 
     @on(FunctionList.ActionRequested)
     def _list_action(self, event: FunctionList.ActionRequested) -> None:
@@ -268,10 +273,10 @@ class MainScreen(Screen[None]):
             self.list_action(event.action, event.function_id)
 
     def on_call_editor_save_requested(self, event: CallEditor.SaveRequested) -> None:
-        self.run_worker(self.actions.save_call(event), group="dialogs")
+        self.run_worker(deferred(self.actions.save_call, event), group="dialogs")
 
     def on_call_editor_delete_requested(self, event: CallEditor.DeleteRequested) -> None:
-        self.run_worker(self.actions.delete_call(event), group="dialogs")
+        self.run_worker(deferred(self.actions.delete_call, event), group="dialogs")
 
     # -- running ------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -297,7 +302,9 @@ class MainScreen(Screen[None]):
         self.runner.stop()
 
     def start_simulation(self, number: str | None = None, every_path: bool = False) -> None:
-        self.run_worker(self.runner.simulate(number, every_path), exclusive=True, group="simulate")
+        self.run_worker(
+            deferred(self.runner.simulate, number, every_path), exclusive=True, group="simulate"
+        )
 
     @on(RunDone)
     def _run_done(self, event: RunDone) -> None:

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 from backend.client import ApiError
+from tui.screens.deferred import deferred
 from tui.workspace import run_record
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Runner:
         )
         if screen.current is not None and self.run_payload is not None:
             record = run_record(evaluation, report, *self.run_payload)
-            screen.run_worker(self.record(screen.current.id, record), group="history")
+            screen.run_worker(deferred(self.record, screen.current.id, record), group="history")
             screen.live.after_run(record)
         if cancelled:
             screen.notify("Run cancelled")
