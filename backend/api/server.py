@@ -11,6 +11,7 @@ import errno
 import logging
 import socket
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from aiohttp import web
@@ -62,8 +63,6 @@ class Backend:
     created_local: NewAccount | None = None
     # The other account documents (callflows, temporal rules, menus, lists, list entries).
     others: dict[str, DocumentService] = field(default_factory=dict)
-    pivot_secrets: PivotSecrets | None = None
-    pivot_invocations: InvocationLog | None = None
 
     @classmethod
     def open(
@@ -79,15 +78,15 @@ class Backend:
         """The document services by module name, as the API routes them."""
         return {"functions": self.functions, **self.others}
 
+    @cached_property
     def secrets(self) -> PivotSecrets:
-        if self.pivot_secrets is None:
-            self.pivot_secrets = PivotSecrets(self.store)
-        return self.pivot_secrets
+        """The Pivot URLs' secrets, kept beside the functions in the same store."""
+        return PivotSecrets(self.store)
 
+    @cached_property
     def invocations(self) -> InvocationLog:
-        if self.pivot_invocations is None:
-            self.pivot_invocations = InvocationLog(self.store.data_dir / PIVOT_INVOCATIONS_FILE)
-        return self.pivot_invocations
+        """Every server on this data dir records into the one ring (and file)."""
+        return InvocationLog(self.store.data_dir / PIVOT_INVOCATIONS_FILE)
 
     def close(self) -> None:
         self.store.close()
@@ -107,7 +106,7 @@ def create_handlers(
 ) -> ApiHandlers:
     return ApiHandlers(
         backend.accounts, backend.functions, throttle, backend.documents(),
-        pivot=PivotRecords(backend.secrets(), backend.invocations(), public_url),
+        pivot=PivotRecords(backend.secrets, backend.invocations, public_url),
     )  # fmt: skip
 
 
@@ -209,9 +208,9 @@ class ApiServer:
         handlers = create_handlers(self.backend, self.throttle, self.public_url)
         backend = self.backend
         self.pivot = PivotService(
-            LocalSource(backend.functions, backend.secrets()), backend.invocations()
+            LocalSource(backend.functions, backend.secrets), backend.invocations
         )
-        backend.invocations().start()
+        backend.invocations.start()
         dispatch = PivotHttp(self.pivot, handlers.dispatch).dispatch
         # aiohttp's low-level server: KAZOO's routing is ours (routes.py), so the Application
         # layer (router, middlewares, match info) would only add work to every request.
@@ -264,6 +263,6 @@ class ApiServer:
         if self.pivot is not None:
             self.pivot.close()
             self.pivot = None
-            await self.backend.invocations().stop()
+            await self.backend.invocations.stop()
         if self.unix_path is not None:
             self.unix_path.unlink(missing_ok=True)
