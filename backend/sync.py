@@ -123,10 +123,18 @@ async def pull(
     """Every function of the account into `folder`. A file edited here since the last pull is
     kept as it is (push it, or pull with `force` to take the server's text)."""
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        old = Manifest.read(folder) if (folder / MANIFEST).exists() else Manifest(account_id)
-    except SyncError:
-        old = Manifest(account_id)
+    old = Manifest(account_id)
+    if (folder / MANIFEST).exists():
+        try:
+            old = Manifest.read(folder)
+        except SyncError:
+            if not force:  # without it, edited files could not be told from pulled ones
+                raise
+        if old.account_id != account_id:
+            raise SyncError(
+                f"{folder} holds the functions of account {old.account_id}, not {account_id}: "
+                "pull into another directory"
+            )
     manifest = Manifest(account_id)
     taken = {e.file for e in old.entries.values()}
     report = PullReport()

@@ -69,3 +69,18 @@ def test_accounts_and_run_reach_the_kfn_that_holds_the_data_dir(tmp_path: Path) 
     refused = kfn("accounts", "create", "x", "--username", "u", "--password", "p",
                   "--data-dir", str(data))  # fmt: skip
     assert refused.returncode == 0  # the data dir is free again: made directly
+
+
+def test_a_held_data_dir_with_no_api_to_reach_says_so(tmp_path: Path) -> None:
+    from backend.api.server import Backend
+
+    data = tmp_path / "data"
+    holder = Backend.open(data)  # holds the lock, serves nothing (like the app with --no-api)
+    try:
+        listed = kfn("accounts", "list", "--data-dir", str(data))
+        assert listed.returncode == 1
+        assert "in use by another kfn" in listed.stderr and "serves no API here" in listed.stderr
+        pulled = kfn("pull", str(tmp_path / "fns"), "--data-dir", str(data))
+        assert pulled.returncode == 1 and "--server URL --api-key KEY" in pulled.stderr
+    finally:
+        holder.close()

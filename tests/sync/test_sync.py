@@ -134,3 +134,30 @@ async def test_deletions_only_with_prune(server: tuple[KazooClient, str], tmp_pa
     assert (await client.get_function(account, one)).id == one  # still there
     assert (await push(client, folder, prune=True)).pushed == ["route_by_caller.js"]
     assert one not in Manifest.read(folder).entries
+
+
+async def test_pull_refuses_a_broken_manifest_and_another_accounts_directory(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from backend.sync import SyncError
+
+    client = KazooClient(live_server.url, ApiKeyCredentials(live_server.api_key), timeout=5)
+    try:
+        account = await client.account_id()
+        await _seed(client, account)
+        folder = tmp_path / "fns"
+        await pull(client, account, folder)
+        (folder / "route_by_caller.js").write_text("// edited here")
+        (folder / MANIFEST).write_text("{broken")
+        with pytest.raises(SyncError, match="not a kfn manifest"):
+            await pull(client, account, folder)
+        assert (folder / "route_by_caller.js").read_text() == "// edited here"  # kept
+        await pull(client, account, folder, force=True)
+        assert (folder / "route_by_caller.js").read_text() == ONE
+        other = json.loads((folder / MANIFEST).read_text())
+        other["account_id"] = "f" * 32
+        (folder / MANIFEST).write_text(json.dumps(other))
+        with pytest.raises(SyncError, match="pull into another directory"):
+            await pull(client, account, folder)
+    finally:
+        await client.aclose()

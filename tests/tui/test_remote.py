@@ -203,7 +203,11 @@ async def test_a_malformed_api_key_at_start_is_asked_for_again(
     remote.create("after asking", "return {module: 'hangup', data: {}};")
     app = remote_app(tmp_path, remote, ApiKeyCredentials(remote.api_key[:40]))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen), what="the question")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, PromptScreen) and app.screen.query("Input"),
+            what="the question, with its input",
+        )
         assert "not an API key" in app.screen.question and "64 characters" in app.screen.question
         app.screen.query_one("Input").value = remote.api_key
         await pilot.press("enter")

@@ -64,6 +64,7 @@ class PromptScreen(Dialog[str | None]):
         self._held: list[events.Key] | None = []  # None once the input has the focus
         # Enter or Esc that came before the input was there: done once it has the keys.
         self._close_when_mounted: Callable[[], None] | None = None
+        self._answered = False
 
     def _forward_event(self, event: events.Event) -> None:
         # Textual's App hands a key to the screen's focused widget, else to the screen (this
@@ -74,7 +75,10 @@ class PromptScreen(Dialog[str | None]):
         super()._forward_event(event)
 
     def on_mount(self) -> None:
-        field = self.query_one("#prompt-input", Input)
+        found = self.query("#prompt-input").results(Input)
+        field = next(found, None)
+        if field is None:  # torn down while mounting (the app is quitting)
+            return
         self.set_focus(field)  # now: from here on the app hands keys to the input itself
         held, self._held = self._held or [], None
         for key in held:
@@ -98,7 +102,11 @@ class PromptScreen(Dialog[str | None]):
 
     def _close_after_typed(self, closing: Callable[[], None]) -> None:
         """Close once the input has taken the keys typed before this one (its value is then
-        what was typed); the keys typed after wait meanwhile."""
+        what was typed); the keys typed after wait meanwhile. A second Enter or Esc on the way
+        out changes nothing."""
+        if self._answered:
+            return
+        self._answered = True
         self.hold_keys()
         if self._held is not None:
             self._close_when_mounted = (
