@@ -10,6 +10,11 @@ pinned to CPU 0, the load to CPU 1; kfn and Node alternate round by round; figur
 Goals: kfn's req/s >= 0.2x Node's on the samples and >= 0.6x on the heavy function (a 1,000-entry
 routing table), p99 <= 2x Node's. Then bench/runtime.py's single-run goal is printed again
 (isolated p50 <= 1.0x the Node round trip).
+
+Two ceilings are measured on the same core, to tell what no change to kfn's Python can pass:
+kfn's own Pivot server with the run replaced by a fixed answer (HTTP, the call, the flow's
+validation, the ring and the metrics: everything but QuickJS), and how many fresh QuickJS
+contexts with kfn's prelude the binding makes per second, with nothing else.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from api import Server, async_load, free_port, wrk  # noqa: E402  (bench/api.py)
+from api import SERVER_CPU, Server, async_load, free_port, pinned, wrk  # noqa: E402  (bench/api.py)
 from runtime import HEAVY, HEAVY_SLUG, NODE_SERVER  # noqa: E402  (bench/runtime.py)
 
 from backend.runtime.call import encode_query  # noqa: E402
@@ -66,6 +71,76 @@ def voice_paths(port: int, api_key: str, bodies: dict[str, str]) -> dict[str, st
     return paths
 
 
+def serve_without_runs(port: int) -> None:
+    """The ceiling server: kfn's Pivot HTTP front, service, validation, ring and metrics, with
+    every run answered by one fixed flow instead of QuickJS."""
+    import asyncio
+
+    from aiohttp import web
+
+    from backend.api.pivot_http import PivotHttp
+    from backend.pivot.invocations import InvocationLog
+    from backend.pivot.service import PivotService
+    from backend.pivot.source import PivotTarget
+    from backend.runtime.sandbox import Limits, RunOutcome
+
+    class Everywhere:
+        async def find(self, account_id: str, function_id: str) -> PivotTarget:
+            return PivotTarget(account_id, function_id, "1-r", "f", "", True, "secret")
+
+    class FixedAnswer:
+        async def run(self, body: str, call: dict, *, limits: Limits | None = None) -> RunOutcome:
+            return RunOutcome(result={"module": "hangup", "data": {}}, duration_ms=0.01)
+
+    service = PivotService(Everywhere(), InvocationLog(None), sandbox=FixedAnswer())  # type: ignore[arg-type]
+
+    async def main() -> None:
+        runner = web.ServerRunner(web.Server(PivotHttp(service).dispatch, access_log=None))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        print("serving", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+CONTEXTS_PER_SECOND = """
+import sys, time
+sys.path.insert(0, 'backend/runtime')
+import worker
+worker.fresh_context()
+made, started = 0, time.perf_counter()
+while time.perf_counter() - started < 2:
+    worker.fresh_context()
+    made += 1
+print(made / (time.perf_counter() - started))
+"""
+
+
+def ceilings(node_rps: float, query: str, args: argparse.Namespace, load) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    server = Server([sys.executable, str(Path(__file__)), "--serve-without-runs", str(port)],
+                    port, True)  # fmt: skip
+    try:
+        answered = httpx.get(f"http://127.0.0.1:{port}/pivot/a/f/secret?{query}")
+        assert answered.status_code == 200, answered.text
+        no_runs = statistics.median(
+            load(port, f"/pivot/a/f/secret?{query}", "GET", None, {}, args)["rps"]
+            for _ in range(args.rounds)
+        )
+    finally:
+        server.stop()
+    contexts = float(subprocess.run(
+        pinned(SERVER_CPU, [sys.executable, "-I", "-c", CONTEXTS_PER_SECOND]),
+        cwd=BENCH.parent, capture_output=True, text=True, check=True,
+    ).stdout)  # fmt: skip
+    print(f"\nceilings on the server's core (Node: {node_rps:.0f} req/s, the median above):")
+    print(f"  kfn's Pivot server with every run a fixed answer: {no_runs:>8.0f} req/s "
+          f"= {no_runs / node_rps:.2f}x Node")  # fmt: skip
+    print(f"  fresh QuickJS contexts with the prelude, alone:   {contexts:>8.0f} /s    "
+          f"= {contexts / node_rps:.2f}x Node")  # fmt: skip
+
+
 def start_node(bodies: dict[str, str]) -> Server:
     folder = Path(tempfile.mkdtemp())
     (folder / "fns.json").write_text(json.dumps(bodies))
@@ -85,7 +160,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--serve-without-runs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_without_runs:
+        serve_without_runs(args.serve_without_runs)
+        return
     if not shutil.which("node"):
         raise SystemExit("bench/pivot.py needs node on PATH (Debian's nodejs)")
     load = wrk if shutil.which("wrk") else async_load
@@ -105,7 +184,7 @@ def main() -> None:
               f"known_caller call as query string")  # fmt: skip
         header = f"{'function':26}{'kfn req/s':>10}{'node req/s':>11}{'ratio':>7}"
         print(header + f"{'kfn p50':>9}{'p99':>8}{'node p50':>9}{'p99':>8}{'p99 x':>7}")
-        failed = []
+        failed, node_rps = [], []
         for slug, path in paths.items():
             kfn_runs, node_runs = [], []
             for _ in range(args.rounds):
@@ -113,6 +192,8 @@ def main() -> None:
                 node_runs.append(load(node.port, f"/{slug}?{query}", "GET", None, {}, args))
             mine = {k: statistics.median(r[k] for r in kfn_runs) for k in ("rps", "p50", "p99")}
             theirs = {k: statistics.median(r[k] for r in node_runs) for k in ("rps", "p50", "p99")}
+            if slug != HEAVY_SLUG:
+                node_rps.append(theirs["rps"])
             ratio, p99x = mine["rps"] / theirs["rps"], mine["p99"] / theirs["p99"]
             goal = GOAL_HEAVY if slug == HEAVY_SLUG else GOAL_SAMPLES
             marks = ("" if ratio >= goal else " <rps") + ("" if p99x <= GOAL_P99 else " <p99")
@@ -127,6 +208,7 @@ def main() -> None:
     finally:
         kfn.stop()
         node.stop()
+    ceilings(statistics.median(node_rps), query, args, load)
     print("\nbench/runtime.py (the single isolated run against the Node round trip):")
     subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)
 

@@ -1,6 +1,8 @@
-"""`kfn pivot`: a stateless Pivot runtime in front of a kfn (or any server with kfn's Pivot
-routes), to run several behind a load balancer. Functions and their Pivot secrets are read
-through the one v2 client and cached; the upstream is the only store."""
+"""`kfn pivot`: a stateless Pivot runtime in front of a kfn or a KAZOO, to run several behind a
+load balancer. Functions are read through the one v2 client and cached; the upstream is the
+only store. A kfn upstream hands out the URL secrets; in front of a KAZOO (which keeps none)
+they are derived from a signing key file (`--signing-key`), and `--describe` prints a
+function's URL and pivot node."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from backend.client import KazooClient
+    from backend.pivot.signing import SigningKeyFile
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +42,23 @@ def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="seconds a function is served from the cache before it is read again (default 2)",
     )
     pivot.add_argument("--quiet", action="store_true", help="no per-request access lines")
+    pivot.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="FILE",
+        help="derive the URL secrets from the keys in FILE (made if missing) instead of reading "
+        "them from the upstream: for a KAZOO, which keeps none. Give every instance the same file",
+    )
+    pivot.add_argument(
+        "--describe",
+        metavar="FUNCTION_ID",
+        help="with --signing-key: print the function's Pivot URL and the pivot node to paste "
+        "into a KAZOO callflow, then exit",
+    )
+    pivot.add_argument(
+        "--public-url",
+        help="with --describe: the URL KAZOO reaches this instance at (a load balancer's)",
+    )
 
 
 def run_pivot(
@@ -56,7 +77,18 @@ def run_pivot(
     if not getattr(args, "server", None) and not getattr(args, "profile", None):
         print("kfn: pivot needs --server URL (with --api-key) or --profile NAME", file=sys.stderr)
         return EXIT_USAGE
+    if args.describe and not (args.signing_key and args.public_url):
+        print("kfn: --describe needs --signing-key FILE and --public-url URL", file=sys.stderr)
+        return EXIT_USAGE
+    signing = None
+    if args.signing_key:
+        signing = open_signing_key(args.signing_key)
+        if signing is None:
+            return EXIT_FAILED
     client = make_client(args)
+    if args.describe:
+        assert signing is not None
+        return asyncio.run(describe_signed(client, signing, args.describe, args.public_url))
     try:
         sock = listen(args.host, args.port)
     except PortInUse as exc:
@@ -64,7 +96,8 @@ def run_pivot(
         return EXIT_FAILED
 
     async def serve() -> int:
-        service = PivotService(UpstreamSource(client, ttl=args.ttl), InvocationLog(None))
+        source = UpstreamSource(client, ttl=args.ttl, signing=signing)
+        service = PivotService(source, InvocationLog(None))
         server = PivotServer(service, sock, access_log=not args.quiet)
         await server.start()
         print(
@@ -81,3 +114,46 @@ def run_pivot(
         return EXIT_OK
 
     return asyncio.run(serve())
+
+
+def open_signing_key(path: Path) -> SigningKeyFile | None:
+    """The key file, made with a fresh key if missing; None (having said why) if unusable."""
+    from backend.pivot.signing import SigningKeyError, SigningKeyFile, create_key_file
+
+    try:
+        if not path.exists():
+            create_key_file(path)
+            print(f"kfn: made a new Pivot signing key in {path}: every URL derives from it, "
+                  "so keep it secret and give every instance the same file", file=sys.stderr)  # fmt: skip
+        keys = SigningKeyFile(path)
+    except SigningKeyError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return None
+    if keys.loosely_guarded():
+        print(f"kfn: warning: {path} can be read by others than its owner (chmod 600 it)",
+              file=sys.stderr)  # fmt: skip
+    return keys
+
+
+async def describe_signed(
+    client: KazooClient, signing: SigningKeyFile, function_id: str, public_url: str
+) -> int:
+    """Print the function's URL and node; the function is read first, so a typo is caught."""
+    import json
+
+    from backend.client import ApiError
+    from backend.pivot.describe import describe
+    from backend.pivot.secrets import PivotSecret
+
+    try:
+        account_id = await client.account_id()
+        await client.get_function(account_id, function_id)
+    except ApiError as exc:
+        print(f"kfn: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await client.aclose()
+    secret = signing.current().secret(account_id, function_id)
+    described = describe(public_url, PivotSecret(account_id, function_id, secret, created=""))
+    print(json.dumps(described, indent=2))
+    return EXIT_OK

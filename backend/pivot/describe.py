@@ -53,8 +53,9 @@ def describe(public_url: str, secret: PivotSecret) -> dict[str, Any]:
             },
             "children": {},
         },
-        "created": secret.created,
     }
+    if secret.created:  # a derived secret (signing.py) has no date
+        described["created"] = secret.created
     warning = loopback_warning(public_url)
     if warning:
         described["warning"] = warning

@@ -27,12 +27,12 @@ class PivotSecret:
     created: str
 
 
-def matches(given: str, expected: str | None) -> bool:
-    """Constant-time comparison; a revoked secret matches nothing."""
-    if expected is None:
-        hmac.compare_digest(given, given)  # the same work either way
-        return False
-    return hmac.compare_digest(given.encode(), expected.encode())
+def matches(given: str, expected: tuple[str, ...]) -> bool:
+    """Constant-time comparison with each expected secret (none: revoked, matches nothing)."""
+    found = False
+    for secret in expected or (given,):  # the same work either way
+        found |= hmac.compare_digest(given.encode(), secret.encode())
+    return found and bool(expected)
 
 
 class PivotSecrets:

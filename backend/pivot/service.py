@@ -10,11 +10,10 @@ dead air. The reason is in the body and the log.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,8 @@ from backend.pivot.invocations import InvocationLog
 from backend.pivot.request import BadPivotRequest, pivot_call
 from backend.pivot.secrets import matches
 from backend.pivot.source import PivotSource, PivotTarget, Unavailable
-from backend.runtime.sandbox import Limits, Sandbox, shared_sandbox
+from backend.runtime.async_sandbox import AsyncSandbox
+from backend.runtime.sandbox import DEFAULT_WORKERS, Limits
 
 if TYPE_CHECKING:
     from backend.pivot.metrics import PivotMetrics
@@ -60,7 +60,7 @@ class PivotService:
         invocations: InvocationLog,
         metrics: PivotMetrics | None = None,
         *,
-        sandbox: Sandbox | None = None,
+        sandbox: AsyncSandbox | None = None,
         limits: Limits = PIVOT_LIMITS,
     ) -> None:
         self.source = source
@@ -68,8 +68,6 @@ class PivotService:
         self._metrics = metrics
         self._sandbox = sandbox
         self.limits = limits
-        # Runs block (a pipe round trip to a sandbox process): one thread per worker process.
-        self._threads: ThreadPoolExecutor | None = None
 
     @property
     def metrics(self) -> PivotMetrics:
@@ -81,15 +79,13 @@ class PivotService:
         return self._metrics
 
     @property
-    def sandbox(self) -> Sandbox:
+    def sandbox(self) -> AsyncSandbox:
+        """Pivot's own workers, started on the first request: the app's and the API's runs
+        (in threads) never wait behind production calls, nor these behind them."""
         if self._sandbox is None:
-            self._sandbox = shared_sandbox()
+            workers = int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS)))
+            self._sandbox = AsyncSandbox(workers, self.limits)
         return self._sandbox
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kfn-pivot")
-        return self._threads
 
     def health(self) -> dict[str, Any]:
         """What /health adds: how many functions a `kfn pivot` instance has cached."""
@@ -97,9 +93,9 @@ class PivotService:
         return {"cached_functions": cached()} if cached is not None else {}
 
     def close(self) -> None:
-        if self._threads is not None:
-            self._threads.shutdown(wait=False, cancel_futures=True)
-            self._threads = None
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
 
     async def answer(
         self, method: str, path: str, query: str, content_type: str, body: bytes
@@ -117,7 +113,8 @@ class PivotService:
             invocation["duration_ms"] = round(elapsed * 1000, 3)
             invocation["status"] = answer.status
             self.invocations.record(invocation)
-            log.info(json.dumps({"event": "pivot", **_log_fields(invocation)}))
+            if log.isEnabledFor(logging.INFO):
+                log.info(json.dumps({"event": "pivot", **_log_fields(invocation)}))
         return answer
 
     async def _answer(
@@ -134,7 +131,7 @@ class PivotService:
             return PivotAnswer(503, {"error": "upstream_unavailable", "message": message}), None
         # Unknown function, another account's, no secret minted, revoked, or a wrong secret:
         # one answer, after the same comparison, so the URL tells nothing of what exists.
-        if not matches(secret, target.secret if target else None) or target is None:
+        if not matches(secret, target.secrets if target else ()) or target is None:
             return PivotAnswer(404, NOT_FOUND), None
         if target.stale:
             self.metrics.stale.inc()
@@ -150,8 +147,7 @@ class PivotService:
             message = f"the function {target.name or target.function_id} is disabled"
             invocation.update(verdict="disabled", error=message)
             return PivotAnswer(503, {"error": "disabled", "message": message}), invocation
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self._executor(), self._run, target.body, call)
+        answer = await self._run(target.body, call)
         if answer.status == 200:
             invocation.update(verdict="valid", flow=answer.body)
         else:
@@ -160,12 +156,12 @@ class PivotService:
                 invocation["flow"] = answer.body["result"]
         return answer, invocation
 
-    def _run(self, body: str, call: dict[str, Any]) -> PivotAnswer:
-        """In a thread: the run, in a fresh QuickJS context, then KAZOO's flow validation
-        (imported on the first call: the schema validators stay out of the server's start)."""
+    async def _run(self, body: str, call: dict[str, Any]) -> PivotAnswer:
+        """The run, in a fresh QuickJS context, then KAZOO's flow validation (imported on the
+        first call: the schema validators stay out of the server's start)."""
         from backend.callflow.validate import validate_flow
 
-        outcome = self.sandbox.run(body, call, limits=self.limits)
+        outcome = await self.sandbox.run(body, call, limits=self.limits)
         if outcome.error is not None:
             error = outcome.error
             failure: dict[str, Any] = {"error": error.kind, "message": error.describe()}

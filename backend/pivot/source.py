@@ -19,7 +19,9 @@ class PivotTarget:
     name: str
     body: str
     enabled: bool
-    secret: str | None  # None: revoked, or never minted (the URL was never handed out)
+    # The secrets its URL may carry (several while a signing key is rotated); none: revoked,
+    # or never minted (the URL was never handed out).
+    secrets: tuple[str, ...]
     stale: bool = False  # served from the cache because the upstream could not be reached
 
 
@@ -45,5 +47,5 @@ class LocalSource:
         return PivotTarget(
             account_id, function_id, str(doc.get("_rev", "")), str(doc.get("name", "")),
             str(doc.get("function_js", "")), doc.get("enabled", True) is not False,
-            found.secret if found else None,
+            (found.secret,) if found and found.secret else (),
         )  # fmt: skip

@@ -1,4 +1,7 @@
-"""Functions for `kfn pivot`: read from another kfn through the one v2 client, and cached."""
+"""Functions for `kfn pivot`: read from the upstream through the one v2 client, and cached.
+
+The upstream is another kfn, whose Pivot secrets are read with its functions, or a KAZOO, which
+keeps none: then the secrets are derived from a signing key (signing.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,23 @@ import time
 from dataclasses import replace
 
 from backend.client import ApiError, KazooClient, NotFoundError
+from backend.pivot.signing import SigningKeyFile
 from backend.pivot.source import PivotTarget, Unavailable
 
 
 class UpstreamSource:
-    """Function documents and their Pivot secrets read from another kfn through the v2 client,
-    kept for `ttl` seconds, then revalidated (If-None-Match with the cached revision). While the upstream is down, the last good copy is
-    served (marked stale, counted by the metrics); a function deleted upstream stops at once."""
+    """Function documents read through the v2 client, kept for `ttl` seconds, then revalidated
+    (If-None-Match with the cached revision). Their Pivot secrets are read from the upstream
+    kfn, or derived from `signing` (for a KAZOO). While the upstream is down, the last good copy
+    is served (marked stale, counted by the metrics); a function deleted upstream stops at
+    once."""
 
-    def __init__(self, client: KazooClient, ttl: float = 2.0) -> None:
+    def __init__(
+        self, client: KazooClient, ttl: float = 2.0, signing: SigningKeyFile | None = None
+    ) -> None:
         self.client = client
         self.ttl = ttl
+        self.signing = signing
         self._cache: dict[tuple[str, str], tuple[float, PivotTarget]] = {}
         self._fetching: dict[tuple[str, str], asyncio.Task[PivotTarget | None]] = {}
         self.revalidated = 0  # reads answered 304: the cached function was still current
@@ -51,22 +60,26 @@ class UpstreamSource:
         known = cached[1] if cached else None
         # The function is revalidated by its revision (a 304 when unchanged); the secret is
         # read every time: rotating it does not change the function's revision.
-        doc, described = await asyncio.gather(
-            self.client.get_function_if_changed(
-                account_id, function_id, known.revision if known else None
-            ),
-            self.client.pivot_description(account_id, function_id),
+        changed = self.client.get_function_if_changed(
+            account_id, function_id, known.revision if known else None
         )
-        url = str(described.get("voice_url") or "")
-        secret = url.rsplit("/", 1)[-1] if described.get("enabled", True) and url else None
+        if self.signing is not None:
+            doc = await changed
+            found = self.signing.current().secrets(account_id, function_id)
+        else:
+            doc, described = await asyncio.gather(
+                changed, self.client.pivot_description(account_id, function_id)
+            )
+            url = str(described.get("voice_url") or "")
+            found = (url.rsplit("/", 1)[-1],) if described.get("enabled", True) and url else ()
         if doc is None and known is not None:
-            made = replace(known, secret=secret, stale=False)
+            made = replace(known, secrets=found, stale=False)
         else:
             assert doc is not None
             data = doc.data
             made = PivotTarget(
                 account_id, function_id, str(doc.revision or ""), str(data.get("name", "")),
-                str(data.get("function_js", "")), data.get("enabled", True) is not False, secret,
+                str(data.get("function_js", "")), data.get("enabled", True) is not False, found,
             )  # fmt: skip
         self.revalidated += doc is None
         self._cache[(account_id, function_id)] = (time.monotonic(), made)

@@ -190,7 +190,58 @@ def _line_from_stack(stack: str) -> int | None:
     return line if line >= 1 else None
 
 
-class _Worker:
+def settings_for(limits: Limits, now_ms: int | None) -> dict[str, Any]:
+    return {
+        "time_limit": limits.time_s,
+        "memory_limit": limits.memory_bytes,
+        "stack_limit": limits.stack_bytes,
+        "now_ms": now_ms,
+    }
+
+
+def timed_out(limits: Limits) -> RunOutcome:
+    return RunOutcome(
+        duration_ms=(limits.time_s + limits.kill_grace_s) * 1000,
+        error=RunError(
+            "timeout",
+            f"the function ran longer than {limits.time_s:g} s and was stopped "
+            "(a loop that never ends, a regular expression that backtracks forever, or a "
+            "built-in working through a huge array?)",
+        ),
+    )
+
+
+def crashed(exc: BaseException) -> RunOutcome:
+    return RunOutcome(
+        error=RunError(
+            "crashed",
+            f"the worker process died ({exc}); it was restarted. QuickJS itself fails "
+            "on some inputs, such as a value nested tens of thousands of levels deep",
+        )
+    )
+
+
+def finish(reply: bytes, duration_ms: float, limits: Limits) -> RunOutcome:
+    """The outcome of a worker's reply: the result or the error explained, and the logs."""
+    try:
+        parsed = json.loads(reply)
+    except RecursionError:
+        parsed = None
+    if parsed is None or _nested_deeper_than(parsed, MAX_NESTING, reply):
+        return RunOutcome(duration_ms=duration_ms, error=RunError("bad_return", TOO_DEEP))
+    logs = [(str(level), str(text)) for level, text in parsed.get("logs", [])]
+    outcome = RunOutcome(duration_ms=duration_ms, logs=logs)
+    error = parsed.get("error")
+    if error:
+        kind, message = _explain(error, limits)
+        stack = error.get("stack", "")
+        outcome.error = RunError(kind, message, _line_from_stack(stack), None, user_stack(stack))
+        return outcome
+    outcome.result = parsed["result"]
+    return outcome
+
+
+class WorkerProcess:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(WORKER_SCRIPT)],
@@ -259,11 +310,11 @@ class Sandbox:
 
     def __init__(self, workers: int = DEFAULT_WORKERS, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()  # C, no Condition
+        self._idle: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()  # C, no Condition
         self._closed = False
         self.replacements = 0
         for _ in range(max(1, workers)):
-            self._idle.put(_Worker())
+            self._idle.put(WorkerProcess())
 
     def run(
         self,
@@ -281,71 +332,30 @@ class Sandbox:
         try:
             if not worker.ready:
                 worker.wait_ready(cancel)
-            settings = {
-                "time_limit": limits.time_s,
-                "memory_limit": limits.memory_bytes,
-                "stack_limit": limits.stack_bytes,
-                "now_ms": now_ms,
-            }
-            worker.send(settings, body, json.dumps(call))
+            worker.send(settings_for(limits, now_ms), body, json.dumps(call))
             reply, duration_ms = worker.receive(
                 time.monotonic() + limits.time_s + limits.kill_grace_s, cancel
             )
         except TimeoutError:
             self._replace(worker)
-            return RunOutcome(
-                duration_ms=(limits.time_s + limits.kill_grace_s) * 1000,
-                error=RunError(
-                    "timeout",
-                    f"the function ran longer than {limits.time_s:g} s and was stopped "
-                    "(a loop that never ends, a regular expression that backtracks forever, or a "
-                    "built-in working through a huge array?)",
-                ),
-            )
+            return timed_out(limits)
         except InterruptedError:
             self._replace(worker)
             return RunOutcome(error=RunError("cancelled", "the run was cancelled"))
         except (EOFError, OSError, ValueError) as exc:
             self._replace(worker)
-            return RunOutcome(
-                error=RunError(
-                    "crashed",
-                    f"the worker process died ({exc}); it was restarted. QuickJS itself fails "
-                    "on some inputs, such as a value nested tens of thousands of levels deep",
-                )
-            )
+            return crashed(exc)
         except BaseException:
             self._replace(worker)
             raise
         self._idle.put(worker)
-        try:
-            parsed = json.loads(reply)
-        except RecursionError:
-            parsed = None
-        if parsed is None or _nested_deeper_than(parsed, MAX_NESTING, reply):
-            return RunOutcome(duration_ms=duration_ms, error=RunError("bad_return", TOO_DEEP))
-        return self._outcome(parsed, duration_ms, limits)
+        return finish(reply, duration_ms, limits)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: WorkerProcess) -> None:
         worker.kill()
         self.replacements += 1
         if not self._closed:
-            self._idle.put(_Worker())
-
-    @staticmethod
-    def _outcome(reply: dict[str, Any], duration_ms: float, limits: Limits) -> RunOutcome:
-        logs = [(str(level), str(text)) for level, text in reply.get("logs", [])]
-        outcome = RunOutcome(duration_ms=duration_ms, logs=logs)
-        error = reply.get("error")
-        if error:
-            kind, message = _explain(error, limits)
-            stack = error.get("stack", "")
-            outcome.error = RunError(
-                kind, message, _line_from_stack(stack), None, user_stack(stack)
-            )
-            return outcome
-        outcome.result = reply["result"]
-        return outcome
+            self._idle.put(WorkerProcess())
 
     def close(self) -> None:
         self._closed = True

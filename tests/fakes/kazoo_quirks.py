@@ -8,7 +8,7 @@ client is tested against them (kfn's own server deliberately fixes most of them)
 - an unknown API key is 404 `bad identifier` with a list as `data` (§5.3);
 - envelopes carry `tokens`, `version`, `node`, `timestamp`, `request_id` (§2.3);
 - `GET /v2/functions` is 503 `datastore missing view` (§0.10);
-- a stale `If-Match` is 412 with an empty body (§4.8);
+- a stale `If-Match` is 412 with an empty body, a current `If-None-Match` 304 (§4.8);
 - callflows, temporal rules and match lists are read-only here; a list's entries come from the
   lists/entries view without their ids, and a module crossbar does not load (menus, unless
   given) is aiohttp's plain-text 404, not a KAZOO envelope.
@@ -250,6 +250,9 @@ class FakeKazoo:
         if_match = request.headers.get("If-Match", "").strip('"')
         if if_match and if_match != doc["_rev"]:
             return web.Response(status=412)
+        if_none_match = request.headers.get("If-None-Match", "").strip('"')
+        if request.method == "GET" and if_none_match == doc["_rev"]:
+            return web.Response(status=304)  # cowboy: no body, no envelope (§4.8)
         if request.method == "GET":
             response = self._envelope(
                 200,

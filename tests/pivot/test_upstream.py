@@ -18,12 +18,12 @@ async def test_revalidation_reads_only_what_changed(live_server: LiveServer) -> 
         first_url = (await client.pivot_description(account, made.id))["voice_url"]
         source = UpstreamSource(client, ttl=0)  # every call revalidates
         first = await source.find(account, made.id)
-        assert first is not None and first.secret == first_url.rsplit("/", 1)[1]
+        assert first is not None and first.secrets == (first_url.rsplit("/", 1)[1],)
         again = await source.find(account, made.id)
         assert source.revalidated == 1 and again == first  # a 304: the same function
         rotated = (await client.rotate_pivot(account, made.id))["voice_url"].rsplit("/", 1)[1]
         after_rotation = await source.find(account, made.id)
-        assert after_rotation is not None and after_rotation.secret == rotated
+        assert after_rotation is not None and after_rotation.secrets == (rotated,)
         assert source.revalidated == 2  # the function itself had not changed
         saved = await client.save_function(
             account, made.id, {**made.data, "function_js": "// v2"}, made.revision
