@@ -86,7 +86,7 @@ def serve_without_runs(port: int) -> None:
 
     class Everywhere:
         async def find(self, account_id: str, function_id: str) -> PivotTarget:
-            return PivotTarget(account_id, function_id, "1-r", "f", "", True, "secret")
+            return PivotTarget(account_id, function_id, "1-r", "f", "", True, ("secret",))
 
     class FixedAnswer:
         async def run(self, body: str, call: dict, *, limits: Limits | None = None) -> RunOutcome:

@@ -8,6 +8,7 @@ worker makes the next run's context right after replying, and the critical path 
 round trip plus the run itself.
 
 `Sandbox.run()` blocks; call it from a thread (the TUI uses thread workers). It is thread-safe.
+On an event loop, use `async_sandbox.AsyncSandbox` (Pivot does): the same workers, awaited.
 """
 
 from __future__ import annotations
