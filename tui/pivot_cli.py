@@ -25,12 +25,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pivot = sub.add_parser(
         "pivot",
-        help="serve Pivot URLs of functions read from another kfn (stateless; run many)",
-        description="Answer KAZOO's Pivot requests for the functions of an upstream kfn, read "
-        "through its v2 API and cached. Any number of instances can run behind a load balancer.",
+        help="serve Pivot URLs of functions read from another kfn or a KAZOO (stateless; run many)",
+        description="Answer KAZOO's Pivot requests for the functions of an upstream kfn or KAZOO, "
+        "read through its v2 API and cached. Any number of instances can run behind a load "
+        "balancer. In front of a KAZOO, give --signing-key.",
     )
     # SUPPRESS: given before the subcommand (kfn --server URL pivot), they are not overwritten.
-    pivot.add_argument("--server", default=argparse.SUPPRESS, help="URL of the upstream kfn")
+    pivot.add_argument(
+        "--server", default=argparse.SUPPRESS, help="URL of the upstream kfn or KAZOO"
+    )
     pivot.add_argument("--api-key", default=argparse.SUPPRESS, help="an API key of the upstream")
     pivot.add_argument("--profile", default=argparse.SUPPRESS, help="a server saved in the config")
     pivot.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
