@@ -20,7 +20,7 @@ import collections
 import json
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from backend.runtime import worker as worker_module
 from backend.runtime.sandbox import (
@@ -63,6 +63,71 @@ def _reply(buffer: bytearray) -> tuple[bytes, float] | None:
     return message, duration_ms
 
 
+class _Channel:
+    """A worker's reply pipe, watched by the loop for the worker's whole life (not registered
+    and unregistered around each run: two system calls fewer per request)."""
+
+    def __init__(self, worker: WorkerProcess, loop: asyncio.AbstractEventLoop) -> None:
+        self.fd = worker.reply_fd
+        self.loop = loop
+        self.buffer = bytearray()
+        self.ended: str | None = None  # why the pipe gave no more, once it has ended
+        self._parse: Parse[Any] | None = None
+        self._done: asyncio.Future[Any] | None = None
+        os.set_blocking(self.fd, False)
+        loop.add_reader(self.fd, self._readable)
+
+    async def receive(self, parse: Parse[T], timeout_s: float) -> T:
+        """The next message `parse` finds, as data arrives; TimeoutError after `timeout_s`."""
+        early = parse(self.buffer)  # whole already (the READY line arrives unasked)
+        if early is not None:
+            return early
+        if self.ended is not None:
+            raise EOFError(self.ended)
+        self._parse, self._done = parse, self.loop.create_future()
+        timer = self.loop.call_later(timeout_s, self._settle, None, TimeoutError())
+        try:
+            return cast(T, await self._done)
+        finally:
+            timer.cancel()
+            self._parse = self._done = None
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._end(f"the worker's pipe failed: {exc.strerror}")
+            return
+        if not chunk:
+            self._end("the worker exited")
+            return
+        self.buffer.extend(chunk)
+        if self._parse is not None:
+            try:
+                self._settle(self._parse(self.buffer))
+            except EOFError as exc:
+                self._settle(None, exc)
+
+    def _settle(self, value: Any, error: BaseException | None = None) -> None:
+        if self._done is None or self._done.done():
+            return
+        if error is not None:
+            self._done.set_exception(error)
+        elif value is not None:
+            self._done.set_result(value)
+
+    def _end(self, why: str) -> None:
+        self.close(why)
+        self._settle(None, EOFError(why))
+
+    def close(self, why: str = "the sandbox is closed") -> None:
+        if self.ended is None:
+            self.ended = why
+            self.loop.remove_reader(self.fd)
+
+
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity, where the system has one)."""
     affinity = getattr(os, "sched_getaffinity", None)
@@ -87,7 +152,7 @@ class AsyncSandbox:
         self._slow = 0  # runs past SPILL_S (single CPU: each lets one more worker run)
         self._idle: collections.deque[WorkerProcess] = collections.deque()
         self._all: set[WorkerProcess] = set()
-        self._buffers: dict[WorkerProcess, bytearray] = {}
+        self._channels: dict[WorkerProcess, _Channel] = {}
         self._waiters: collections.deque[asyncio.Future[WorkerProcess]] = collections.deque()
         self._closed = False
 
@@ -137,46 +202,7 @@ class AsyncSandbox:
         self._wake()
 
     async def _receive(self, worker: WorkerProcess, parse: Parse[T], timeout_s: float) -> T:
-        """Read from the worker's reply pipe as data arrives, until `parse` has a message."""
-        loop = asyncio.get_running_loop()
-        buffer = self._buffers[worker]
-        done: asyncio.Future[T] = loop.create_future()
-
-        def settle(value: T | None = None, error: BaseException | None = None) -> None:
-            if done.done():
-                return
-            if error is not None:
-                done.set_exception(error)
-            elif value is not None:
-                done.set_result(value)
-
-        def readable() -> None:
-            try:
-                chunk = os.read(worker.reply_fd, 1 << 16)
-            except BlockingIOError:
-                return
-            except OSError as exc:
-                settle(error=exc)
-                return
-            if not chunk:
-                settle(error=EOFError("the worker exited"))
-                return
-            buffer.extend(chunk)
-            try:
-                settle(parse(buffer))
-            except EOFError as exc:
-                settle(error=exc)
-
-        early = parse(buffer)  # what arrived with the previous message, if anything
-        if early is not None:
-            return early
-        loop.add_reader(worker.reply_fd, readable)
-        timer = loop.call_later(timeout_s, lambda: settle(error=TimeoutError()))
-        try:
-            return await done
-        finally:
-            timer.cancel()
-            loop.remove_reader(worker.reply_fd)
+        return await self._channels[worker].receive(parse, timeout_s)
 
     def _limit(self) -> int:
         """How many workers may run now."""
@@ -225,15 +251,14 @@ class AsyncSandbox:
 
     def _start(self) -> WorkerProcess:
         worker = WorkerProcess()
-        os.set_blocking(worker.reply_fd, False)
         self._all.add(worker)
-        self._buffers[worker] = bytearray()
+        self._channels[worker] = _Channel(worker, asyncio.get_running_loop())
         return worker
 
     def _replace(self, worker: WorkerProcess) -> None:
+        self._channels.pop(worker).close()
         worker.kill()
         self._all.discard(worker)
-        self._buffers.pop(worker, None)
         self._busy -= 1
         self.replacements += 1
         if not self._closed:
@@ -243,10 +268,10 @@ class AsyncSandbox:
     def close(self) -> None:
         self._closed = True
         for worker in list(self._all):
+            self._channels.pop(worker).close()
             worker.kill()
         self._all.clear()
         self._idle.clear()
-        self._buffers.clear()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.cancel()
