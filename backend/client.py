@@ -594,6 +594,16 @@ class KazooClient:
         )  # fmt: skip
         return list(body.get("data") or [])
 
+    async def record_pivot_invocations(
+        self, account_id: str, function_id: str, invocations: list[dict[str, Any]]
+    ) -> int:
+        """Add calls answered elsewhere (a `kfn pivot` instance) to the function's ring."""
+        body = await self.request_json(
+            "PUT", f"{self._pivot(account_id, function_id)}/invocations",
+            f"forward the Pivot invocations of {function_id}", json={"data": invocations},
+        )  # fmt: skip
+        return int((body.get("data") or {}).get("recorded", 0))
+
     # -- accounts ---------------------------------------------------------------------------------
     async def create_child_account(self, parent_id: str, name: str) -> dict[str, Any]:
         """A child account of `parent_id` (cb_accounts: PUT /v2/accounts/{PARENT}); kfn's

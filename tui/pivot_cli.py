@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -69,6 +70,7 @@ def run_pivot(
 ) -> int:
     from backend.api.pivot_http import PivotServer
     from backend.api.server import PortInUse, listen
+    from backend.pivot.forward import ForwardedInvocations
     from backend.pivot.invocations import InvocationLog
     from backend.pivot.service import PivotService
     from backend.pivot.upstream import UpstreamSource
@@ -100,9 +102,15 @@ def run_pivot(
 
     async def serve() -> int:
         source = UpstreamSource(client, ttl=args.ttl, signing=signing)
-        service = PivotService(source, InvocationLog(None))
+        # A kfn upstream keeps the calls every instance answers, for the app's Live tab; a
+        # KAZOO (signing mode) has nowhere to put them: each instance keeps its own.
+        invocations = (
+            InvocationLog(None) if signing else ForwardedInvocations(client, instance_name(sock))
+        )
+        service = PivotService(source, invocations)
         server = PivotServer(service, sock, access_log=not args.quiet)
         await server.start()
+        invocations.start()
         print(
             f"kfn: serving Pivot on {server.url} for the functions of {client.base_url}",
             file=sys.stderr, flush=True,
@@ -113,10 +121,16 @@ def run_pivot(
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         await server.stop()
+        await invocations.stop()
         await client.aclose()
         return EXIT_OK
 
     return asyncio.run(serve())
+
+
+def instance_name(sock: socket.socket) -> str:
+    """How the calls this instance answers are marked upstream: host name and port."""
+    return f"{socket.gethostname()}:{sock.getsockname()[1]}"
 
 
 def open_signing_key(path: Path) -> SigningKeyFile | None:

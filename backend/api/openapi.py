@@ -42,6 +42,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 ERROR = {"$ref": "#/components/responses/Error"}
+FORWARDED_INVOCATIONS = {
+    "type": "array",
+    "maxItems": 100,
+    "items": {"type": "object", "required": ["time"], "properties": {"time": {"type": "string"}}},
+}
 FUNCTION = {"$ref": "#/components/schemas/Function"}
 SUMMARY = {"$ref": "#/components/schemas/FunctionSummary"}
 
@@ -264,6 +269,14 @@ def _pivot_paths() -> dict[str, Any]:
                 "summary": "The function's last 100 Pivot calls, newest first",
                 "responses": {
                     "200": _json(_envelope({"type": "array"}), "the calls"),
+                    **ERRORS,
+                },
+            },
+            "put": {
+                "summary": "Record calls a `kfn pivot` instance answered (at most 100)",
+                "requestBody": _body(FORWARDED_INVOCATIONS),
+                "responses": {
+                    "201": _json(_envelope({"type": "object"}), "how many were recorded"),
                     **ERRORS,
                 },
             },

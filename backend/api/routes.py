@@ -40,6 +40,7 @@ from backend.functions import (
     public_fields,
 )
 from backend.pivot.describe import PivotRecords, describe
+from backend.pivot.invocations import RING_SIZE
 from backend.samples import sample_functions
 from backend.schema import SchemaValidator
 from backend.throttle import Limit, LoginThrottle
@@ -330,8 +331,9 @@ class ApiHandlers:
             if params[1:] == ["pivot"]:
                 verbs = ["GET", "PUT", "DELETE"]
                 return Route("pivot", params[:1], account_id, verbs, True, self.pivot_url)
-            if params[1:] == ["pivot", "invocations"]:
-                return Route("pivot", params[:1], account_id, ["GET"], True, self.invocations)
+            if params[1:] == ["pivot", "invocations"]:  # PUT: a `kfn pivot` instance's calls
+                verbs = ["GET", "PUT"]
+                return Route("pivot", params[:1], account_id, verbs, True, self.invocations)
         if module == "lists" and params[1:2] == ["entries"] and ENTRIES in self.documents:
             # cb_lists: a list's entries are documents of their own, keyed to it by list_id.
             if len(params) == 2:
@@ -545,8 +547,14 @@ class ApiHandlers:
     async def invocations(self, call: Handling) -> web.Response:
         request, ctx, route, _session = call
         assert self.pivot is not None and route.account_id is not None
-        self.functions.load(route.account_id, route.params[0])
-        found = self.pivot.invocations.recent(route.account_id, route.params[0])
+        account_id, function_id = route.account_id, route.params[0]
+        self.functions.load(account_id, function_id)
+        if ctx.method == "PUT":
+            recorded = _forwarded_invocations(ctx.data, account_id, function_id)
+            for invocation in recorded:
+                self.pivot.invocations.record(invocation)
+            return env.success(ctx, request, {"recorded": len(recorded)}, status=201)
+        found = self.pivot.invocations.recent(account_id, function_id)
         return env.success(ctx, request, found)
 
     async def api_auth(self, call: Handling) -> web.Response:
@@ -621,3 +629,16 @@ class ApiHandlers:
         }
         claims = {k: v for k, v in claims.items() if v is not None}
         return env.success(ctx, request, {**claims, **self.accounts.auth_data(session)})
+
+
+def _forwarded_invocations(data: Any, account_id: str, function_id: str) -> list[dict[str, Any]]:
+    """The invocations a `kfn pivot` instance sends (a list of at most RING_SIZE objects, each
+    with its `time`), filed under the path's function whatever they say."""
+    if not isinstance(data, list) or len(data) > RING_SIZE:
+        message = f"a list of at most {RING_SIZE} invocations"
+        raise errors.validation_error({"data": {"type": {"message": message, "value": data}}})
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("time"), str):
+            detail = {"required": {"message": "an object with its time"}}
+            raise errors.validation_error({f"data.{index}": detail})
+    return [{**item, "account_id": account_id, "function_id": function_id} for item in data]

@@ -66,9 +66,11 @@ class InvocationLog:
     def recent(
         self, account_id: str, function_id: str, limit: int | None = None
     ) -> list[dict[str, Any]]:
-        """Newest first."""
+        """Newest first, by their time: calls forwarded by `kfn pivot` instances arrive up to
+        a second late, after calls answered here since."""
         ring = self._rings.get(self._key(account_id, function_id), deque())
-        items = list(reversed(ring))
+        # Arrival order (newest first) among calls of the same millisecond.
+        items = sorted(reversed(ring), key=lambda item: str(item.get("time", "")), reverse=True)
         return items[:limit] if limit is not None else items
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

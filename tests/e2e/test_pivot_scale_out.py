@@ -1,9 +1,11 @@
-"""`kfn pivot` as users would run it: two stateless instances in front of one `kfn serve`. An
-edit upstream reaches both within the cache's time to live; with the upstream stopped, both
-keep answering with the last good revision (and count it in their metrics)."""
+"""`kfn pivot` as users would run it: two stateless instances in front of one `kfn serve`. Their
+calls reach the upstream's ring; an edit upstream reaches both within the cache's time to live;
+with the upstream stopped, both keep answering with the last good revision (and count it in
+their metrics)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -77,6 +79,15 @@ def test_two_instances_follow_an_edit_and_outlive_the_upstream(upstream: Upstrea
     try:
         edges = [f"http://127.0.0.1:{port}{path}?Caller-ID-Name=Ann" for port in ports]
         assert [_answer_text(edge) for edge in edges] == ["v1 Ann", "v1 Ann"]
+        # Both instances' calls reach the upstream's ring, which the app's Live tab reads.
+        invocations = f"{functions}/{made['id']}/pivot/invocations"
+        names = {f"{socket.gethostname()}:{port}" for port in ports}
+
+        def upstream_has_both() -> bool:
+            listed = httpx.get(invocations, headers=headers).json()["data"]
+            return {call.get("instance") for call in listed} == names
+
+        _eventually("both instances' calls upstream", upstream_has_both)
         edited = body.replace("v1", "v2")
         saved = httpx.patch(f"{functions}/{made['id']}", headers=headers,
                             json={"data": {"function_js": edited}})  # fmt: skip
