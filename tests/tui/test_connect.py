@@ -102,6 +102,24 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
     assert [m for m, *_ in fake.requests if m in ("POST", "PATCH")] == ["PATCH"]
 
 
+async def test_the_live_tab_on_a_kazoo_says_how_to_serve_its_pivot_urls(
+    harness: Harness, fake_kazoo: FakeServer
+) -> None:
+    from backend.client import KazooClient
+    from widgets.live_calls import LiveCalls
+
+    fake = with_one_function(fake_kazoo)
+    app = harness.remote_app(
+        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("alt+v")
+        live = screen.query_one(LiveCalls)
+        await wait_for(pilot, lambda: "kfn pivot --signing-key" in live.note, what="the note")
+        assert live.invocations == []
+
+
 async def test_a_slow_server_shows_loading_and_keys_wait_for_the_editor(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:

@@ -47,7 +47,10 @@ class Live:
         try:
             described, calls = await screen.workspace.pivot(current.id)
         except NotFoundError:
-            note = "this server has no Pivot URLs (a KAZOO): run the function on kfn for Live"
+            note = (
+                "A KAZOO keeps no Pivot URLs: `kfn pivot --signing-key FILE` serves them "
+                "(README: Pivot)"
+            )
             described, calls = {}, []
         except ApiError as exc:
             described, calls, note = self.described, screen.work.live.invocations, str(exc)
