@@ -164,6 +164,24 @@ def test_kfn_pivot_describes_and_serves_a_kazoo_function(
         process.wait(10)
 
 
+def test_kfn_pivot_refuses_a_weak_key_and_warns_of_a_readable_one(
+    fake_kazoo: FakeServer, tmp_path: Path
+) -> None:
+    fake = fake_kazoo.fake
+    fake.functions["e" * 32] = {"name": "hello", "function_js": BODY, "_rev": "1-" + "0" * 32}
+    key_path = tmp_path / "pivot.key"
+    key_path.write_text("too-short\n")
+    upstream = ["--server", fake_kazoo.url, "--api-key", fake.api_key, "--signing-key", str(key_path),
+                "--describe", "e" * 32, "--public-url", "https://pv.example"]  # fmt: skip
+    weak = kfn("pivot", *upstream)
+    assert weak.returncode == 1 and "shorter than 32 characters" in weak.stderr
+    assert fake.requests == []  # refused before anything was asked of the upstream
+    _write_keys(key_path, KEY_A)
+    key_path.chmod(0o644)
+    readable = kfn("pivot", *upstream)
+    assert readable.returncode == 0 and "chmod 600" in readable.stderr, readable.stderr
+
+
 def test_describe_without_a_public_url_says_what_it_needs(tmp_path: Path) -> None:
     done = kfn("pivot", "--server", "http://127.0.0.1:9", "--api-key", "k",
                "--signing-key", str(tmp_path / "k"), "--describe", "f" * 32)  # fmt: skip
