@@ -2,15 +2,15 @@
 and outcomes as `Sandbox`, awaited instead of blocking a thread.
 
 Why not `Sandbox.run` in a thread pool: every run then paid a thread handoff, the wait for the
-GIL behind the loop, and a select() per wait; under load on one core that was about a third of
-a Pivot request's CPU. Here the loop itself watches each worker's reply pipe.
+GIL behind the loop, and a select() per wait, and under load the queueing behind them set the
+tail latency. Here the loop itself watches each worker's reply pipe.
 
 On a machine with several CPUs every worker runs at once, taken first in, first out: the one
 that rebuilt its context longest ago is the one most surely ready. On a single CPU they cannot
-run at once, and taking turns costs each worker its memory in the caches (measured: some 50%
-more CPU per run with three workers than with one). There one worker runs, most recently used
-first; another joins only while a run has lasted longer than SPILL_S (a runaway), so that the
-calls behind it are not held until its time limit.
+run at once, and taking turns costs each worker its memory in the caches: three workers in
+turn spend visibly more CPU per run than one (bench/pivot.py shows it). There one worker runs,
+most recently used first; another joins only while a run has lasted longer than SPILL_S (a
+runaway), so that the calls behind it are not held until its time limit.
 """
 
 from __future__ import annotations
