@@ -54,14 +54,21 @@ class LocalState:
     ) -> None:
         with self._lock:
             entry = {"text": text, "saved_text": saved_text, "revision": revision}
-            if self._drafts.get(self._key(function_id)) != entry:
-                self._drafts[self._key(function_id)] = entry
-                write_atomically(self.drafts_path, json.dumps(self._drafts))
+            key = self._key(function_id)
+            if self._drafts.get(key) != entry:
+                # Held in memory only once it is on disk: a write that failed is tried again,
+                # and never taken for one that succeeded.
+                drafts = {**self._drafts, key: entry}
+                write_atomically(self.drafts_path, json.dumps(drafts))
+                self._drafts = drafts
 
     def drop_draft(self, function_id: str) -> None:
         with self._lock:
-            if self._drafts.pop(self._key(function_id), None) is not None:
-                write_atomically(self.drafts_path, json.dumps(self._drafts))
+            key = self._key(function_id)
+            if key in self._drafts:
+                drafts = {k: v for k, v in self._drafts.items() if k != key}
+                write_atomically(self.drafts_path, json.dumps(drafts))
+                self._drafts = drafts
 
     def drafted_ids(self) -> set[str]:
         prefix = f"{self.scope}|"

@@ -1058,8 +1058,7 @@ async def test_local_state_that_cannot_be_written_is_said_and_loses_no_edit(
         await wait_for(pilot, lambda: notified(pilot, "could not be kept on disk"), what="said")
         drafts = [n for n in pilot.app._notifications if n.title == "Draft not kept"]
         screen.editor.text += " "  # another pause, the same failure: not said again
-        await wait_for(pilot, lambda: screen.editing.checked_text == screen.editor.text)
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: screen.editing.draft_settled == screen.editor.text)
         assert [n for n in pilot.app._notifications if n.title == "Draft not kept"] == drafts
         await run_and_wait(pilot, screen, "f5")
         await wait_for(pilot, lambda: notified(pilot, "not added to the history"), what="runs")

@@ -99,6 +99,9 @@ async def test_a_draft_that_cannot_be_written_says_why(tmp_path: Path) -> None:
         await client.aclose()
     assert problem is not None and "could not be kept on disk" in problem
     assert "still in the editor" in problem
+    assert local.draft("f") is None  # not taken for kept: the same draft is tried again
+    with pytest.raises(OSError):
+        local.keep_draft("f", "text", "", None)
     good = Workspace(client, LocalState(tmp_path / "ok", "test"))
     assert await good.keep_draft("f", "text", "", "1-a") is None
     assert good.local.draft("f") == {"text": "text", "saved_text": "", "revision": "1-a"}

@@ -45,6 +45,7 @@ class Editing:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
         self.draft_problem: str | None = None  # the failure said, until a write succeeds
+        self.draft_settled: str | None = None  # the text whose last draft write has ended
         self.checked_text: str | None = None  # the body whose check is on screen
 
     @property
@@ -76,11 +77,13 @@ class Editing:
         if current is None or not self.editor.dirty:
             self.keep_draft()  # dropping a draft is cheap
             return
+        text = self.editor.text
         self._said(
             await self.screen.workspace.keep_draft(
-                current.id, self.editor.text, self.editor.saved_text, current.revision
+                current.id, text, self.editor.saved_text, current.revision
             )
         )
+        self.draft_settled = text
 
     def _said(self, problem: str | None) -> None:
         """Say the first failure; not again until a draft has been written since."""
