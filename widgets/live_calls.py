@@ -17,17 +17,28 @@ from textual.widgets.option_list import Option
 STATUS_STYLES = {200: "green", 503: "yellow"}
 
 
+LABEL_WIDTH = 52  # what the Live pane shows on one line at 80 columns
+
+
 def call_label(invocation: dict[str, Any]) -> Text:
+    """One line per call, at most LABEL_WIDTH wide: time, status, verdict, duration, caller
+    and number dialled (cut to fit), the function's revision."""
     status = int(invocation.get("status", 0))
     call = invocation.get("call") or {}
-    who = call.get("Caller-ID-Number") or call.get("Caller-ID-Name") or "?"
+    who = str(call.get("Caller-ID-Number") or call.get("Caller-ID-Name") or "?")
+    to = str(call.get("Request") or call.get("To") or "?")
+    head = f"{str(invocation.get('time', ''))[11:19]} "
+    verdict = f"{status} {invocation.get('verdict', '')!s} "
+    took = f"{float(invocation.get('duration_ms', 0)):.1f} ms "
+    revision = f" r{str(invocation.get('revision', '?')).split('-')[0]}"
+    room = LABEL_WIDTH - len(head) - len(verdict) - len(took) - len(revision)
+    route = f"{who}→{to}"
+    if len(route) > room:
+        route = route[: max(1, room - 1)] + "…"
     return Text.assemble(
-        (f"{str(invocation.get('time', ''))[11:19]} ", "dim"),
-        (f"{status} {invocation.get('verdict', '')!s:13}", STATUS_STYLES.get(status, "red")),
-        (f" {invocation.get('duration_ms', 0):7.2f} ms ", "dim"),
-        f"{who} → {call.get('Request') or call.get('To') or '?'}",
-        (f"  rev {str(invocation.get('revision', '?')).split('-')[0]}", "dim"),
-    )
+        (head, "dim"), (verdict, STATUS_STYLES.get(status, "red")), (took, "dim"), route,
+        (revision, "dim"),
+    )  # fmt: skip
 
 
 class LiveCalls(OptionList):
