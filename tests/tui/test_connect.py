@@ -84,15 +84,20 @@ async def test_a_user_profile_asks_for_the_password_and_never_stores_it(
     assert fake.password not in all_text(harness.state_dir)
 
 
+def on_the_fake(harness: Harness, fake_kazoo: FakeServer) -> KfnApp:
+    """The app against the fake KAZOO (holding `f1`), with its API key."""
+    from backend.client import KazooClient
+
+    fake = with_one_function(fake_kazoo)
+    client = KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key))
+    return harness.remote_app(client, fake_kazoo.url)
+
+
 async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
-    from backend.client import ApiKeyCredentials, KazooClient
-
-    fake = with_one_function(fake_kazoo)
-    app = harness.remote_app(
-        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
-    )
+    fake = fake_kazoo.fake
+    app = on_the_fake(harness, fake_kazoo)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.editor.text = "return {module: 'hangup', data: {}};"
@@ -105,13 +110,9 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
 async def test_the_live_tab_on_a_kazoo_says_how_to_serve_its_pivot_urls(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
-    from backend.client import KazooClient
     from widgets.live_calls import LiveCalls
 
-    fake = with_one_function(fake_kazoo)
-    app = harness.remote_app(
-        KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key)), fake_kazoo.url
-    )
+    app = on_the_fake(harness, fake_kazoo)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         await pilot.press("alt+v")
