@@ -594,6 +594,17 @@ class KazooClient:
         )  # fmt: skip
         return list(body.get("data") or [])
 
+    async def is_kfn(self) -> bool:
+        """Whether the server is a kfn, which answers /health (a KAZOO keeps no Pivot URLs and
+        answers 404 there)."""
+        try:
+            body = await self.request_json(
+                "GET", "/health", "ask whether the server is a kfn", auth=False
+            )
+        except NotFoundError:
+            return False
+        return body.get("status") == "ok"
+
     async def record_pivot_invocations(
         self, account_id: str, function_id: str, invocations: list[dict[str, Any]]
     ) -> int:

@@ -101,6 +101,10 @@ def run_pivot(
         return EXIT_FAILED
 
     async def serve() -> int:
+        if signing is None and not await upstream_is_kfn(client):
+            await client.aclose()
+            sock.close()
+            return EXIT_USAGE
         source = UpstreamSource(client, ttl=args.ttl, signing=signing)
         # A kfn upstream keeps the calls every instance answers, for the app's Live tab; a
         # KAZOO (signing mode) has nowhere to put them: each instance keeps its own.
@@ -126,6 +130,23 @@ def run_pivot(
         return EXIT_OK
 
     return asyncio.run(serve())
+
+
+async def upstream_is_kfn(client: KazooClient) -> bool:
+    """Without a signing key the secrets are read from the upstream, which only a kfn has: say
+    so at the start, rather than refuse every call with a 404. An upstream that cannot be
+    reached yet is given the benefit of the doubt."""
+    from backend.client import ApiError
+
+    try:
+        if await client.is_kfn():
+            return True
+    except ApiError as exc:
+        print(f"kfn: warning: {exc}; starting anyway", file=sys.stderr)
+        return True
+    print(f"kfn: {client.base_url} is not a kfn (a KAZOO?) and keeps no Pivot URLs: give "
+          "--signing-key FILE to derive them", file=sys.stderr)  # fmt: skip
+    return False
 
 
 def instance_name(sock: socket.socket) -> str:

@@ -109,3 +109,43 @@ def test_two_instances_follow_an_edit_and_outlive_the_upstream(upstream: Upstrea
         for instance in instances:
             instance.terminate()
             instance.wait(10)
+
+
+def test_an_instance_started_before_its_upstream_serves_once_it_is_up(tmp_path: Path) -> None:
+    from backend.api.server import Backend
+
+    data = tmp_path / "upstream"
+    backend = Backend.open(data)  # the data dir made first, for its API key
+    assert backend.created_local is not None
+    api_key = backend.created_local.api_key
+    backend.close()
+    upstream_port, edge_port = free_port(start=18720), free_port(start=18740)
+    url = f"http://127.0.0.1:{upstream_port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "pivot", "--server", url, "--api-key", api_key,
+         "--port", str(edge_port), "--ttl", str(TTL_S), "--quiet"],
+        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    server = None
+    try:
+        assert process.stderr is not None
+        said = [next(process.stderr), next(process.stderr)]
+        assert "starting anyway" in said[0] and "serving Pivot" in said[1], said
+        server, _lines = start_serve(data, upstream_port, "--quiet")
+        token = httpx.put(f"{url}/v2/api_auth", json={"data": {"api_key": api_key}}).json()
+        account, headers = token["data"]["account_id"], {"X-Auth-Token": token["auth_token"]}
+        functions = f"{url}/v2/accounts/{account}/functions"
+        body = "return {module: 'tts', data: {text: 'up ' + call['Caller-ID-Name']}};"
+        made = httpx.put(functions, headers=headers,
+                         json={"data": {"name": "late", "function_js": body}}).json()["data"]  # fmt: skip
+        voice_url = httpx.get(f"{functions}/{made['id']}/pivot", headers=headers).json()["data"][
+            "voice_url"
+        ]
+        edge = voice_url.replace(url, f"http://127.0.0.1:{edge_port}")
+        assert _answer_text(f"{edge}?Caller-ID-Name=Cy") == "up Cy"
+    finally:
+        process.terminate()
+        process.wait(10)
+        if server is not None:
+            server.terminate()
+            server.wait(10)

@@ -186,3 +186,13 @@ def test_describe_without_a_public_url_says_what_it_needs(tmp_path: Path) -> Non
     done = kfn("pivot", "--server", "http://127.0.0.1:9", "--api-key", "k",
                "--signing-key", str(tmp_path / "k"), "--describe", "f" * 32)  # fmt: skip
     assert done.returncode == 2 and "--public-url" in done.stderr
+
+
+def test_kfn_pivot_in_front_of_kazoo_without_a_key_says_to_give_one(
+    fake_kazoo: FakeServer,
+) -> None:
+    port = free_port(start=18690)
+    done = kfn("pivot", "--server", fake_kazoo.url, "--api-key", fake_kazoo.fake.api_key,
+               "--port", str(port))  # fmt: skip
+    assert done.returncode == 2 and "keeps no Pivot URLs" in done.stderr, done.stderr
+    assert "--signing-key" in done.stderr
