@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/pivot.py
-	$(BIN)/python bench/tui.py
+	$(BIN)/python bench/app.py
 
 lock:
 	rm -rf .lock-venv

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -129,7 +130,7 @@ ASYNC_LOAD = textwrap.dedent(
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def pinned(cpu: str, argv: list[str]) -> list[str]:
@@ -159,7 +160,16 @@ class Server:
         self.process.wait(10)
 
 
-def wrk(port: int, path: str, method: str, body: str | None, headers: dict, args) -> dict:
+# (name, path, method, body, headers) of one kind of request
+Scenario = tuple[str, str, str, str | None, dict[str, str]]
+# A load generator: port, path, method, body, headers, the options; req/s, p50 and p99 (ms).
+Load = Callable[[int, str, str, str | None, dict[str, str], argparse.Namespace], dict[str, float]]
+
+
+def wrk(
+    port: int, path: str, method: str, body: str | None, headers: dict[str, str],
+    args: argparse.Namespace,
+) -> dict[str, float]:  # fmt: skip
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     lines = [f"wrk.method = {json.dumps(method)}"]
     if body is not None:
@@ -196,7 +206,10 @@ def _wrk_latency(out: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def async_load(port: int, path: str, method: str, body: str | None, headers: dict, args) -> dict:
+def async_load(
+    port: int, path: str, method: str, body: str | None, headers: dict[str, str],
+    args: argparse.Namespace,
+) -> dict[str, float]:  # fmt: skip
     payload = (body or "").encode()
     head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(payload)}"]
     head += [f"{k}: {v}" for k, v in headers.items()]
@@ -218,10 +231,11 @@ def async_load(port: int, path: str, method: str, body: str | None, headers: dic
         capture_output=True,
         check=True,
     ).stdout
-    return json.loads(out)
+    measured: dict[str, float] = json.loads(out)
+    return measured
 
 
-def scenarios(api_key: str, kfn_port: int) -> tuple[list[tuple], str]:
+def scenarios(api_key: str, kfn_port: int) -> tuple[list[Scenario], str]:
     """Set up the kfn data (100 functions, a user) through its API; return the scenarios."""
     base = f"http://127.0.0.1:{kfn_port}"
     token = httpx.put(f"{base}/v2/api_auth", json={"data": {"api_key": api_key}}).json()[
@@ -257,7 +271,7 @@ def storage_goals() -> None:
             for i in range(count):
                 service.create("a" * 32, {"name": f"f{i}", "function_js": BODY})
             creates, gets = [], []
-            doc_id = None
+            doc_id = ""
             for i in range(300):
                 started = time.perf_counter()
                 doc_id, _ = service.create("a" * 32, {"name": f"extra{i}", "function_js": BODY})
@@ -281,7 +295,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    load = wrk if shutil.which("wrk") else async_load
+    load: Load = wrk if shutil.which("wrk") else async_load
     from backend.accounts import PBKDF2_ROUNDS
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -304,7 +318,7 @@ def main() -> None:
         api_key = (data / "local-api-key").read_text().strip()
         plan, _account = scenarios(api_key, kfn_port)
         kfn.stop()
-        from backend.accounts import kazoo_credentials
+        from backend.credentials import kazoo_credentials
 
         # user_auth with real credentials, so both servers do the same hash and answer 201.
         good = json.dumps(
@@ -313,12 +327,12 @@ def main() -> None:
         plan[-1] = (*plan[-1][:3], good, plan[-1][4])
         floor_argv = [sys.executable, "-c", FLOOR_SERVER, str(floor_port), BODY]
         floor_argv += [str(Path(tmp) / "floor.journal"), str(PBKDF2_ROUNDS)]
-        servers = {
+        servers: dict[str, Callable[[], Server]] = {
             "kfn": lambda: Server([*kfn_argv, "--port", str(kfn_port)], kfn_port, False),
             "floor": lambda: Server([*floor_argv, "app"], floor_port, True),
             "low-level": lambda: Server([*floor_argv, "low-level"], floor_port, True),
         }
-        results: dict[str, dict[str, list[dict]]] = {
+        results: dict[str, dict[str, list[dict[str, float]]]] = {
             name: {who: [] for who in servers} for name, *_ in plan
         }
         for _ in range(args.rounds):

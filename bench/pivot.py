@@ -34,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
-from api import SERVER_CPU, Server, async_load, free_port, pinned, wrk  # noqa: E402  (bench/api.py)
+from api import SERVER_CPU, Load, Server, async_load, free_port, pinned, wrk  # noqa: E402  (bench/api.py)
 from runtime import HEAVY, HEAVY_SLUG, NODE_SERVER  # noqa: E402  (bench/runtime.py)
 
 from backend.runtime.call import encode_query  # noqa: E402
@@ -89,7 +89,9 @@ def serve_without_runs(port: int) -> None:
             return PivotTarget(account_id, function_id, "1-r", "f", "", True, ("secret",))
 
     class FixedAnswer:
-        async def run(self, body: str, call: dict, *, limits: Limits | None = None) -> RunOutcome:
+        async def run(
+            self, body: str, call: dict[str, object], *, limits: Limits | None = None
+        ) -> RunOutcome:
             return RunOutcome(result={"module": "hangup", "data": {}}, duration_ms=0.01)
 
     service = PivotService(Everywhere(), InvocationLog(None), sandbox=FixedAnswer())  # type: ignore[arg-type]
@@ -117,7 +119,7 @@ print(made / (time.perf_counter() - started))
 """
 
 
-def ceilings(node_rps: float, query: str, args: argparse.Namespace, load) -> None:  # type: ignore[no-untyped-def]
+def ceilings(node_rps: float, query: str, args: argparse.Namespace, load: Load) -> None:
     port = free_port()
     server = Server([sys.executable, str(Path(__file__)), "--serve-without-runs", str(port)],
                     port, True)  # fmt: skip
@@ -167,7 +169,7 @@ def main() -> None:
         return
     if not shutil.which("node"):
         raise SystemExit("bench/pivot.py needs node on PATH (Debian's nodejs)")
-    load = wrk if shutil.which("wrk") else async_load
+    load: Load = wrk if shutil.which("wrk") else async_load
     payload = sample_calls()["known_caller"]
     query = encode_query({k: v for k, v in payload.items() if k != "kfn"})
     bodies = {f.slug: f.function_js for f in sample_functions()} | {HEAVY_SLUG: HEAVY}

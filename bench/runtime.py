@@ -65,6 +65,7 @@ def main() -> None:
         node_proc = subprocess.Popen(
             [node, str(script), str(fn_file)], stdout=subprocess.PIPE, text=True
         )
+        assert node_proc.stdout is not None
         node_port = int(node_proc.stdout.readline())
         conn = HTTPConnection("127.0.0.1", node_port)
     query = encode_query({k: v for k, v in call_payload.items() if k != "kfn"})

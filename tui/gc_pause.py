@@ -2,7 +2,7 @@
 
 Start-up builds several hundred thousand objects that live until exit: modules, classes, styles,
 widgets, the list's entries. As they pile up, the collector traverses them again and again and
-finds nothing to free: about 50 ms of a 0.7 s launch, measured (`bench/tui.py`). So `kfn` pauses
+finds nothing to free: about 50 ms of a 0.7 s launch, measured (`bench/app.py`). So `kfn` pauses
 the collector before its first heavy import, and resumes it once the app's first screen is
 complete. It moves everything start-up built into the permanent generation first (`gc.freeze`),
 so that later collections, during typing, skip those objects too. Reference counting, which frees

@@ -1,4 +1,4 @@
-"""TUI benchmark, run by hand: `.venv/bin/python bench/tui.py`.
+"""TUI benchmark, run by hand: `.venv/bin/python bench/app.py`.
 
 1. Launch to an interactive list with 1,000 stored functions: a fresh `python` process runs the
    real entry point, `kfn --data-dir D --port 0` (its screen headless through TEXTUAL_DRIVER, an
