@@ -60,8 +60,15 @@ def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "into a KAZOO callflow, then exit",
     )
     pivot.add_argument(
+        "--rotate",
+        metavar="FUNCTION_ID",
+        help="with --signing-key: give the function a new Pivot URL (the old one is refused "
+        "once the instances read the function again, within --ttl), print it, then exit",
+    )
+    pivot.add_argument(
         "--public-url",
-        help="with --describe: the URL KAZOO reaches this instance at (a load balancer's)",
+        help="with --describe or --rotate: the URL KAZOO reaches the instances at (a load "
+        "balancer's)",
     )
 
 
@@ -82,18 +89,22 @@ def run_pivot(
     if not getattr(args, "server", None) and not getattr(args, "profile", None):
         print("kfn: pivot needs --server URL (with --api-key) or --profile NAME", file=sys.stderr)
         return EXIT_USAGE
-    if args.describe and not (args.signing_key and args.public_url):
-        print("kfn: --describe needs --signing-key FILE and --public-url URL", file=sys.stderr)
-        return EXIT_USAGE
+    for option, given in (("--describe", args.describe), ("--rotate", args.rotate)):
+        if given and not (args.signing_key and args.public_url):
+            print(f"kfn: {option} needs --signing-key FILE and --public-url URL", file=sys.stderr)
+            return EXIT_USAGE
     signing = None
     if args.signing_key:
         signing = open_signing_key(args.signing_key)
         if signing is None:
             return EXIT_FAILED
     client = make_client(args)
-    if args.describe:
+    if args.describe or args.rotate:
         assert signing is not None
-        return asyncio.run(describe_signed(client, signing, args.describe, args.public_url))
+        function_id = args.rotate or args.describe
+        return asyncio.run(
+            describe_signed(client, signing, function_id, args.public_url, rotate=bool(args.rotate))
+        )
     try:
         sock = listen(args.host, args.port)
     except PortInUse as exc:
@@ -174,24 +185,39 @@ def open_signing_key(path: Path) -> SigningKeyFile | None:
 
 
 async def describe_signed(
-    client: KazooClient, signing: SigningKeyFile, function_id: str, public_url: str
-) -> int:
-    """Print the function's URL and node; the function is read first, so a typo is caught."""
+    client: KazooClient, signing: SigningKeyFile, function_id: str, public_url: str,
+    *, rotate: bool = False,
+) -> int:  # fmt: skip
+    """Print the function's URL and node (after raising its generation, to rotate it). The
+    function is read first, so a typo is caught."""
     import json
 
-    from backend.client import ApiError
+    from backend.client import ApiError, ConflictError
     from backend.pivot.describe import describe
     from backend.pivot.secrets import PivotSecret
+    from backend.pivot.signing import GENERATION_FIELD, generation_of
 
     try:
         account_id = await client.account_id()
-        await client.get_function(account_id, function_id)
+        doc = await client.get_function(account_id, function_id)
+        generation = generation_of(doc.data)
+        if rotate:
+            generation += 1
+            changed = {**doc.data, GENERATION_FIELD: generation}
+            await client.save_function(account_id, function_id, changed, doc.revision)
+    except ConflictError:
+        print(f"kfn: the function {function_id} changed while it was rotated; run it again",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
     except ApiError as exc:
         print(f"kfn: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         await client.aclose()
-    secret = signing.current().secret(account_id, function_id)
+    secret = signing.current().secret(account_id, function_id, generation)
     described = describe(public_url, PivotSecret(account_id, function_id, secret, created=""))
+    if rotate:
+        print("kfn: rotated: the old URL is refused once each instance reads the function again "
+              "(within its --ttl); paste the new node into KAZOO", file=sys.stderr)  # fmt: skip
     print(json.dumps(described, indent=2))
     return EXIT_OK

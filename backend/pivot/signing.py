@@ -6,10 +6,13 @@ HMAC-SHA256(key, "ACCOUNT/FUNCTION"), URL-safe base64, 32 characters (192 bits).
 `kfn pivot` instance given the same key file accepts the same URLs, with nothing stored.
 
 The key file holds one key per line (`#` starts a comment). The first line signs: it makes the
-URLs `--describe` prints. Every line verifies. To rotate: put a new key on the first line, move
-KAZOO's pivot nodes to the new URLs, then delete the old line. The file is read again when it
-changes, so neither step needs a restart. One function's URL cannot be revoked alone; disable
-the function instead (its calls then go on to the pivot node's `_` child).
+URLs `--describe` prints. Every line verifies. To rotate every URL: put a new key on the first
+line, move KAZOO's pivot nodes to the new URLs, then delete the old line. The file is read
+again when it changes, so neither step needs a restart.
+
+One function's URL is rotated (the old one refused) by raising its generation, a field of the
+function document that KAZOO keeps as it keeps any unknown key: generation N > 0 signs
+"ACCOUNT/FUNCTION/N".
 """
 
 from __future__ import annotations
@@ -22,10 +25,18 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("kfn.pivot")
 MIN_KEY_CHARS = 32  # a key of token_urlsafe(32) has 43
 SECRET_CHARS = 32
+GENERATION_FIELD = "kfn_pivot_generation"
+
+
+def generation_of(data: dict[str, Any]) -> int:
+    """The function's URL generation: 0 until it is first rotated."""
+    value = data.get(GENERATION_FIELD)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class SigningKeyError(Exception):
@@ -50,17 +61,18 @@ class SigningKeys:
             )
         return cls(tuple(key.encode() for key in keys))
 
-    def secret(self, account_id: str, function_id: str) -> str:
+    def secret(self, account_id: str, function_id: str, generation: int = 0) -> str:
         """The secret of the function's URL under the signing (first) key."""
-        return _derive(self.keys[0], account_id, function_id)
+        return _derive(self.keys[0], account_id, function_id, generation)
 
-    def secrets(self, account_id: str, function_id: str) -> tuple[str, ...]:
+    def secrets(self, account_id: str, function_id: str, generation: int = 0) -> tuple[str, ...]:
         """Every secret the function's URL may carry: one per key."""
-        return tuple(_derive(key, account_id, function_id) for key in self.keys)
+        return tuple(_derive(key, account_id, function_id, generation) for key in self.keys)
 
 
-def _derive(key: bytes, account_id: str, function_id: str) -> str:
-    digest = hmac.new(key, f"{account_id}/{function_id}".encode(), hashlib.sha256).digest()
+def _derive(key: bytes, account_id: str, function_id: str, generation: int) -> str:
+    signed = f"{account_id}/{function_id}" + (f"/{generation}" if generation else "")
+    digest = hmac.new(key, signed.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:SECRET_CHARS]
 
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 
 from backend.client import ApiError, KazooClient, NotFoundError
-from backend.pivot.signing import SigningKeyFile
+from backend.pivot.signing import SigningKeyFile, generation_of
 from backend.pivot.source import PivotTarget, Unavailable
 
 
@@ -27,7 +27,8 @@ class UpstreamSource:
         self.client = client
         self.ttl = ttl
         self.signing = signing
-        self._cache: dict[tuple[str, str], tuple[float, PivotTarget]] = {}
+        # When read, what was read, and its URL generation (signing.py).
+        self._cache: dict[tuple[str, str], tuple[float, PivotTarget, int]] = {}
         self._fetching: dict[tuple[str, str], asyncio.Task[PivotTarget | None]] = {}
         self.revalidated = 0  # reads answered 304: the cached function was still current
 
@@ -63,9 +64,11 @@ class UpstreamSource:
         changed = self.client.get_function_if_changed(
             account_id, function_id, known.revision if known else None
         )
+        generation = cached[2] if cached else 0
         if self.signing is not None:
             doc = await changed
-            found = self.signing.current().secrets(account_id, function_id)
+            generation = generation_of(doc.data) if doc is not None else generation
+            found = self.signing.current().secrets(account_id, function_id, generation)
         else:
             doc, described = await asyncio.gather(
                 changed, self.client.pivot_description(account_id, function_id)
@@ -82,5 +85,5 @@ class UpstreamSource:
                 str(data.get("function_js", "")), data.get("enabled", True) is not False, found,
             )  # fmt: skip
         self.revalidated += doc is None
-        self._cache[(account_id, function_id)] = (time.monotonic(), made)
+        self._cache[(account_id, function_id)] = (time.monotonic(), made, generation)
         return made

@@ -16,10 +16,12 @@ from backend.client import ApiKeyCredentials, KazooClient
 from backend.pivot.invocations import InvocationLog
 from backend.pivot.service import PivotService
 from backend.pivot.signing import (
+    GENERATION_FIELD,
     SigningKeyError,
     SigningKeyFile,
     SigningKeys,
     create_key_file,
+    generation_of,
 )
 from backend.pivot.upstream import UpstreamSource
 from tests.conftest import REPO, FakeServer, free_port, kfn, wrong
@@ -42,6 +44,17 @@ def test_a_secret_is_bound_to_its_account_function_and_key() -> None:
     assert secret != SigningKeys.parse(KEY_B, "other").secret("acct", "fn")
     both = SigningKeys.parse(f"# new on top\n{KEY_B}\n\n{KEY_A}\n", "test")
     assert both.secrets("acct", "fn") == (both.secret("acct", "fn"), secret)
+    rotated = keys.secret("acct", "fn", generation=1)
+    assert rotated != secret and rotated != keys.secret("acct", "fn", generation=2)
+    assert keys.secret("acct", "fn", generation=0) == secret
+
+
+@pytest.mark.parametrize(
+    ("value", "generation"), [(None, 0), (3, 3), (0, 0), (-1, 0), ("2", 0), (True, 0)]
+)
+def test_only_a_positive_whole_number_is_a_generation(value: object, generation: int) -> None:
+    data = {} if value is None else {GENERATION_FIELD: value}
+    assert generation_of(data) == generation
 
 
 @pytest.mark.parametrize(
@@ -107,9 +120,17 @@ async def test_in_front_of_kazoo_a_rotation_moves_urls_without_refusing_a_call(
         assert (await status(old), await status(new)) == (200, 200)
         _write_keys(key_path, KEY_B)  # step 2, once KAZOO's nodes use the new URLs
         assert (await status(old), await status(new)) == (404, 200)
+        rotated = kfn("pivot", "--server", fake_kazoo.url, "--api-key", fake.api_key,
+                      "--signing-key", str(key_path), "--rotate", function,
+                      "--public-url", "https://pv.example")  # fmt: skip
+        assert rotated.returncode == 0 and "rotated" in rotated.stderr, rotated.stderr
+        assert fake.functions[function][GENERATION_FIELD] == 1
+        third = SigningKeys.parse(KEY_B, "b").secret(account, function, generation=1)
+        assert json.loads(rotated.stdout)["voice_url"].endswith(f"/{third}")
+        assert (await status(new), await status(third)) == (404, 200)  # one function's URL
         fake.functions["f" * 32]["enabled"] = False
-        fake.functions["f" * 32]["_rev"] = "2-" + "1" * 32
-        assert await status(new) == 503  # disabled: KAZOO goes on to the node's `_`
+        fake.functions["f" * 32]["_rev"] = "9-" + "1" * 32
+        assert await status(third) == 503  # disabled: KAZOO goes on to the node's `_`
     finally:
         service.close()
         await client.aclose()
