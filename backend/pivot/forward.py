@@ -78,12 +78,13 @@ class ForwardedInvocations(InvocationLog):
                 succeeded = True
             except NotFoundError:
                 continue  # the function is gone upstream: so is the point of its calls
+            except asyncio.CancelledError:
+                # Stopped mid-send: the final send tries again (the upstream may then get the
+                # batch twice, if it had taken it; a lost call would be worse).
+                self._back_in_line(key, batch)
+                raise
             except ApiError as exc:
-                # Back in line, before anything recorded while the send was under way.
-                later = self._pending.pop(key, deque())
-                kept = deque((*batch, *later)[-PENDING_LIMIT:])
-                self.dropped += len(batch) + len(later) - len(kept)
-                self._pending[key] = kept
+                self._back_in_line(key, batch)
                 if not self._failing:
                     log.warning("kfn: the upstream did not take the Pivot calls (%s); "
                                 "they wait, the newest %d per function", exc, PENDING_LIMIT)  # fmt: skip
@@ -92,3 +93,10 @@ class ForwardedInvocations(InvocationLog):
         if succeeded and self._failing:
             log.warning("kfn: the upstream takes the Pivot calls again")
             self._failing = False
+
+    def _back_in_line(self, key: tuple[str, str], batch: list[dict[str, Any]]) -> None:
+        """A batch not sent goes back before anything recorded while it was under way."""
+        later = self._pending.pop(key, deque())
+        kept = deque((*batch, *later)[-PENDING_LIMIT:])
+        self.dropped += len(batch) + len(later) - len(kept)
+        self._pending[key] = kept

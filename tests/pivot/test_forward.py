@@ -95,3 +95,37 @@ async def test_the_forwarder_sends_batches_and_waits_out_a_dead_upstream(
     finally:
         await dead.aclose()
         await log.client.aclose()
+
+
+async def test_a_send_cut_short_by_the_stop_is_sent_by_the_final_one(
+    live_server: LiveServer,
+) -> None:
+    import asyncio
+
+    function, headers = _function(live_server)
+    account = live_server.account_id
+    client = KazooClient(live_server.url, ApiKeyCredentials(live_server.api_key), timeout=5)
+    log = ForwardedInvocations(client, "edge-1:8010")
+    started, release = asyncio.Event(), asyncio.Event()
+    real = client.record_pivot_invocations
+
+    async def slow(*args: Any) -> int:
+        started.set()
+        await release.wait()  # the stop comes while this send is under way
+        return await real(*args)
+
+    try:
+        log.record(_call(account, function, 1))
+        client.record_pivot_invocations = slow  # type: ignore[method-assign]
+        sending = asyncio.ensure_future(log.send())
+        await started.wait()
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        client.record_pivot_invocations = real  # type: ignore[method-assign]
+        await log.stop()
+        url = f"{live_server.functions_url()}/{function}/pivot/invocations"
+        assert [c["time"][17:19] for c in httpx.get(url, headers=headers).json()["data"]] == ["01"]
+        assert log.sent == 1 and log.dropped == 0
+    finally:
+        await client.aclose()
