@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from backend.pivot.request import BadPivotRequest, pivot_call
 from backend.pivot.secrets import matches
 from backend.pivot.source import PivotSource, PivotTarget, Unavailable
 from backend.runtime.async_sandbox import AsyncSandbox
-from backend.runtime.sandbox import DEFAULT_WORKERS, Limits
+from backend.runtime.sandbox import Limits, worker_count
 
 if TYPE_CHECKING:
     from backend.pivot.metrics import PivotMetrics
@@ -83,8 +82,7 @@ class PivotService:
         """Pivot's own workers, started on the first request: the app's and the API's runs
         (in threads) never wait behind production calls, nor these behind them."""
         if self._sandbox is None:
-            workers = int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS)))
-            self._sandbox = AsyncSandbox(workers, self.limits)
+            self._sandbox = AsyncSandbox(worker_count(), self.limits)
         return self._sandbox
 
     def health(self) -> dict[str, Any]:

@@ -374,11 +374,16 @@ class Sandbox:
         self.close()
 
 
+def worker_count() -> int:
+    """How many workers a pool starts: KFN_WORKERS, or DEFAULT_WORKERS."""
+    return int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS)))
+
+
 def _make_pool() -> Sandbox:
     # Three, so that in a burst of runs (a simulation, a script against the API) the next
     # worker in line has finished rebuilding its context: each rebuild takes ~0.5 ms of CPU,
     # longer than a run's round trip.
-    return Sandbox(workers=int(os.environ.get("KFN_WORKERS", str(DEFAULT_WORKERS))))
+    return Sandbox(workers=worker_count())
 
 
 _shared = PerProcess(_make_pool)

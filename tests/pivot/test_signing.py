@@ -88,6 +88,38 @@ def test_the_key_file_is_read_again_when_it_changes_and_a_broken_edit_keeps_the_
     assert keys.current().keys == (KEY_B.encode(), KEY_A.encode())
     path.write_text("half an edit\n")
     assert keys.current().keys == (KEY_B.encode(), KEY_A.encode())
+    path.unlink()  # gone (an editor's save in two steps, a mount lost): the keys stay
+    assert keys.current().keys == (KEY_B.encode(), KEY_A.encode())
+
+
+async def test_a_rotation_that_meets_a_concurrent_change_saves_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backend.client import ConflictError, Revisioned
+    from tui.pivot_cli import EXIT_FAILED, describe_signed
+
+    _write_keys(tmp_path / "pivot.key", KEY_A)
+
+    class ChangedMeanwhile:
+        async def account_id(self) -> str:
+            return "a" * 32
+
+        async def get_function(self, account_id: str, function_id: str) -> Revisioned:
+            return Revisioned({"name": "f", "function_js": BODY}, "1-a")
+
+        async def save_function(self, *args: object) -> Revisioned:
+            raise ConflictError("412")
+
+        async def aclose(self) -> None:
+            pass
+
+    done = await describe_signed(
+        ChangedMeanwhile(), SigningKeyFile(tmp_path / "pivot.key"), "f" * 32,  # type: ignore[arg-type]
+        "https://pv.example", rotate=True,
+    )  # fmt: skip
+    said = capsys.readouterr()
+    assert done == EXIT_FAILED and "changed while it was rotated" in said.err
+    assert said.out == ""  # no URL printed for a rotation that did not happen
 
 
 async def test_in_front_of_kazoo_a_rotation_moves_urls_without_refusing_a_call(
