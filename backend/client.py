@@ -269,6 +269,24 @@ class IssuedCredentials(Credentials):
         return await self.issue()
 
 
+@dataclass
+class SharedLogin(Credentials):
+    """Another client's session, for servers that take the same tokens: `kfn pivot` instances
+    in front of a KAZOO check the app's KAZOO token with the KAZOO itself. A refused token is
+    renewed through that client, once."""
+
+    main: KazooClient
+    description: str = "the session of the KAZOO"
+
+    async def login(self, client: KazooClient) -> Login:
+        # Under the main client's lock: several servers refusing the same token at once
+        # renew it once.
+        stale = client.login_info.token if client.login_info else None
+        await (self.main._renew(stale) if stale else self.main._token())
+        assert self.main.login_info is not None
+        return self.main.login_info
+
+
 def _login_from(body: dict[str, Any]) -> Login:
     data = body.get("data") or {}
     token = body.get("auth_token")
@@ -531,6 +549,15 @@ class KazooClient:
             return None
         body = response.json()
         return Revisioned(body.get("data") or {}, body.get("revision"))
+
+    async def check_function_access(self, token: str, account_id: str, function_id: str) -> None:
+        """Whether someone else's token may read the function here: returns, or raises as
+        any request would (AuthError, NotFoundError, NetworkError, ...). The token is used as
+        is: a 401 is never retried with this client's own credentials."""
+        await self.request(
+            "GET", self._functions(account_id, function_id), f"check access to {function_id}",
+            auth=False, token=token,
+        )  # fmt: skip
 
     async def create_function(self, account_id: str, data: dict[str, Any]) -> Revisioned:
         return await self.create_document(account_id, "functions", data)

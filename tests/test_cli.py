@@ -257,6 +257,14 @@ def test_the_app_names_a_missing_profile(kfn_env, tmp_path) -> None:
     assert out.returncode == 2 and "no profile 'prod'" in out.stderr
 
 
+def test_the_app_refuses_a_pivot_instance_that_is_no_url_or_has_no_kazoo(kfn_env, tmp_path) -> None:
+    env = {**kfn_env, "KFN_CONFIG_DIR": str(tmp_path / "config")}
+    not_a_url = kfn("--server", "http://127.0.0.1:9", "--pivot-instance", "pv-1:8010", env=env)
+    assert not_a_url.returncode == 2 and "not 'pv-1:8010'" in not_a_url.stderr
+    embedded = kfn("--pivot-instance", "http://pv-1:8010", env=env)
+    assert embedded.returncode == 2 and "for a remote KAZOO" in embedded.stderr
+
+
 def test_the_app_says_when_kfn_serve_holds_its_data_dir(kfn_env, tmp_path) -> None:
     from tests.conftest import free_port, start_serve
 

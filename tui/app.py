@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from tui.config import Config
 from tui.embedded import Embedded, seed_sample_callflows, seed_samples
 from tui.key_gate import GATE_LIMIT_S, KeyGate
 from tui.local_state import LocalState
+from tui.pivot_instances import PivotInstances
 from tui.profiles import Profile, ProfileError, save_api_key
 from tui.screens.main import MainScreen
 
@@ -52,6 +54,7 @@ class KfnApp(App[int]):
         embedded: Embedded | None = None,
         client: KazooClient | None = None,
         server_label: str = "",
+        pivot_instances: Sequence[str] = (),
     ) -> None:
         super().__init__()
         assert (embedded is None) != (client is None), "either the embedded backend or a client"
@@ -60,6 +63,9 @@ class KfnApp(App[int]):
         self.embedded = embedded
         self.client = client
         self.server_label = server_label
+        self.pivot_instances = tuple(pivot_instances)  # `kfn pivot` instances of the server
+        # Every main screen's clients of `kfn pivot` instances, closed with the app.
+        self.opened_instances: list[PivotInstances] = []
         self.startup_error = ""
         self.key_gate = KeyGate(super().on_event)
 
@@ -120,16 +126,23 @@ class KfnApp(App[int]):
             except ApiError as exc:
                 self.notify(f"Could not add the samples: {exc}", severity="warning")
         # Keys and signals wait in the app's queue meanwhile: a quit comes after the push.
-        screen = await self._main_screen(self.client, self.server_label, self.config.account)
+        screen = await self._main_screen(
+            self.client, self.server_label, self.config.account, self.pivot_instances
+        )
         await self.push_screen(screen)
 
     async def _main_screen(
-        self, client: KazooClient, label: str, default_account: str | None = None
-    ) -> MainScreen:
+        self, client: KazooClient, label: str, default_account: str | None = None,
+        pivot_instances: Sequence[str] = (),
+    ) -> MainScreen:  # fmt: skip
         """A main screen for `client`, its first list fetched if that takes less than
         FIRST_LIST_PATIENCE_S (meanwhile the previous screen stays)."""
         local = LocalState(self.state_dir, self._scope(client))
-        screen = MainScreen(client, local, label, default_account=default_account or "")
+        screen = MainScreen(
+            client, local, label, default_account=default_account or "",
+            pivot_instances=pivot_instances,
+        )  # fmt: skip
+        self.opened_instances.append(screen.workspace.pivot_instances)
         await screen.prepare(FIRST_LIST_PATIENCE_S)
         return screen
 
@@ -192,12 +205,14 @@ class KfnApp(App[int]):
             self.config.save()
         except OSError as exc:
             self.notify(f"Connected, but the profile was not saved: {exc}", severity="warning")
-        await self.use_client(client, profile.url)
+        await self.use_client(client, profile.url, profile.pivot_instances)
         self.notify(f"Connected to {profile.url} (profile {profile.name!r})")
 
-    async def use_client(self, client: KazooClient, label: str) -> None:
+    async def use_client(
+        self, client: KazooClient, label: str, pivot_instances: Sequence[str] = ()
+    ) -> None:
         """Point the app at another server: a new main screen over the new client."""
-        screen = await self._main_screen(client, label)
+        screen = await self._main_screen(client, label, pivot_instances=pivot_instances)
         if self.return_code is not None:  # quit while the new screen fetched its list
             await client.aclose()
             return
@@ -215,6 +230,7 @@ class KfnApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 await screen.leave()
+                await screen.workspace.pivot_instances.aclose()
 
     async def action_quit(self) -> None:
         await self.leave_main_screens()
@@ -227,6 +243,8 @@ class KfnApp(App[int]):
         await self.shutdown_backend()
 
     async def shutdown_backend(self) -> None:
+        for instances in self.opened_instances:  # their screens are gone by the app's unmount
+            await instances.aclose()
         if self.client is not None:
             await self.client.aclose()
         if self.embedded is not None:

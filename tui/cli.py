@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_argument("--password", default=os.environ.get("KFN_PASSWORD"), help="$KFN_PASSWORD")
     remote.add_argument("--account-name", default=os.environ.get("KFN_ACCOUNT_NAME"))
     remote.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    remote.add_argument(
+        "--pivot-instance",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a `kfn pivot --signing-key` instance in front of the KAZOO, for the Live tab "
+        "(repeat for each; a profile's pivot_instances are added)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve the KAZOO v2 functions API in the foreground")
@@ -402,6 +410,13 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     state_dir = data_dir(args.data_dir) / "app"
     profile_name: str | None = args.profile or (config.server if config.server != "local" else None)
+    from tui.pivot_instances import check_instance_url
+
+    try:
+        instances = [check_instance_url(url) for url in args.pivot_instance]
+    except ValueError as exc:
+        print(f"kfn: --pivot-instance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.server or profile_name:
         if args.server:
             client = _remote_client(args)
@@ -421,9 +436,17 @@ def cmd_app(args: argparse.Namespace) -> int:
                 print(f"kfn: {exc}", file=sys.stderr)
                 return EXIT_USAGE
             label = profile.url
-        app = KfnApp(config=config, state_dir=state_dir, client=client, server_label=label)
+            instances = [*profile.pivot_instances, *instances]
+        app = KfnApp(
+            config=config, state_dir=state_dir, client=client, server_label=label,
+            pivot_instances=tuple(dict.fromkeys(instances)),
+        )  # fmt: skip
         app.run()
         return app.return_code or 0
+    if instances:
+        print("kfn: --pivot-instance is for a remote KAZOO (--server or --profile); the "
+              "embedded server answers Pivot itself", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     backend = _open_backend(args)
     try:
         app = KfnApp(

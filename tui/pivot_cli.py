@@ -67,17 +67,25 @@ def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     pivot.add_argument(
         "--public-url",
-        help="with --describe or --rotate: the URL KAZOO reaches the instances at (a load "
-        "balancer's)",
+        help="the URL KAZOO reaches the instances at (a load balancer's): the base of the URLs "
+        "--describe, --rotate and, in front of a KAZOO, the app's Live tab show",
+    )
+    pivot.add_argument(
+        "--calls-file",
+        type=Path,
+        metavar="FILE",
+        help="in front of a KAZOO: where this instance keeps the calls it answered, for the "
+        "app's Live tab, across restarts (default: pivot-calls-PORT.json in the data dir)",
     )
 
 
 def run_pivot(
     args: argparse.Namespace, make_client: Callable[[argparse.Namespace], KazooClient]
 ) -> int:
-    from backend.api.pivot_http import PivotServer
+    from backend.api.pivot_http import PivotServer, socket_url
     from backend.api.server import PortInUse, listen
     from backend.pivot.forward import ForwardedInvocations
+    from backend.pivot.instance_api import InstanceApi
     from backend.pivot.invocations import InvocationLog
     from backend.pivot.service import PivotService
     from backend.pivot.upstream import UpstreamSource
@@ -118,14 +126,25 @@ def run_pivot(
             return EXIT_USAGE
         source = UpstreamSource(client, ttl=args.ttl, signing=signing)
         # A kfn upstream keeps the calls every instance answers, for the app's Live tab; a
-        # KAZOO (signing mode) has nowhere to put them: each instance keeps its own.
-        invocations = (
-            InvocationLog(None) if signing else ForwardedInvocations(client, instance_name(sock))
-        )
+        # KAZOO (signing mode) has nowhere to put them: each instance keeps its own, and tells
+        # them (and the URLs) to whoever KAZOO lets read the function.
+        instance = None
+        if signing is None:
+            invocations: InvocationLog = ForwardedInvocations(client, instance_name(sock))
+        else:
+            invocations = InvocationLog(args.calls_file or default_calls_file(args, sock))
+            public_url = args.public_url or socket_url(sock)
+            instance = InstanceApi(client, source, invocations, public_url)
         service = PivotService(source, invocations)
-        server = PivotServer(service, sock, access_log=not args.quiet)
+        server = PivotServer(service, sock, access_log=not args.quiet, instance=instance)
         await server.start()
         invocations.start()
+        if instance is not None:
+            print(f"kfn: calls answered here are kept in {invocations.path}; the app's Live tab "
+                  f"reads them with --pivot-instance {server.url}", file=sys.stderr)  # fmt: skip
+            if args.public_url is None:
+                print(f"kfn: warning: without --public-url the URLs shown are on {server.url}, "
+                      "which KAZOO may not reach", file=sys.stderr)  # fmt: skip
         print(
             f"kfn: serving Pivot on {server.url} for the functions of {client.base_url}",
             file=sys.stderr, flush=True,
@@ -158,6 +177,13 @@ async def upstream_is_kfn(client: KazooClient) -> bool:
     print(f"kfn: {client.base_url} is not a kfn (a KAZOO?) and keeps no Pivot URLs: give "
           "--signing-key FILE to derive them", file=sys.stderr)  # fmt: skip
     return False
+
+
+def default_calls_file(args: argparse.Namespace, sock: socket.socket) -> Path:
+    """One file per port: instances on one host each keep their own."""
+    from backend.paths import data_dir
+
+    return data_dir(getattr(args, "data_dir", None)) / f"pivot-calls-{sock.getsockname()[1]}.json"
 
 
 def instance_name(sock: socket.socket) -> str:

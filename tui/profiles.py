@@ -21,6 +21,7 @@ from backend.client import (
     UserCredentials,
 )
 from backend.paths import write_atomically
+from tui.pivot_instances import check_instance_url
 
 AUTH_METHODS = ("api_key", "user", "token")
 
@@ -37,6 +38,9 @@ class Profile:
     account_name: str = ""
     username: str = ""
     insecure: bool = False
+    # `kfn pivot --signing-key` instances in front of this KAZOO, each by the URL the app
+    # reaches it at (not the load balancer's): the Live tab reads them.
+    pivot_instances: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, name: str, raw: dict[str, Any]) -> Profile:
@@ -45,6 +49,13 @@ class Profile:
         auth = str(raw.get("auth", "api_key"))
         if auth not in AUTH_METHODS:
             raise ProfileError(f"profile {name!r}: auth must be one of {', '.join(AUTH_METHODS)}")
+        instances = raw.get("pivot_instances", [])
+        if not isinstance(instances, list):
+            raise ProfileError(f"profile {name!r}: pivot_instances must be a list of URLs")
+        try:
+            pivot_instances = tuple(check_instance_url(str(url)) for url in instances)
+        except ValueError as exc:
+            raise ProfileError(f"profile {name!r}: {exc}") from None
         return cls(
             name,
             str(raw["url"]),
@@ -52,6 +63,7 @@ class Profile:
             str(raw.get("account_name", "")),
             str(raw.get("username", "")),
             bool(raw.get("insecure", False)),
+            pivot_instances,
         )
 
     def to_config(self) -> dict[str, Any]:
@@ -62,6 +74,8 @@ class Profile:
             raw["username"] = self.username
         if self.insecure:
             raw["insecure"] = True
+        if self.pivot_instances:
+            raw["pivot_instances"] = list(self.pivot_instances)
         return raw
 
 

@@ -10,7 +10,7 @@ drive this module with the real client and server, no Pilot.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from backend.client import ApiError, ConflictError, KazooClient, NotFoundError, Revisioned
 from tui.local_state import LocalState
+from tui.pivot_instances import PivotInstances, PivotView
 
 if TYPE_CHECKING:  # the walk's modules load on the first walk, not at start-up
     from backend.callflow.evaluate import Evaluation
@@ -61,11 +62,12 @@ SaveOutcome = Saved | Conflict | Gone | SaveFailed
 class Workspace:
     def __init__(
         self, client: KazooClient, local: LocalState, call: Caller = _direct,
-        cases_folder: Path | None = None,
+        cases_folder: Path | None = None, pivot_instances: Sequence[str] = (),
     ) -> None:  # fmt: skip
         self.client = client
         self.local = local
         self.call = call
+        self.pivot_instances = PivotInstances(pivot_instances, client)
         self.account_id = ""
         # Where a directory `kfn pull` wrote may be (kfn started in it): the test cases of the
         # functions its manifest lists are there.
@@ -166,13 +168,16 @@ class Workspace:
         await self.call(lambda: self.client.delete_function(account_id, function_id))
         self.local.drop_draft(function_id)
 
-    async def pivot(self, function_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The function's Pivot description and its recent production calls, newest first.
-        A server without kfn's Pivot routes (a KAZOO) raises NotFoundError."""
+    async def pivot(self, function_id: str) -> PivotView:
+        """The function's Pivot URL and node and its recent production calls, newest first:
+        from the `kfn pivot` instances when the app was given them, else from the server. A
+        server without kfn's Pivot routes (a KAZOO) raises NotFoundError."""
         account_id = self.account_id
+        if self.pivot_instances:
+            return await self.pivot_instances.read(account_id, function_id)
         described = await self.call(lambda: self.client.pivot_description(account_id, function_id))
         calls = await self.call(lambda: self.client.pivot_invocations(account_id, function_id))
-        return described, calls
+        return PivotView(described, calls)
 
     async def update_fields(self, loaded: Revisioned, changes: dict[str, Any]) -> SaveOutcome:
         """Change some fields (a rename, enable/disable) of the function as `loaded`. If it

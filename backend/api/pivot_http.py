@@ -9,19 +9,30 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from backend.pivot.request import MAX_BODY_BYTES
 from backend.pivot.service import PIVOT_PREFIX, PivotService
 
+if TYPE_CHECKING:  # the client stays out of `kfn serve`'s start
+    from backend.pivot.instance_api import InstanceApi
+
 Dispatch = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 class PivotHttp:
-    def __init__(self, service: PivotService, api: Dispatch | None = None) -> None:
+    def __init__(
+        self,
+        service: PivotService,
+        api: Dispatch | None = None,
+        *,
+        instance: InstanceApi | None = None,
+    ) -> None:
         self.service = service
         self.api = api  # the v2 API behind it; None: a Pivot-only server (`kfn pivot`)
+        self.instance = instance  # `kfn pivot` in front of a KAZOO: its URLs and its calls
 
     async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path
@@ -34,6 +45,10 @@ class PivotHttp:
             return web.json_response({"status": "ok", **self.service.health()})
         if self.api is not None:
             return await self.api(request)
+        if self.instance is not None and path.startswith("/v2/"):
+            token = request.headers.get("X-Auth-Token")
+            answer = await self.instance.answer(request.method, path, token)
+            return web.json_response(answer.body, status=answer.status)
         return web.json_response({"error": "not_found", "message": "no such path"}, status=404)
 
     async def pivot(self, request: web.BaseRequest) -> web.Response:
@@ -59,29 +74,39 @@ class PivotHttp:
         )
 
 
+def socket_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
 class PivotServer:
     """A Pivot-only server (`kfn pivot`): no v2 API, no store; functions come from `service`'s
     source. Start with `await start()` in a running loop, `await stop()` to end."""
 
     def __init__(
-        self, service: PivotService, sock: socket.socket, *, access_log: bool = True
+        self,
+        service: PivotService,
+        sock: socket.socket,
+        *,
+        access_log: bool = True,
+        instance: InstanceApi | None = None,
     ) -> None:
         self.service = service
         self.sock = sock
         self.access_log = access_log
+        self.instance = instance
         self._runner: web.BaseRunner | None = None
 
     @property
     def url(self) -> str:
-        host, port = self.sock.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return socket_url(self.sock)
 
     async def start(self) -> None:
         from backend.api.access_log import RedactingAccessLogger
 
         logger = logging.getLogger("kfn.access") if self.access_log else None
         server = web.Server(
-            PivotHttp(self.service).dispatch, access_log=logger,
+            PivotHttp(self.service, instance=self.instance).dispatch, access_log=logger,
             access_log_class=RedactingAccessLogger,
         )  # fmt: skip
         self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=5.0)

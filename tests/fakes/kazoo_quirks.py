@@ -354,4 +354,13 @@ class FakeKazoo:
             app.router.add_get(f"{base}/{{module:{module}}}/{{doc_id}}", self.document)
         if "lists" in self.documents:
             app.router.add_get(f"{base}/lists/{{list_id}}/entries", self.list_entries)
+        app.router.add_route("*", "/v2/accounts/{account_id}/{tail:.*}", self.elsewhere)
         return app
+
+    async def elsewhere(self, request: web.Request) -> web.Response:
+        """Another account's documents are forbidden to this account's tokens (cb_simple_authz,
+        CONTRACT §5); an unknown path of its own is a 404."""
+        if request.match_info["account_id"] == self.account_id:
+            raise web.HTTPNotFound()
+        _token, denied = self._auth(request)
+        return denied or self._error(403, "forbidden", {"message": "forbidden"})

@@ -39,10 +39,14 @@ async def test_connect_tests_saves_a_profile_and_switches(
         dialog.query_one("#connect-name").value = "prod"
         dialog.query_one("#connect-url").value = f"http://127.0.0.1:{free_port(start=21000)}"
         dialog.query_one("#connect-api-key").value = fake.api_key
+        dialog.query_one("#connect-pivot").value = "pv-1:8010"
         dialog.test(save=False)
         status = dialog.query_one("#connect-status")
-        await wait_for(pilot, lambda: "✗" in str(status.render()), what="refused")
-        assert "connection refused" in str(status.render())
+        await wait_for(pilot, lambda: "✗" in str(status.render()), what="not a URL")
+        assert "a Pivot instance is an http:// or https:// URL" in str(status.render())
+        dialog.query_one("#connect-pivot").value = "http://pv-1:8010/  http://pv-2:8010"
+        dialog.test(save=False)
+        await wait_for(pilot, lambda: "connection refused" in str(status.render()), what="refused")
         dialog.query_one("#connect-url").value = fake_kazoo.url
         dialog.test(save=True)
         await wait_for(pilot, lambda: main_screen(pilot).server_label == fake_kazoo.url)
@@ -54,7 +58,10 @@ async def test_connect_tests_saves_a_profile_and_switches(
         # quit, and Textual's Select fails if it is torn down while it mounts.
         await wait_for(pilot, lambda: screen.current is not None, what="the function opened")
     config = Config.load(harness.config_dir)
-    assert config.profiles["prod"] == {"url": fake_kazoo.url, "auth": "api_key"}
+    assert config.profiles["prod"] == {
+        "url": fake_kazoo.url, "auth": "api_key",
+        "pivot_instances": ["http://pv-1:8010", "http://pv-2:8010"],
+    }  # fmt: skip
     saved_key = key_file(harness.config_dir, "prod")
     assert saved_key.read_text().strip() == fake.api_key
     assert saved_key.stat().st_mode & 0o777 == 0o600

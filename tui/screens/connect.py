@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from backend.client import ApiError, KazooClient
+from tui.pivot_instances import check_instance_url
 from tui.profiles import AUTH_METHODS, Profile, client_for, credentials_for
 from widgets.inline_input import InlineBindingsInput
 
@@ -80,6 +81,13 @@ class ConnectScreen(ModalScreen[Connection | None]):
                     id="connect-insecure",
                     compact=True,
                 )
+                yield Label("Pivot instances, for the Live tab on a KAZOO (optional)")
+                yield InlineBindingsInput(
+                    " ".join(profile.pivot_instances),
+                    placeholder="kfn pivot URLs, space-separated: http://pivot-1:8010 …",
+                    id="connect-pivot",
+                    compact=True,
+                )
             yield Label("", id="connect-status")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Test", id="connect-test", compact=True)
@@ -113,6 +121,8 @@ class ConnectScreen(ModalScreen[Connection | None]):
         return self.query_one(selector, Input).value.strip()
 
     def current(self) -> tuple[Profile, KazooClient]:
+        """The profile and client the form describes; ValueError when an instance URL is not
+        one."""
         auth = str(self.query_one("#connect-auth", Select).value)
         profile = Profile(
             self._value("#connect-name") or "default",
@@ -121,6 +131,7 @@ class ConnectScreen(ModalScreen[Connection | None]):
             self._value("#connect-account"),
             self._value("#connect-username"),
             self.query_one("#connect-insecure", Checkbox).value,
+            tuple(check_instance_url(url) for url in self._value("#connect-pivot").split()),
         )
         secret = self._value(SECRET_FIELDS[auth]) or None
         return profile, client_for(
@@ -147,7 +158,11 @@ class ConnectScreen(ModalScreen[Connection | None]):
 
     @work(exclusive=True)
     async def test(self, save: bool) -> None:
-        profile, client = self.current()
+        try:
+            profile, client = self.current()
+        except ValueError as exc:
+            self._status(f"✗ {exc}", False)
+            return
         if not profile.url.startswith(("http://", "https://")):
             self._status("✗ the URL must start with http:// or https://", False)
             return

@@ -45,17 +45,18 @@ class Live:
         if current is None:
             return
         try:
-            described, calls = await screen.workspace.pivot(current.id)
+            view = await screen.workspace.pivot(current.id)
         except NotFoundError:
             note = (
-                "A KAZOO keeps no Pivot URLs: `kfn pivot --signing-key FILE` serves them "
-                "(README: Pivot)"
+                "A KAZOO keeps no Pivot URLs: `kfn pivot --signing-key FILE` serves them, "
+                "and --pivot-instance URL shows them here (README: Pivot)"
             )
             described, calls = {}, []
         except ApiError as exc:
             described, calls, note = self.described, screen.work.live.invocations, str(exc)
         else:
-            note = self._note(described)
+            described, calls = view.described, view.calls
+            note = "\n".join([self._note(described), *(f"! {line}" for line in view.problems)])
         if screen.current is not None and screen.current.id == current.id:
             self.described = described
             screen.work.live.show_calls(calls, note)
@@ -64,9 +65,9 @@ class Live:
     def _note(described: dict[str, Any]) -> str:
         if not described.get("enabled", False):
             return str(described.get("message") or "no Pivot URL")
-        # Short: the whole warning is in the API's description (and `kfn serve` says it).
+        # Short: the whole warning is in the description (and `kfn serve`, `kfn pivot` say it).
         warning = (
-            "\n! KAZOO refuses loopback URLs: kfn serve --public-url"
+            "\n! KAZOO refuses loopback URLs: give kfn --public-url"
             if described.get("warning")
             else ""
         )

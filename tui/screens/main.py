@@ -10,7 +10,7 @@ beside it, one module each: `connection` (requests, credentials, opening an acco
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,6 +75,7 @@ class MainScreen(Screen[None]):
         server_label: str,
         *,
         default_account: str = "",
+        pivot_instances: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.client = client
@@ -83,7 +84,7 @@ class MainScreen(Screen[None]):
         self.default_account = default_account  # from the config; else the login's own account
         self.connection = Connection(self, client, local)
         # Started in a directory `kfn pull` wrote? Its functions' test cases are read there.
-        self.workspace = Workspace(client, local, self.connection.api, cases_folder=Path.cwd())
+        self.workspace = Workspace(client, local, self.connection.api, Path.cwd(), pivot_instances)
         self.actions = FunctionActions(self)
         self.editing = Editing(self)
         self.runner = Runner(self)

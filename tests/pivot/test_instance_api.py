@@ -1,0 +1,164 @@
+"""A `kfn pivot` instance in front of a KAZOO tells whoever the KAZOO lets read a function its
+Pivot URL and the calls the instance answered; it asks the KAZOO with the reader's token, never
+with its own credentials. Against the KAZOO stand-in over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.client import ApiKeyCredentials, KazooClient
+from backend.pivot.signing import SigningKeyFile
+from tests.conftest import REPO, FakeServer, free_port, wait_until
+from tests.pivot.instances import (
+    FUNCTION,
+    PUBLIC,
+    Instance,
+    key_file,
+    reader_token,
+    running_instance,
+    with_function,
+)
+
+
+@pytest.fixture
+async def instance(fake_kazoo: FakeServer, tmp_path: Path) -> AsyncIterator[Instance]:
+    with_function(fake_kazoo.fake)
+    async with running_instance(fake_kazoo, tmp_path) as running:
+        yield running
+
+
+async def test_a_reader_of_the_function_gets_its_url_and_the_calls_answered_here(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    token = reader_token(fake_kazoo)
+    base = f"{instance.url}/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot"
+    async with httpx.AsyncClient(timeout=10) as http:
+        call = await http.get(f"{instance.url}{instance.voice_path(fake.account_id)}",
+                              params={"Caller-ID-Name": "Ann", "Call-ID": "c-1"})  # fmt: skip
+        assert call.status_code == 200
+        described = await http.get(base, headers={"X-Auth-Token": token})
+        calls = await http.get(f"{base}/invocations", headers={"X-Auth-Token": token})
+    assert described.status_code == 200, described.text
+    data = described.json()["data"]
+    assert data["voice_url"] == f"{PUBLIC}{instance.voice_path(fake.account_id)}"
+    assert data["callflow_node"]["data"]["voice_url"] == data["voice_url"]
+    assert calls.status_code == 200
+    [seen] = calls.json()["data"]
+    assert seen["call_id"] == "c-1" and seen["call"]["Caller-ID-Name"] == "Ann"
+    checks = [(method, path, {k.lower(): v for k, v in headers.items()}.get("x-auth-token"))
+              for method, path, headers, _ in fake.requests]  # fmt: skip
+    assert ("GET", f"/v2/accounts/{fake.account_id}/functions/{FUNCTION}", token) in checks
+
+
+async def test_no_token_a_refused_token_and_another_accounts_function_are_refused(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    token = reader_token(fake_kazoo)
+    path = f"/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot/invocations"
+    other = f"/v2/accounts/{'b' * 32}/functions/{FUNCTION}/pivot"
+    async with httpx.AsyncClient(base_url=instance.url, timeout=10) as http:
+        bare = await http.get(path)
+        forged = await http.get(path, headers={"X-Auth-Token": "not.a.token"})
+        elsewhere = await http.get(other, headers={"X-Auth-Token": token})
+        unknown = await http.get(path.replace(FUNCTION, "0" * 32), headers={"X-Auth-Token": token})
+        written = await http.put(path, headers={"X-Auth-Token": token}, json={"data": []})
+        beside = await http.get(
+            f"/v2/accounts/{fake.account_id}/functions", headers={"X-Auth-Token": token}
+        )
+    assert bare.status_code == 401 and "X-Auth-Token" in bare.json()["data"]["message"]
+    assert forged.status_code == 401 and "refused this token" in forged.text
+    assert (elsewhere.status_code, unknown.status_code) == (404, 404)
+    assert elsewhere.json() == unknown.json()  # nothing tells one from the other
+    assert written.status_code == 405 and "--rotate" in written.text
+    assert beside.status_code == 404
+
+
+async def test_an_expired_reader_is_refused_although_the_instance_itself_logs_in_again(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    token = reader_token(fake_kazoo)
+    path = f"/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot"
+    async with httpx.AsyncClient(base_url=instance.url, timeout=10) as http:
+        assert (await http.get(path, headers={"X-Auth-Token": token})).status_code == 200
+        fake.expire_tokens()  # the reader's token and the instance's own
+        refused = await http.get(path, headers={"X-Auth-Token": token})
+        served = await http.get(
+            instance.voice_path(fake.account_id), params={"Caller-ID-Name": "Bo"}
+        )
+    assert refused.status_code == 401
+    assert served.status_code == 200  # the instance renewed its own session for the call
+    assert fake.logins == 3  # the reader's, the instance's first and its renewal: no other
+
+
+async def test_a_yes_is_remembered_and_an_unreachable_kazoo_is_a_503(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    token = reader_token(fake_kazoo)
+    instance.api.grant_ttl = 60
+    path = f"/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot/invocations"
+    async with httpx.AsyncClient(base_url=instance.url, timeout=10) as http:
+        for _ in range(3):
+            assert (await http.get(path, headers={"X-Auth-Token": token})).status_code == 200
+        assert instance.api.checks == 1
+        instance.api.client = KazooClient(f"http://127.0.0.1:{free_port(start=21500)}",
+                                          ApiKeyCredentials("k"), timeout=2)  # fmt: skip
+        assert (await http.get(path, headers={"X-Auth-Token": token})).status_code == 200
+        other = await http.get(path, headers={"X-Auth-Token": reader_token(fake_kazoo)})
+        await instance.api.client.aclose()
+    assert other.status_code == 503 and "cannot check the token" in other.text
+
+
+def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
+    fake_kazoo: FakeServer, tmp_path: Path
+) -> None:
+    fake = fake_kazoo.fake
+    with_function(fake)
+    calls_file = tmp_path / "calls.json"
+    port = free_port(start=21600)
+    command = [sys.executable, "-m", "tui.cli", "pivot", "--server", fake_kazoo.url,
+               "--api-key", fake.api_key, "--signing-key", str(key_file(tmp_path)),
+               "--public-url", PUBLIC, "--calls-file", str(calls_file), "--port", str(port),
+               "--quiet"]  # fmt: skip
+    secret = SigningKeyFile(tmp_path / "pivot.key").current().secret(fake.account_id, FUNCTION)
+    local = f"http://127.0.0.1:{port}"
+    token = reader_token(fake_kazoo)
+    invocations = f"{local}/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot/invocations"
+
+    def start() -> subprocess.Popen[str]:
+        process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "serving Pivot" in line:
+                return process
+        raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)})")
+
+    first = start()
+    try:
+        answered = httpx.get(f"{local}/pivot/{fake.account_id}/{FUNCTION}/{secret}",
+                             params={"Caller-ID-Name": "Cy", "Call-ID": "c-9"}, timeout=10)  # fmt: skip
+        assert answered.status_code == 200
+        wait_until(calls_file.exists, what="the calls written")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(10)
+    second = start()
+    try:
+        kept = httpx.get(invocations, headers={"X-Auth-Token": token}, timeout=10)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
+    assert kept.status_code == 200, kept.text
+    assert [call["call_id"] for call in kept.json()["data"]] == ["c-9"]
+    assert os.stat(calls_file).st_size > 0

@@ -1,0 +1,94 @@
+"""The Pivot side of a function, as the Live tab shows it: its URL and node, and its recent
+production calls.
+
+A kfn server answers both itself. A KAZOO keeps neither: the `kfn pivot --signing-key`
+instances in front of it do, each for the calls it answered. Given their addresses (the
+profile's `pivot_instances`, or `--pivot-instance`), the app asks every one, with its own KAZOO
+session, and merges the calls, newest first. An instance that does not answer is named, and the
+others still show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from backend.client import ApiError, KazooClient, SharedLogin
+
+CALLS_SHOWN = 100  # as many as one kfn server keeps per function
+INSTANCE_TIMEOUT_S = 5.0  # a dead instance must not hold the others' calls back for long
+
+
+@dataclass
+class PivotView:
+    described: dict[str, Any]
+    calls: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)  # one line per instance that failed
+
+
+def check_instance_url(url: str) -> str:
+    """The URL, without a trailing slash; ValueError saying why if it cannot be one."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"a Pivot instance is an http:// or https:// URL, not {url!r}")
+    return url.rstrip("/")
+
+
+def instance_label(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+class PivotInstances:
+    def __init__(self, urls: Sequence[str], main: KazooClient) -> None:
+        self.clients = [
+            KazooClient(url, SharedLogin(main), timeout=INSTANCE_TIMEOUT_S, verify=main.verify)
+            for url in urls
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self.clients)
+
+    async def read(self, account_id: str, function_id: str) -> PivotView:
+        """Every instance's answer merged; ApiError when none answered."""
+        answers = await asyncio.gather(
+            *(self._one(client, account_id, function_id) for client in self.clients)
+        )
+        described: dict[str, Any] = {}
+        calls: list[dict[str, Any]] = []
+        problems = []
+        for client, answer in zip(self.clients, answers, strict=True):
+            label = instance_label(client.base_url)
+            if isinstance(answer, ApiError):
+                problems.append(f"{label}: {answer}")
+                continue
+            their_description, their_calls = answer
+            if not described:
+                described = their_description
+            elif their_description.get("voice_url") != described.get("voice_url"):
+                problems.append(f"{label} gives another URL: give every instance the same "
+                                "--signing-key file and --public-url")  # fmt: skip
+            calls.extend({"instance": label, **call} for call in their_calls)
+        if len(problems) == len(self.clients) and not described:
+            raise ApiError("; ".join(problems))
+        calls.sort(key=lambda call: str(call.get("time", "")), reverse=True)
+        return PivotView(described, calls[:CALLS_SHOWN], problems)
+
+    @staticmethod
+    async def _one(
+        client: KazooClient, account_id: str, function_id: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | ApiError:
+        try:
+            described, calls = await asyncio.gather(
+                client.pivot_description(account_id, function_id),
+                client.pivot_invocations(account_id, function_id),
+            )
+        except ApiError as exc:
+            return exc
+        return described, calls
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
