@@ -358,8 +358,9 @@ class FakeKazoo:
         return app
 
     async def elsewhere(self, request: web.Request) -> web.Response:
-        """Another account's documents are forbidden to this account's tokens (cb_simple_authz,
-        CONTRACT §5); an unknown path of its own is a 404."""
+        """Another account's documents are forbidden to this account's tokens
+        (cb_simple_authz:authorize/3, api_util:is_permitted_nouns/4: 403 forbidden); an
+        unknown path of its own is a 404."""
         if request.match_info["account_id"] == self.account_id:
             raise web.HTTPNotFound()
         _token, denied = self._auth(request)
