@@ -6,8 +6,8 @@ GIL behind the loop, and a select() per wait, and under load the queueing behind
 tail latency. Here the loop itself watches each worker's reply pipe.
 
 On a machine with several CPUs every worker runs at once, taken first in, first out: the one
-that rebuilt its context longest ago is the one most surely ready. On a single CPU they cannot
-run at once, and taking turns costs each worker its memory in the caches: three workers in
+that rebuilt its context longest ago is the one most surely ready. On a single CPU (one in the
+affinity, or a cgroup quota of one: cpus.py) they cannot run at once, and taking turns costs each worker its memory in the caches: three workers in
 turn spend visibly more CPU per run than one (bench/pivot.py shows it). There one worker runs,
 most recently used first; another joins only while a run has lasted longer than SPILL_S (a
 runaway), so that the calls behind it are not held until its time limit.
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from backend.runtime import worker as worker_module
+from backend.runtime.cpus import usable_cpus
 from backend.runtime.sandbox import (
     DEFAULT_WORKERS,
     Limits,
@@ -126,12 +127,6 @@ class _Channel:
         if self.ended is None:
             self.ended = why
             self.loop.remove_reader(self.fd)
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity, where the system has one)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 class AsyncSandbox:
