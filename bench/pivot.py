@@ -14,7 +14,10 @@ routing table), p99 <= 2x Node's. Then bench/runtime.py's single-run goal is pri
 Two ceilings are measured on the same core, to tell what no change to kfn's Python can pass:
 kfn's own Pivot server with the run replaced by a fixed answer (HTTP, the call, the flow's
 validation, the ring and the metrics: everything but QuickJS), and how many fresh QuickJS
-contexts with kfn's prelude the binding makes per second, with nothing else.
+contexts with kfn's prelude the binding makes per second, with nothing else. Then the floor
+under any server on QuickJS, in any language: bench/quickjs_floor.c, QuickJS's C API alone
+running each function in a fresh context (built with `cc` against the sources of the installed
+`quickjs` package, fetched once with pip into the user cache dir).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ sys.path.insert(0, str(BENCH))
 from api import SERVER_CPU, Load, Server, async_load, free_port, pinned, wrk  # noqa: E402  (bench/api.py)
 from runtime import HEAVY, HEAVY_SLUG, NODE_SERVER  # noqa: E402  (bench/runtime.py)
 
-from backend.runtime.call import encode_query  # noqa: E402
+from backend.runtime.call import build_call, encode_query  # noqa: E402
 from backend.samples import sample_calls, sample_functions  # noqa: E402
 
 GOAL_SAMPLES, GOAL_HEAVY, GOAL_P99 = 0.2, 0.6, 2.0
@@ -119,6 +122,91 @@ print(made / (time.perf_counter() - started))
 """
 
 
+QUICKJS_SOURCES = ("cutils.c", "libbf.c", "libregexp.c", "libunicode.c", "quickjs.c")
+
+
+def build_native_floor() -> Path | str:
+    """bench/quickjs_floor.c built against the QuickJS sources of the installed `quickjs`
+    package (its sdist, fetched once into the cache); a sentence saying why not otherwise."""
+    import tarfile
+    from importlib.metadata import version
+
+    from platformdirs import user_cache_dir
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return "no C compiler (cc) on PATH"
+    release = version("quickjs")
+    cache = Path(user_cache_dir("kfn", appauthor=False)) / "bench" / f"quickjs-{release}"
+    program = cache / "quickjs_floor"
+    source = BENCH / "quickjs_floor.c"
+    if program.exists() and program.stat().st_mtime >= source.stat().st_mtime:
+        return program
+    cache.mkdir(parents=True, exist_ok=True)
+    fetched = subprocess.run(
+        [sys.executable, "-m", "pip", "download", f"quickjs=={release}", "--no-binary", ":all:",
+         "--no-deps", "-q", "-d", str(cache)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    archives = sorted(cache.glob("quickjs-*.tar.gz"))
+    if not archives:
+        return f"cannot fetch the quickjs {release} sources: {fetched.stderr.strip()[-200:]}"
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(cache, filter="data")
+    upstream = cache / f"quickjs-{release}" / "upstream-quickjs"
+    config_version = (upstream / "VERSION").read_text().strip()
+    built = subprocess.run(
+        [compiler, "-O2", "-D_GNU_SOURCE", f'-DCONFIG_VERSION="{config_version}"',
+         "-DCONFIG_BIGNUM", f"-I{upstream}", str(source),
+         *(str(upstream / name) for name in QUICKJS_SOURCES), "-lm", "-lpthread",
+         "-o", str(program)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if built.returncode != 0:
+        return f"quickjs_floor.c does not build: {built.stderr.strip()[-300:]}"
+    return program
+
+
+def native_floor(
+    bodies: dict[str, str], call_json: str, seconds: float
+) -> dict[str, dict[str, float]] | str:
+    """Requests per second of bench/quickjs_floor.c on the server's core, per function."""
+    program = build_native_floor()
+    if isinstance(program, str):
+        return program
+    from backend.runtime.worker import PRELUDE  # what every context of kfn's gets
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "prelude.js").write_text(PRELUDE)
+    (folder / "call.json").write_text(call_json)
+    figures = {}
+    for slug, body in bodies.items():
+        (folder / "body.js").write_text(body)
+        out = subprocess.run(
+            pinned(SERVER_CPU, [str(program), str(folder / "prelude.js"), str(folder / "body.js"),
+                                str(folder / "call.json"), str(seconds)]),
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        figures[slug] = {name: float(rate) for name, rate in map(str.split, out.splitlines())}
+    return figures
+
+
+def print_native_floor(
+    bodies: dict[str, str], call_json: str, node: dict[str, float], seconds: float
+) -> None:
+    print("\nthe native floor (bench/quickjs_floor.c: QuickJS's C API alone, no Python, no HTTP; "
+          "each call in a fresh context, prelude and function from bytecode):")  # fmt: skip
+    figures = native_floor(bodies, call_json, seconds)
+    if isinstance(figures, str):
+        print(f"  not measured: {figures}")
+        return
+    print(f"  {'function':26}{'full/s':>9}{'x Node':>8}{'lean/s':>9}{'x Node':>8}  "
+          "(lean: no typed arrays, no BigInt)")  # fmt: skip
+    for slug, rates in figures.items():
+        print(f"  {slug:26}{rates['full']:>9.0f}{rates['full'] / node[slug]:>8.2f}"
+              f"{rates['lean']:>9.0f}{rates['lean'] / node[slug]:>8.2f}")  # fmt: skip
+
+
 def ceilings(node_rps: float, query: str, args: argparse.Namespace, load: Load) -> None:
     port = free_port()
     server = Server([sys.executable, str(Path(__file__)), "--serve-without-runs", str(port)],
@@ -186,7 +274,7 @@ def main() -> None:
               f"known_caller call as query string")  # fmt: skip
         header = f"{'function':26}{'kfn req/s':>10}{'node req/s':>11}{'ratio':>7}"
         print(header + f"{'kfn p50':>9}{'p99':>8}{'node p50':>9}{'p99':>8}{'p99 x':>7}")
-        failed, node_rps = [], []
+        failed, node_rps, node_by_slug = [], [], {}
         for slug, path in paths.items():
             kfn_runs, node_runs = [], []
             for _ in range(args.rounds):
@@ -194,6 +282,7 @@ def main() -> None:
                 node_runs.append(load(node.port, f"/{slug}?{query}", "GET", None, {}, args))
             mine = {k: statistics.median(r[k] for r in kfn_runs) for k in ("rps", "p50", "p99")}
             theirs = {k: statistics.median(r[k] for r in node_runs) for k in ("rps", "p50", "p99")}
+            node_by_slug[slug] = theirs["rps"]
             if slug != HEAVY_SLUG:
                 node_rps.append(theirs["rps"])
             ratio, p99x = mine["rps"] / theirs["rps"], mine["p99"] / theirs["p99"]
@@ -211,6 +300,8 @@ def main() -> None:
         kfn.stop()
         node.stop()
     ceilings(statistics.median(node_rps), query, args, load)
+    call_json = json.dumps(build_call(payload))
+    print_native_floor(bodies, call_json, node_by_slug, min(args.seconds, 2.0))
     print("\nbench/runtime.py (the single isolated run against the Node round trip):")
     subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)
 

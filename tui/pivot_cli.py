@@ -140,8 +140,11 @@ def run_pivot(
         await server.start()
         invocations.start()
         if instance is not None:
+            host, port = sock.getsockname()[:2]
+            if host in ("0.0.0.0", "::"):  # every address: the app needs one of them
+                host = socket.gethostname()
             print(f"kfn: calls answered here are kept in {invocations.path}; the app's Live tab "
-                  f"reads them with --pivot-instance {server.url}", file=sys.stderr)  # fmt: skip
+                  f"reads them with --pivot-instance http://{host}:{port}", file=sys.stderr)  # fmt: skip
             if args.public_url is None:
                 print(f"kfn: warning: without --public-url the URLs shown are on {server.url}, "
                       "which KAZOO may not reach", file=sys.stderr)  # fmt: skip
