@@ -30,6 +30,7 @@ class InvocationLog:
         self.ring_size = ring_size
         self._rings: dict[str, deque[dict[str, Any]]] = {}
         self._dirty = False
+        self._failing = False  # a write failed: said once, until one succeeds again
         self._flusher: asyncio.Task[None] | None = None
         if path is not None:
             self._load(path)
@@ -105,4 +106,11 @@ class InvocationLog:
             await asyncio.to_thread(lambda: write_atomically(path, json.dumps(snapshot)))
         except OSError as exc:
             self._dirty = True  # try again next time; the rings are still in memory
-            log.error("the Pivot invocation log could not be written to %s: %s", self.path, exc)
+            if not self._failing:
+                log.error("the Pivot invocation log could not be written to %s: %s (the calls "
+                          "stay in memory; trying again each second)", self.path, exc)  # fmt: skip
+            self._failing = True
+            return
+        if self._failing:
+            self._failing = False
+            log.warning("the Pivot invocation log is written to %s again", self.path)

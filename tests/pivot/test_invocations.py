@@ -3,7 +3,10 @@ access log never holds a Pivot secret or a caller's details."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from backend.api.access_log import redact_path
 from backend.pivot.invocations import InvocationLog
@@ -27,15 +30,25 @@ async def test_the_ring_is_bounded_and_survives_a_restart(tmp_path: Path) -> Non
     assert again.recent("a", "nothing") == []
 
 
-async def test_an_unwritable_log_keeps_the_rings_and_an_unreadable_one_starts_empty(
-    tmp_path: Path,
+async def test_an_unwritable_log_keeps_the_rings_says_so_once_and_an_unreadable_one_starts_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocked = tmp_path / "a file"
     blocked.write_text("")
     log = InvocationLog(blocked / "log.json")  # its directory is a file: every write fails
-    log.record(_one(1))
-    await log.flush()
-    assert [i["call_id"] for i in log.recent("a", "f")] == ["c1"]
+    caplog.clear()  # (the read at the start said it too)
+    with caplog.at_level(logging.WARNING, logger="kfn.pivot"):
+        for number in (1, 2):
+            log.record(_one(number))
+            await log.flush()
+        assert [i["call_id"] for i in log.recent("a", "f")] == ["c2", "c1"]
+        blocked.unlink()  # the disk has room again
+        await log.flush()
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == 2 and "could not be written" in said[0] and "again" in said[1]
+    assert [i["call_id"] for i in InvocationLog(blocked / "log.json").recent("a", "f")] == [
+        "c2", "c1",
+    ]  # fmt: skip
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     assert InvocationLog(broken).recent("a", "f") == []
