@@ -12,6 +12,7 @@ account = ""                    # account id to open (default: the login's own a
 url = "https://kazoo.example.com:8443"
 account_name = "acme"
 username = "admin"
+pivot_instances = ["http://pivot-1:8010"]  # `kfn pivot` instances, for the Live tab
 ```
 """
 
