@@ -7,9 +7,9 @@ tail latency. Here the loop itself watches each worker's reply pipe.
 
 On a machine with several CPUs every worker runs at once, taken first in, first out: the one
 that rebuilt its context longest ago is the one most surely ready. On a single CPU (one in the
-affinity, or a cgroup quota of one: cpus.py) they cannot run at once, and taking turns costs each worker its memory in the caches: three workers in
-turn spend visibly more CPU per run than one (bench/pivot.py shows it). There one worker runs,
-most recently used first; another joins only while a run has lasted longer than SPILL_S (a
+affinity, or a cgroup quota of one: cpus.py) they cannot run at once, and taking turns costs
+each worker its memory in the caches: three workers in turn spend visibly more CPU per run
+than one (bench/pivot.py shows it). There one worker runs, most recently used first; another joins only while a run has lasted longer than SPILL_S (a
 runaway), so that the calls behind it are not held until its time limit.
 """
 
