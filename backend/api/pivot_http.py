@@ -1,7 +1,8 @@
 """The paths outside KAZOO's /v2 API: Pivot requests (/pivot/...), /metrics and /health.
 
 They are answered before the v2 pipeline: Pivot sends no credentials and no envelope, and
-KAZOO's status-code handling (not the envelope) is what its pivot_call reads.
+KAZOO's status-code handling (not the envelope) is what its pivot_call reads. A `kfn pivot` in
+front of a KAZOO also answers two v2 paths itself, its URLs and its calls (instance_api.py).
 """
 
 from __future__ import annotations
