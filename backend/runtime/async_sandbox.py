@@ -9,8 +9,9 @@ On a machine with several CPUs every worker runs at once, taken first in, first 
 that rebuilt its context longest ago is the one most surely ready. On a single CPU (one in the
 affinity, or a cgroup quota of one: cpus.py) they cannot run at once, and taking turns costs
 each worker its memory in the caches: three workers in turn spend visibly more CPU per run
-than one (bench/pivot.py shows it). There one worker runs, most recently used first; another joins only while a run has lasted longer than SPILL_S (a
-runaway), so that the calls behind it are not held until its time limit.
+than one (bench/pivot.py shows it). There one worker runs, most recently used first; another
+joins only while a run has lasted longer than SPILL_S (a runaway), so that the calls behind it
+are not held until its time limit.
 """
 
 from __future__ import annotations
