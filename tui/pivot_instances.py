@@ -76,6 +76,19 @@ class PivotInstances:
         calls.sort(key=lambda call: str(call.get("time", "")), reverse=True)
         return PivotView(described, calls[:CALLS_SHOWN], problems)
 
+    async def check(self) -> list[str]:
+        """One line per instance that does not answer as a kfn (its /health); none: all do."""
+
+        async def problem(client: KazooClient) -> str | None:
+            label = instance_label(client.base_url)
+            try:
+                return None if await client.is_kfn() else f"{label} is not a kfn pivot"
+            except ApiError as exc:  # its sentence names the instance already
+                return str(exc).partition(" failed: ")[2] or f"{label}: {exc}"
+
+        found = await asyncio.gather(*(problem(client) for client in self.clients))
+        return [line for line in found if line is not None]
+
     @staticmethod
     async def _one(
         client: KazooClient, account_id: str, function_id: str

@@ -29,6 +29,7 @@ async def test_connect_tests_saves_a_profile_and_switches(
     harness: Harness, fake_kazoo: FakeServer
 ) -> None:
     fake = with_one_function(fake_kazoo)
+    dead, also_dead = (f"http://127.0.0.1:{free_port(start=port)}" for port in (21100, 21150))
     app = harness.app()
     async with app.run_test(size=(100, 34)) as pilot:
         await ready(pilot)
@@ -44,10 +45,14 @@ async def test_connect_tests_saves_a_profile_and_switches(
         status = dialog.query_one("#connect-status")
         await wait_for(pilot, lambda: "✗" in str(status.render()), what="not a URL")
         assert "a Pivot instance is an http:// or https:// URL" in str(status.render())
-        dialog.query_one("#connect-pivot").value = "http://pv-1:8010/  http://pv-2:8010"
+        dialog.query_one("#connect-pivot").value = f"{dead}/  {also_dead}"
         dialog.test(save=False)
         await wait_for(pilot, lambda: "connection refused" in str(status.render()), what="refused")
         dialog.query_one("#connect-url").value = fake_kazoo.url
+        dialog.test(save=False)
+        await wait_for(pilot, lambda: "✓ connected" in str(status.render()), what="connected")
+        said = str(status.render())
+        assert said.count("! Pivot instances: cannot connect to http://127.0.0.1:") == 2
         dialog.test(save=True)
         await wait_for(pilot, lambda: main_screen(pilot).server_label == fake_kazoo.url)
         screen = main_screen(pilot)
@@ -60,7 +65,7 @@ async def test_connect_tests_saves_a_profile_and_switches(
     config = Config.load(harness.config_dir)
     assert config.profiles["prod"] == {
         "url": fake_kazoo.url, "auth": "api_key",
-        "pivot_instances": ["http://pv-1:8010", "http://pv-2:8010"],
+        "pivot_instances": [dead, also_dead],
     }  # fmt: skip
     saved_key = key_file(harness.config_dir, "prod")
     assert saved_key.read_text().strip() == fake.api_key

@@ -85,6 +85,24 @@ async def test_instances_that_disagree_on_the_url_are_named_and_none_answering_i
     assert "gives another URL" in problem and "--signing-key" in problem
 
 
+async def test_the_check_names_a_dead_instance_and_a_server_that_is_no_kfn_pivot(
+    fake_kazoo: FakeServer, tmp_path
+) -> None:
+    main = KazooClient(fake_kazoo.url, ApiKeyCredentials(fake_kazoo.fake.api_key), timeout=5)
+    dead = f"http://127.0.0.1:{free_port(start=21800)}"
+    async with running_instance(fake_kazoo, tmp_path) as one:
+        instances = PivotInstances([one.url, dead, fake_kazoo.url], main)
+        try:
+            problems = await instances.check()
+        finally:
+            await instances.aclose()
+            await main.aclose()
+    assert problems == [
+        f"cannot connect to {dead}: connection refused (is the server running?)",
+        f"{fake_kazoo.url.removeprefix('http://')} is not a kfn pivot",
+    ]
+
+
 def test_a_profile_keeps_its_pivot_instances_and_refuses_what_is_not_a_url() -> None:
     raw = {"url": "https://kazoo.example:8443", "pivot_instances": ["http://pv-1:8010/"]}
     profile = Profile.from_config("prod", raw)

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from backend.client import ApiError, KazooClient
-from tui.pivot_instances import check_instance_url
+from tui.pivot_instances import PivotInstances, check_instance_url
 from tui.profiles import AUTH_METHODS, Profile, client_for, credentials_for
 from widgets.inline_input import InlineBindingsInput
 
@@ -175,9 +175,16 @@ class ConnectScreen(ModalScreen[Connection | None]):
             self._status(f"✗ {exc}", False)
             return
         names = ", ".join(account.name for account in accounts[:5])
-        self._status(
-            f"✓ connected as {login.account_name or login.account_id}; accounts: {names}", True
-        )
+        said = f"✓ connected as {login.account_name or login.account_id}; accounts: {names}"
+        if profile.pivot_instances:
+            instances = PivotInstances(profile.pivot_instances, client)
+            problems = await instances.check()
+            await instances.aclose()
+            count = len(profile.pivot_instances)
+            said += "".join(f"\n! Pivot instances: {line}" for line in problems) or (
+                f"\n✓ {count} Pivot instance{'s' if count > 1 else ''} answer{'' if count > 1 else 's'}"
+            )
+        self._status(said, True)
         if not save:
             await client.aclose()
             return
