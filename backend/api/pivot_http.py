@@ -48,8 +48,8 @@ class PivotHttp:
             return await self.api(request)
         if self.instance is not None and path.startswith("/v2/"):
             token = request.headers.get("X-Auth-Token")
-            answer = await self.instance.answer(request.method, path, token)
-            return web.json_response(answer.body, status=answer.status)
+            answer = await self.instance.answer(request.method, path, token, request.remote or "")
+            return web.json_response(answer.body, status=answer.status, headers=answer.headers)
         return web.json_response({"error": "not_found", "message": "no such path"}, status=404)
 
     async def pivot(self, request: web.BaseRequest) -> web.Response:

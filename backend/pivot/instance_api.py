@@ -8,25 +8,34 @@ The instance keeps no accounts. A reader sends the token it holds for the KAZOO
 credentials, whether it may read the function, and remembers a yes for GRANT_TTL_S. So whoever
 may read a function in KAZOO may see its URL and its calls, as `kfn serve` lets every reader of
 a function do.
+
+The instance's port faces KAZOO, maybe more: a stream of made-up tokens must not become a
+stream of requests to the KAZOO (which would throttle the instance itself). Refused tokens are
+counted per client address (REFUSALS), and at most CHECKS_AT_ONCE questions are in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from backend.client import ApiError, AuthError, KazooClient, NetworkError, NotFoundError
+from backend.errors import KazooError, too_many_requests
 from backend.pivot.describe import describe
 from backend.pivot.invocations import InvocationLog
 from backend.pivot.secrets import PivotSecret
 from backend.pivot.source import PivotSource, Unavailable
+from backend.throttle import Limit, LoginThrottle
 
 GRANT_TTL_S = 60.0  # a token KAZOO revoked still reads a function's calls here this long
 GRANTS_KEPT = 4096
+REFUSALS = Limit(failures=20, window_s=60.0)  # refused tokens per client address
+CHECKS_AT_ONCE = 8
 _PATH = re.compile(r"/v2/accounts/([^/]+)/functions/([^/]+)/pivot(/invocations)?")
 
 
@@ -34,17 +43,18 @@ _PATH = re.compile(r"/v2/accounts/([^/]+)/functions/([^/]+)/pivot(/invocations)?
 class InstanceAnswer:
     status: int
     body: dict[str, Any]  # KAZOO's envelope: {"status": "success", "data": ...} or an error
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _error(status: int, message: str, detail: str) -> InstanceAnswer:
+    return _from(KazooError(status, message, {"message": detail}))
+
+
+def _from(error: KazooError) -> InstanceAnswer:
     # KAZOO's error shape, so the client's error_from_response reads the sentence.
-    body = {
-        "status": "error",
-        "error": str(status),
-        "message": message,
-        "data": {"message": detail},
-    }
-    return InstanceAnswer(status, body)
+    body = {"status": "error", "error": str(error.status), "message": error.message,
+            "data": error.data}  # fmt: skip
+    return InstanceAnswer(error.status, body, error.headers)
 
 
 class InstanceApi:
@@ -62,12 +72,16 @@ class InstanceApi:
         self.invocations = invocations
         self.public_url = public_url
         self.grant_ttl = grant_ttl
+        self.throttle = LoginThrottle({"address": REFUSALS})
+        self._checking = asyncio.Semaphore(CHECKS_AT_ONCE)
         # (sha256 of the token, account, function) -> when the KAZOO said yes. Digests, not
         # tokens: nothing here would let a memory dump act as anyone.
         self._grants: OrderedDict[tuple[str, str, str], float] = OrderedDict()
         self.checks = 0  # questions asked of the upstream
 
-    async def answer(self, method: str, path: str, token: str | None) -> InstanceAnswer:
+    async def answer(
+        self, method: str, path: str, token: str | None, remote: str = ""
+    ) -> InstanceAnswer:
         found = _PATH.fullmatch(path)
         if found is None:
             return _error(404, "not_found", "a kfn pivot instance answers only GET "
@@ -78,7 +92,7 @@ class InstanceApi:
         if not token:
             return _error(401, "invalid_credentials", "send your KAZOO token as X-Auth-Token")
         account_id, function_id, calls = found.group(1), found.group(2), bool(found.group(3))
-        refused = await self._check(token, account_id, function_id)
+        refused = await self._check(token, account_id, function_id, remote)
         if refused is not None:
             return refused
         if calls:
@@ -94,16 +108,25 @@ class InstanceApi:
             data = describe(self.public_url, secret)
         return InstanceAnswer(200, {"status": "success", "data": data})
 
-    async def _check(self, token: str, account_id: str, function_id: str) -> InstanceAnswer | None:
+    async def _check(
+        self, token: str, account_id: str, function_id: str, remote: str
+    ) -> InstanceAnswer | None:
         """None when the token may read the function upstream, else the refusal."""
         key = (hashlib.sha256(token.encode()).hexdigest(), account_id, function_id)
         granted = self._grants.get(key)
         if granted is not None and time.monotonic() - granted < self.grant_ttl:
             return None
-        self.checks += 1
+        address = [("address", remote)]
         try:
-            await self.client.check_function_access(token, account_id, function_id)
+            async with self._checking:
+                # Asked after the wait for a slot: others from there may have failed meanwhile.
+                wait = self.throttle.retry_after(address)
+                if wait is not None:
+                    return _from(too_many_requests(wait, "refused tokens from this address"))
+                self.checks += 1
+                await self.client.check_function_access(token, account_id, function_id)
         except AuthError:
+            self.throttle.failed(address)
             return _error(401, "invalid_credentials", "the KAZOO refused this token")
         except NotFoundError:
             return _error(404, "bad_identifier", "bad identifier")

@@ -120,6 +120,24 @@ async def test_a_yes_is_remembered_and_an_unreachable_kazoo_is_a_503(
     assert other.status_code == 503 and "cannot check the token" in other.text
 
 
+async def test_made_up_tokens_are_throttled_before_they_reach_the_kazoo(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    from backend.pivot.instance_api import REFUSALS
+
+    path = f"/v2/accounts/{fake_kazoo.fake.account_id}/functions/{FUNCTION}/pivot/invocations"
+    async with httpx.AsyncClient(base_url=instance.url, timeout=10) as http:
+        refused = [
+            (await http.get(path, headers={"X-Auth-Token": f"made.up.{n}"})).status_code
+            for n in range(REFUSALS.failures)
+        ]
+        throttled = await http.get(path, headers={"X-Auth-Token": "made.up.again"})
+    assert refused == [401] * REFUSALS.failures
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+    assert "refused tokens from this address" in throttled.text
+    assert instance.api.checks == REFUSALS.failures  # the last one never reached the KAZOO
+
+
 def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
     fake_kazoo: FakeServer, tmp_path: Path
 ) -> None:
