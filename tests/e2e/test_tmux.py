@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from backend.api.server import Backend
-from tests.conftest import REPO, free_port, start_serve
+from tests.conftest import REPO, FakeServer, free_port, start_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -180,6 +180,51 @@ def test_kfn_in_a_real_terminal_against_a_remote_server(tmux: Tmux, tmp_path: Pa
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_live_tab_shows_a_kazoo_call_answered_by_a_kfn_pivot_instance(
+    tmux: Tmux, tmp_path: Path, fake_kazoo: FakeServer
+) -> None:
+    """The production path as an engineer walks it: a `kfn pivot` in front of the KAZOO, the
+    app on the KAZOO told of it, a call as KAZOO's pivot_call sends it, and the Live tab."""
+    from backend.pivot.signing import SigningKeyFile
+    from tests.pivot.instances import FUNCTION, key_file, with_function
+
+    fake = fake_kazoo.fake
+    with_function(fake)
+    port = free_port(start=18520)
+    keys = key_file(tmp_path)
+    instance = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "pivot", "--server", fake_kazoo.url, "--api-key",
+         fake.api_key, "--signing-key", str(keys), "--public-url", "https://pivot.example.net",
+         "--calls-file", str(tmp_path / "calls.json"), "--port", str(port), "--quiet"],
+        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert instance.stderr is not None
+        for line in instance.stderr:
+            if "serving Pivot" in line:
+                break
+        else:
+            raise AssertionError(f"kfn pivot did not start (exit {instance.wait(5)})")
+        launch(tmux, tmp_path, ["--server", fake_kazoo.url, "--api-key", fake.api_key,
+                                "--pivot-instance", f"http://127.0.0.1:{port}"], "hello")  # fmt: skip
+        tmux.keys("M-v")
+        tmux.wait_for("Pivot URL", "https://pivot.example.net/pivot/")
+        secret = SigningKeyFile(keys).current().secret(fake.account_id, FUNCTION)
+        answered = httpx.get(
+            f"http://127.0.0.1:{port}/pivot/{fake.account_id}/{FUNCTION}/{secret}",
+            params={"Caller-ID-Number": "+14155550123", "Request": "2000", "Call-ID": "e2e-1"},
+        )  # fmt: skip
+        assert answered.status_code == 200, answered.text
+        tmux.wait_for("200 valid", "+14155550123→2000")
+        tmux.keys("s")
+        tmux.wait_for("Kept the call")
+        tmux.keys("C-q")
+        assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
+    finally:
+        instance.terminate()
+        instance.wait(10)
 
 
 @pytest.mark.parametrize("signal_name", ["TERM", "INT"])
