@@ -10,7 +10,9 @@ go through `action_quit`, which stops the server before Textual restores the ter
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,8 +38,22 @@ if TYPE_CHECKING:
 
 STYLES = Path(__file__).parent / "styles"
 GC_RESUME_LATEST_S = 5.0
+# How often the app looks whether its terminal is still there. A terminal that goes away sends
+# SIGHUP only to its session's leader: under `make run`, make waits for kfn and kfn hears
+# nothing, while Textual's input thread spins on the dead terminal (textual 8.2,
+# LinuxDriver.run_input_thread: an empty read ends only the inner loop; Textual PR #6690).
+TERMINAL_CHECK_S = 1.0
 # Start-up waits this long for the first list before showing the main screen without it.
 FIRST_LIST_PATIENCE_S = 0.5
+
+
+def terminal_fd() -> int | None:
+    stream = sys.__stdin__
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (OSError, ValueError):  # replaced or closed (a test runner's)
+        return None
+    return fd if fd >= 0 and os.isatty(fd) else None
 
 
 class KfnApp(App[int]):
@@ -67,7 +83,16 @@ class KfnApp(App[int]):
         # Every main screen's clients of `kfn pivot` instances, closed with the app.
         self.opened_instances: list[PivotInstances] = []
         self.startup_error = ""
+        # The terminal the app runs in, watched while it runs; None: not a terminal (tests).
+        self.terminal_fd = terminal_fd()
         self.key_gate = KeyGate(super().on_event)
+
+    def check_terminal(self) -> None:
+        """Quit, keeping every draft, once the terminal has gone (a closed SSH session)."""
+        assert self.terminal_fd is not None
+        if not os.isatty(self.terminal_fd):
+            self.terminal_fd = None
+            self.call_later(self.action_quit)
 
     async def on_event(self, event: events.Event) -> None:
         if not self.key_gate.take(event):
@@ -94,8 +119,10 @@ class KfnApp(App[int]):
                 f"try one of: {', '.join(sorted(self.available_themes))}",
                 severity="warning",
             )
+        if self.terminal_fd is not None:
+            self.set_interval(TERMINAL_CHECK_S, self.check_terminal)
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             try:
                 loop.add_signal_handler(signum, lambda: self.call_later(self.action_quit))
             except (NotImplementedError, RuntimeError):  # not the main thread (tests)

@@ -85,8 +85,12 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         subprocess.run(["tmux", "-L", session.socket_name, "kill-server"], capture_output=True)
 
 
-def launch(tmux: Tmux, tmp_path: Path, args: list[str], *expect: str, **extra_env: str) -> None:
-    """Type the `kfn` command into the tmux shell; after it exits, print its status and tty modes."""
+def launch(
+    tmux: Tmux, tmp_path: Path, args: list[str], *expect: str, wrapper: tuple[str, ...] = (),
+    **extra_env: str,
+) -> None:  # fmt: skip
+    """Type the `kfn` command (after `wrapper`, if given) into the tmux shell; after it exits,
+    print its status and tty modes."""
     env = {
         "KFN_DATA_DIR": str(tmp_path / "data"),
         "KFN_CONFIG_DIR": str(tmp_path / "config"),
@@ -95,7 +99,8 @@ def launch(tmux: Tmux, tmp_path: Path, args: list[str], *expect: str, **extra_en
     }
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (
-        f"cd {shlex.quote(str(REPO))} && env {assignments} {shlex.quote(sys.executable)} "
+        f"cd {shlex.quote(str(REPO))} && env {assignments} {shlex.join(wrapper)} "
+        f"{shlex.quote(sys.executable)} "
         f"-m tui.cli {shlex.join(args)}; echo KFN-EXIT=$?; "
         "stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo"
     )
@@ -227,7 +232,7 @@ def test_the_live_tab_shows_a_kazoo_call_answered_by_a_kfn_pivot_instance(
         instance.wait(10)
 
 
-@pytest.mark.parametrize("signal_name", ["TERM", "INT"])
+@pytest.mark.parametrize("signal_name", ["TERM", "INT", "HUP"])
 def test_a_signal_stops_the_server_and_restores_the_terminal(
     tmux: Tmux, tmp_path: Path, signal_name: str
 ) -> None:
@@ -241,6 +246,34 @@ def test_a_signal_stops_the_server_and_restores_the_terminal(
     assert_restored(tmux.wait_for("KFN-EXIT=0", "\necho"))
     with socket.socket() as probe:  # nothing listens on the API port any more
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_terminal_that_goes_away_without_a_hangup_ends_kfn_keeping_the_draft(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    """A closed SSH session or terminal window sends SIGHUP to its session's leader only; under
+    `make run` (make waits for its child) or here (kfn in a session of its own) kfn hears
+    nothing, and Textual's input thread spins on the dead terminal. kfn sees the terminal gone
+    and quits as on ctrl+q: the draft is on disk and the data dir is free."""
+    port = free_port(start=18470)
+    launch(tmux, tmp_path, ["--port", str(port)], "// name: Blocklist hangup",
+           wrapper=("setsid", "-w"))  # fmt: skip
+    tmux.keys("M-e")  # the editor has the keys
+    tmux.type("// typed, never saved ")
+    tmux.wait_for("// typed, never saved")
+    tmux("kill-server")  # the terminal is gone; no signal reaches kfn
+
+    def running() -> bool:
+        found = subprocess.run(["pgrep", "-f", f"tui.cli --port {port}"], capture_output=True)
+        return found.returncode == 0
+
+    deadline = time.monotonic() + 20
+    while running():
+        assert time.monotonic() < deadline, "kfn outlived its terminal"
+        time.sleep(0.2)
+    drafts = (tmp_path / "data" / "app" / "drafts.json").read_text()
+    assert "// typed, never saved" in drafts
+    Backend.open(tmp_path / "data").close()  # the data dir was let go
 
 
 def test_direct_keys_through_tmux_at_80x24(tmux: Tmux, tmp_path: Path) -> None:
