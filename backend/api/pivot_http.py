@@ -50,6 +50,10 @@ class PivotHttp:
             token = request.headers.get("X-Auth-Token")
             answer = await self.instance.answer(request.method, path, token, request.remote or "")
             return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+        if path.startswith("/v2/"):  # the app pointed at an instance in front of a kfn
+            message = ("a kfn pivot in front of another kfn answers no v2 API: that kfn has the "
+                       "functions' URLs and every instance's calls")  # fmt: skip
+            return web.json_response({"error": "not_found", "message": message}, status=404)
         return web.json_response({"error": "not_found", "message": "no such path"}, status=404)
 
     async def pivot(self, request: web.BaseRequest) -> web.Response:

@@ -103,6 +103,30 @@ async def test_the_check_names_a_dead_instance_and_a_server_that_is_no_kfn_pivot
     ]
 
 
+async def test_an_instance_in_front_of_a_kfn_says_to_ask_that_kfn(fake_kazoo: FakeServer) -> None:
+    from backend.api.pivot_http import PivotServer
+    from backend.api.server import listen
+    from backend.pivot.invocations import InvocationLog
+    from backend.pivot.service import PivotService
+
+    class Nowhere:
+        async def find(self, account_id: str, function_id: str) -> None:
+            return None
+
+    server = PivotServer(PivotService(Nowhere(), InvocationLog(None)), listen("127.0.0.1", 0),
+                         access_log=False)  # fmt: skip
+    await server.start()
+    main = KazooClient(fake_kazoo.url, ApiKeyCredentials(fake_kazoo.fake.api_key), timeout=5)
+    instances = PivotInstances([server.url], main)
+    try:
+        with pytest.raises(ApiError, match="answers no v2 API: that kfn has the functions"):
+            await instances.read(await main.account_id(), FUNCTION)
+    finally:
+        await instances.aclose()
+        await main.aclose()
+        await server.stop()
+
+
 def test_a_profile_keeps_its_pivot_instances_and_refuses_what_is_not_a_url() -> None:
     raw = {"url": "https://kazoo.example:8443", "pivot_instances": ["http://pv-1:8010/"]}
     profile = Profile.from_config("prod", raw)
