@@ -3,8 +3,9 @@
 Start-up order: the CLI opens the embedded backend (so a locked data dir fails before the
 terminal is taken over), the app starts its API server inside Textual's own event loop, seeds the
 samples into a fresh local account, lets the main screen fetch its first list (up to
-FIRST_LIST_PATIENCE_S), then shows it, list and all. Quitting, SIGINT and SIGTERM all
-go through `action_quit`, which stops the server before Textual restores the terminal.
+FIRST_LIST_PATIENCE_S), then shows it, list and all. Quitting, SIGINT, SIGTERM and SIGHUP all
+go through `action_quit`, which stops the server before Textual restores the terminal; a
+terminal that is gone ends the app at once, drafts kept (tui/terminal_watch.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,28 +32,16 @@ from tui.local_state import LocalState
 from tui.pivot_instances import PivotInstances
 from tui.profiles import Profile, ProfileError, save_api_key
 from tui.screens.main import MainScreen
+from tui.terminal_watch import CHECK_S as TERMINAL_CHECK_S
+from tui.terminal_watch import EXIT_HANGUP, TerminalWatch, terminal_fd
 
 if TYPE_CHECKING:
     from tui.screens.connect import Connection
 
 STYLES = Path(__file__).parent / "styles"
 GC_RESUME_LATEST_S = 5.0
-# How often the app looks whether its terminal is still there. A terminal that goes away sends
-# SIGHUP only to its session's leader: under `make run`, make waits for kfn and kfn hears
-# nothing, while Textual's input thread spins on the dead terminal (textual 8.2,
-# LinuxDriver.run_input_thread: an empty read ends only the inner loop; Textual PR #6690).
-TERMINAL_CHECK_S = 1.0
 # Start-up waits this long for the first list before showing the main screen without it.
 FIRST_LIST_PATIENCE_S = 0.5
-
-
-def terminal_fd() -> int | None:
-    stream = sys.__stdin__
-    try:
-        fd = stream.fileno() if stream is not None else -1
-    except (OSError, ValueError):  # replaced or closed (a test runner's)
-        return None
-    return fd if fd >= 0 and os.isatty(fd) else None
 
 
 class KfnApp(App[int]):
@@ -83,16 +71,23 @@ class KfnApp(App[int]):
         # Every main screen's clients of `kfn pivot` instances, closed with the app.
         self.opened_instances: list[PivotInstances] = []
         self.startup_error = ""
-        # The terminal the app runs in, watched while it runs; None: not a terminal (tests).
-        self.terminal_fd = terminal_fd()
+        fd = terminal_fd()  # None: no terminal (tests), nothing to watch
+        self.terminal = (
+            None
+            if fd is None
+            else TerminalWatch(fd, lost=self.lose_terminal, hangup=self.quit_soon)
+        )
         self.key_gate = KeyGate(super().on_event)
 
-    def check_terminal(self) -> None:
-        """Quit, keeping every draft, once the terminal has gone (a closed SSH session)."""
-        assert self.terminal_fd is not None
-        if not os.isatty(self.terminal_fd):
-            self.terminal_fd = None
-            self.call_later(self.action_quit)
+    def quit_soon(self) -> None:
+        self.call_later(self.action_quit)
+
+    def lose_terminal(self) -> None:
+        """The terminal is gone (tui/terminal_watch.py): keep every draft and end now."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.work.is_ready:
+                screen.editing.keep_draft()
+        os._exit(EXIT_HANGUP)
 
     async def on_event(self, event: events.Event) -> None:
         if not self.key_gate.take(event):
@@ -119,10 +114,11 @@ class KfnApp(App[int]):
                 f"try one of: {', '.join(sorted(self.available_themes))}",
                 severity="warning",
             )
-        if self.terminal_fd is not None:
-            self.set_interval(TERMINAL_CHECK_S, self.check_terminal)
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if self.terminal is not None:
+            self.terminal.install(loop)
+            self.set_interval(TERMINAL_CHECK_S, self.terminal.check)
+        for signum in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(signum, lambda: self.call_later(self.action_quit))
             except (NotImplementedError, RuntimeError):  # not the main thread (tests)
