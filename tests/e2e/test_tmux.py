@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from backend.api.server import Backend
+from backend.store import DataDirLocked
 from tests.conftest import REPO, FakeServer, free_port, start_serve
 
 pytestmark = pytest.mark.e2e
@@ -273,7 +274,15 @@ def test_a_terminal_that_goes_away_ends_kfn_keeping_the_draft(
         time.sleep(0.2)
     drafts = (tmp_path / "data" / "app" / "drafts.json").read_text()
     assert "// typed, never saved" in drafts
-    Backend.open(tmp_path / "data").close()  # the data dir was let go
+    # The data dir is let go: an exiting process is gone from pgrep (its memory freed) a moment
+    # before its files, and their lock, are closed.
+    while True:
+        try:
+            Backend.open(tmp_path / "data").close()
+            break
+        except DataDirLocked:
+            assert time.monotonic() < deadline, "the data dir stayed locked"
+            time.sleep(0.1)
 
 
 def test_direct_keys_through_tmux_at_80x24(tmux: Tmux, tmp_path: Path) -> None:
