@@ -192,19 +192,21 @@ def native_floor(
 
 
 def print_native_floor(
-    bodies: dict[str, str], call_json: str, node: dict[str, float], seconds: float
-) -> None:
+    bodies: dict[str, str], call_json: str, node: dict[str, float], kfn: dict[str, float],
+    seconds: float,
+) -> None:  # fmt: skip
     print("\nthe native floor (bench/quickjs_floor.c: QuickJS's C API alone, no Python, no HTTP; "
           "each call in a fresh context, prelude and function from bytecode):")  # fmt: skip
     figures = native_floor(bodies, call_json, seconds)
     if isinstance(figures, str):
         print(f"  not measured: {figures}")
         return
-    print(f"  {'function':26}{'full/s':>9}{'x Node':>8}{'lean/s':>9}{'x Node':>8}  "
-          "(lean: no typed arrays, no BigInt)")  # fmt: skip
+    print(f"  {'function':26}{'full/s':>9}{'x Node':>8}{'lean/s':>9}{'x Node':>8}"
+          f"{'kfn x full':>12}  (lean: no typed arrays, no BigInt)")  # fmt: skip
     for slug, rates in figures.items():
         print(f"  {slug:26}{rates['full']:>9.0f}{rates['full'] / node[slug]:>8.2f}"
-              f"{rates['lean']:>9.0f}{rates['lean'] / node[slug]:>8.2f}")  # fmt: skip
+              f"{rates['lean']:>9.0f}{rates['lean'] / node[slug]:>8.2f}"
+              f"{kfn[slug] / rates['full']:>12.2f}")  # fmt: skip
 
 
 def ceilings(node_rps: float, query: str, args: argparse.Namespace, load: Load) -> None:
@@ -274,7 +276,7 @@ def main() -> None:
               f"known_caller call as query string")  # fmt: skip
         header = f"{'function':26}{'kfn req/s':>10}{'node req/s':>11}{'ratio':>7}"
         print(header + f"{'kfn p50':>9}{'p99':>8}{'node p50':>9}{'p99':>8}{'p99 x':>7}")
-        failed, node_rps, node_by_slug = [], [], {}
+        failed, node_rps, node_by_slug, kfn_by_slug = [], [], {}, {}
         for slug, path in paths.items():
             kfn_runs, node_runs = [], []
             for _ in range(args.rounds):
@@ -282,7 +284,7 @@ def main() -> None:
                 node_runs.append(load(node.port, f"/{slug}?{query}", "GET", None, {}, args))
             mine = {k: statistics.median(r[k] for r in kfn_runs) for k in ("rps", "p50", "p99")}
             theirs = {k: statistics.median(r[k] for r in node_runs) for k in ("rps", "p50", "p99")}
-            node_by_slug[slug] = theirs["rps"]
+            node_by_slug[slug], kfn_by_slug[slug] = theirs["rps"], mine["rps"]
             if slug != HEAVY_SLUG:
                 node_rps.append(theirs["rps"])
             ratio, p99x = mine["rps"] / theirs["rps"], mine["p99"] / theirs["p99"]
@@ -301,7 +303,7 @@ def main() -> None:
         node.stop()
     ceilings(statistics.median(node_rps), query, args, load)
     call_json = json.dumps(build_call(payload))
-    print_native_floor(bodies, call_json, node_by_slug, min(args.seconds, 2.0))
+    print_native_floor(bodies, call_json, node_by_slug, kfn_by_slug, min(args.seconds, 2.0))
     print("\nbench/runtime.py (the single isolated run against the Node round trip):")
     subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)
 

@@ -27,6 +27,8 @@ class PivotView:
     described: dict[str, Any]
     calls: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)  # one line per instance that failed
+    asked: int = 0  # `kfn pivot` instances asked (0: the server answered itself)
+    answered: int = 0
 
 
 def check_instance_url(url: str) -> str:
@@ -39,6 +41,13 @@ def check_instance_url(url: str) -> str:
 
 def instance_label(url: str) -> str:
     return urlsplit(url).netloc or url
+
+
+def _problem(label: str, error: ApiError) -> str:
+    """One short line: the client's sentence without what was being done, and the instance
+    named unless the sentence names it already (a network error does)."""
+    why = str(error).partition(" failed: ")[2] or str(error)
+    return why if label in why else f"{label}: {why}"
 
 
 class PivotInstances:
@@ -59,11 +68,13 @@ class PivotInstances:
         described: dict[str, Any] = {}
         calls: list[dict[str, Any]] = []
         problems = []
+        answered = 0
         for client, answer in zip(self.clients, answers, strict=True):
             label = instance_label(client.base_url)
             if isinstance(answer, ApiError):
-                problems.append(f"{label}: {answer}")
+                problems.append(_problem(label, answer))
                 continue
+            answered += 1
             their_description, their_calls = answer
             if not described:
                 described = their_description
@@ -71,10 +82,10 @@ class PivotInstances:
                 problems.append(f"{label} gives another URL: give every instance the same "
                                 "--signing-key file and --public-url")  # fmt: skip
             calls.extend({"instance": label, **call} for call in their_calls)
-        if len(problems) == len(self.clients) and not described:
+        if not answered:
             raise ApiError("; ".join(problems))
         calls.sort(key=lambda call: str(call.get("time", "")), reverse=True)
-        return PivotView(described, calls[:CALLS_SHOWN], problems)
+        return PivotView(described, calls[:CALLS_SHOWN], problems, len(self.clients), answered)
 
     async def check(self) -> list[str]:
         """One line per instance that does not answer as a kfn (its /health); none: all do."""
@@ -83,8 +94,8 @@ class PivotInstances:
             label = instance_label(client.base_url)
             try:
                 return None if await client.is_kfn() else f"{label} is not a kfn pivot"
-            except ApiError as exc:  # its sentence names the instance already
-                return str(exc).partition(" failed: ")[2] or f"{label}: {exc}"
+            except ApiError as exc:
+                return _problem(label, exc)
 
         found = await asyncio.gather(*(problem(client) for client in self.clients))
         return [line for line in found if line is not None]

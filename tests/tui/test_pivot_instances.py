@@ -52,8 +52,10 @@ async def test_two_instances_calls_are_merged_newest_first_and_a_dead_one_is_nam
         one.url.removeprefix("http://"),
     ]
     assert view.described["voice_url"] == f"{PUBLIC}{one.voice_path(fake.account_id)}"
-    [problem] = view.problems
-    assert problem.startswith(dead.removeprefix("http://")) and "connection refused" in problem
+    assert view.problems == [
+        f"cannot connect to {dead}: connection refused (is the server running?)"
+    ]
+    assert (view.asked, view.answered) == (3, 2)
     assert [c["call_id"] for c in again.calls] == ["c-3", "c-2", "c-1"]
     # The app logged in once; after the expiry one more login served all three instances.
     assert main.login_info is not None and fake.logins == logins + 1 + 2  # + the instances'
@@ -161,6 +163,7 @@ async def test_the_live_tab_on_a_kazoo_shows_the_instances_url_and_calls(
             await pilot.press("alt+v")
             live = screen.query_one(LiveCalls)
             await wait_for(pilot, lambda: PUBLIC in live.note, what="the instance's URL")
+            assert "calls from 1 of 1 kfn pivot instances" in live.note
             await call(f"{one.url}{one.voice_path(fake.account_id)}", "Di", "c-7")
             await wait_for(pilot, lambda: len(live.invocations) == 1, what="the call")
             assert live.invocations[0]["call"]["Caller-ID-Name"] == "Di"

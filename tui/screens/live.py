@@ -56,7 +56,10 @@ class Live:
             described, calls, note = self.described, screen.work.live.invocations, str(exc)
         else:
             described, calls = view.described, view.calls
-            note = "\n".join([self._note(described), *(f"! {line}" for line in view.problems)])
+            lines = [self._note(described), *(f"! {line}" for line in view.problems)]
+            if view.asked:
+                lines.append(f"calls from {view.answered} of {view.asked} kfn pivot instances")
+            note = "\n".join(lines)
         if screen.current is not None and screen.current.id == current.id:
             self.described = described
             screen.work.live.show_calls(calls, note)
