@@ -9,8 +9,8 @@ every CHECK_S.
 Once it is gone, nothing can be shown or typed, and Textual's own shutdown would block: its
 writer thread dies on the first EIO, its bounded queue fills, and `WriterThread.stop` waits for
 room for ever. So the app keeps its drafts and ends the process at once, as `kill -9` would
-(which the store survives, tests/api); the data dir's lock and the API's port go with it. A
-SIGHUP while the terminal is still there (`kill -HUP`) quits as ctrl+q does.
+(which the store survives: tests/e2e/test_crash.py); the data dir's lock and the API's port go
+with it. A SIGHUP while the terminal is still there (`kill -HUP`) quits as ctrl+q does.
 """
 
 from __future__ import annotations
