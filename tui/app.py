@@ -116,7 +116,10 @@ class KfnApp(App[int]):
             )
         loop = asyncio.get_running_loop()
         if self.terminal is not None:
-            self.terminal.install(loop)
+            try:
+                self.terminal.install(loop)
+            except ValueError:  # not the main thread (tests): the check below still runs
+                pass
             self.set_interval(TERMINAL_CHECK_S, self.terminal.check)
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
