@@ -180,6 +180,21 @@ def start_serve(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Pope
     return process, lines
 
 
+def start_pivot(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """A `kfn pivot` process with `args`, once it serves; with what it said until then."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "pivot", *args], cwd=REPO, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    said = ""
+    for line in process.stderr:
+        said += line
+        if "serving Pivot" in line:
+            return process, said
+    raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)}): {said}")
+
+
 @dataclass
 class FakeServer:
     fake: FakeKazoo

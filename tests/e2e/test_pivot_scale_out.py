@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO, free_port, start_serve, wrong
+from tests.conftest import free_port, start_pivot, start_serve, wrong
 
 pytestmark = pytest.mark.e2e
 TTL_S = 0.5
@@ -23,19 +22,8 @@ Upstream = tuple[subprocess.Popen[str], str, str]  # the server, its URL, an API
 
 
 def _pivot_instance(upstream: str, api_key: str, port: int) -> tuple[subprocess.Popen[str], str]:
-    """A `kfn pivot` process, once it serves; with what it said until then."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "pivot", "--server", upstream, "--api-key", api_key,
-         "--port", str(port), "--ttl", str(TTL_S), "--quiet"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stderr is not None
-    said = ""
-    for line in process.stderr:
-        said += line
-        if "serving Pivot" in line:
-            return process, said
-    raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)}): {said}")
+    return start_pivot("--server", upstream, "--api-key", api_key, "--port", str(port),
+                       "--ttl", str(TTL_S), "--quiet")  # fmt: skip
 
 
 def _published(url: str, api_key: str, name: str, body: str) -> tuple[str, dict[str, str], str]:

@@ -19,7 +19,7 @@ import pytest
 
 from backend.api.server import Backend
 from backend.store import DataDirLocked
-from tests.conftest import REPO, FakeServer, free_port, start_serve
+from tests.conftest import REPO, FakeServer, free_port, start_pivot, start_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -200,19 +200,12 @@ def test_the_live_tab_shows_a_kazoo_call_answered_by_a_kfn_pivot_instance(
     with_function(fake)
     port = free_port(start=18520)
     keys = key_file(tmp_path)
-    instance = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "pivot", "--server", fake_kazoo.url, "--api-key",
-         fake.api_key, "--signing-key", str(keys), "--public-url", "https://pivot.example.net",
-         "--calls-file", str(tmp_path / "calls.json"), "--port", str(port), "--quiet"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    instance, _said = start_pivot(
+        "--server", fake_kazoo.url, "--api-key", fake.api_key, "--signing-key", str(keys),
+        "--public-url", "https://pivot.example.net", "--calls-file", str(tmp_path / "calls.json"),
+        "--port", str(port), "--quiet",
     )  # fmt: skip
     try:
-        assert instance.stderr is not None
-        for line in instance.stderr:
-            if "serving Pivot" in line:
-                break
-        else:
-            raise AssertionError(f"kfn pivot did not start (exit {instance.wait(5)})")
         launch(tmux, tmp_path, ["--server", fake_kazoo.url, "--api-key", fake.api_key,
                                 "--pivot-instance", f"http://127.0.0.1:{port}"], "hello")  # fmt: skip
         tmux.keys("M-v")

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 
 from backend.client import ApiKeyCredentials, KazooClient
 from backend.pivot.signing import SigningKeyFile
-from tests.conftest import REPO, FakeServer, free_port, wait_until
+from tests.conftest import FakeServer, free_port, start_pivot, wait_until
 from tests.pivot.instances import (
     FUNCTION,
     PUBLIC,
@@ -145,24 +143,15 @@ def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
     with_function(fake)
     calls_file = tmp_path / "calls.json"
     port = free_port(start=21600)
-    command = [sys.executable, "-m", "tui.cli", "pivot", "--server", fake_kazoo.url,
-               "--api-key", fake.api_key, "--signing-key", str(key_file(tmp_path)),
-               "--public-url", PUBLIC, "--calls-file", str(calls_file), "--port", str(port),
-               "--quiet"]  # fmt: skip
+    command = ["--server", fake_kazoo.url, "--api-key", fake.api_key, "--signing-key",
+               str(key_file(tmp_path)), "--public-url", PUBLIC, "--calls-file", str(calls_file),
+               "--port", str(port), "--quiet"]  # fmt: skip
     secret = SigningKeyFile(tmp_path / "pivot.key").current().secret(fake.account_id, FUNCTION)
     local = f"http://127.0.0.1:{port}"
     token = reader_token(fake_kazoo)
     invocations = f"{local}/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot/invocations"
 
-    def start() -> subprocess.Popen[str]:
-        process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
-        assert process.stderr is not None
-        for line in process.stderr:
-            if "serving Pivot" in line:
-                return process
-        raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)})")
-
-    first = start()
+    first, _said = start_pivot(*command)
     try:
         answered = httpx.get(f"{local}/pivot/{fake.account_id}/{FUNCTION}/{secret}",
                              params={"Caller-ID-Name": "Cy", "Call-ID": "c-9"}, timeout=10)  # fmt: skip
@@ -171,7 +160,7 @@ def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(10)
-    second = start()
+    second, _said = start_pivot(*command)
     try:
         kept = httpx.get(invocations, headers={"X-Auth-Token": token}, timeout=10)
     finally:

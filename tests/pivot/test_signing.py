@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -24,7 +22,7 @@ from backend.pivot.signing import (
     generation_of,
 )
 from backend.pivot.upstream import UpstreamSource
-from tests.conftest import REPO, FakeServer, free_port, kfn, wrong
+from tests.conftest import FakeServer, free_port, kfn, start_pivot, wrong
 
 KEY_A, KEY_B = "a" * 43, "b" * 43
 BODY = "return {module: 'tts', data: {text: 'hi ' + call['Caller-ID-Name']}};"
@@ -197,17 +195,8 @@ def test_kfn_pivot_describes_and_serves_a_kazoo_function(
     secret = SigningKeyFile(key_path).current().secret(fake.account_id, function)
     assert voice_url == f"https://pv.example/pivot/{fake.account_id}/{function}/{secret}"
     port = free_port(start=18660)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "pivot", *upstream, "--port", str(port), "--quiet"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process, _said = start_pivot(*upstream, "--port", str(port), "--quiet")
     try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            if "serving Pivot" in line:
-                break
-        else:
-            raise AssertionError(f"kfn pivot did not start (exit {process.wait(5)})")
         local = voice_url.replace("https://pv.example", f"http://127.0.0.1:{port}")
         answer = httpx.get(f"{local}?Caller-ID-Name=Bo", timeout=10)
         assert answer.status_code == 200 and answer.json()["data"]["text"] == "hi Bo"
