@@ -32,12 +32,13 @@ READY = b"kfn-worker-ready\n"
 ADDRESS_SPACE_LIMIT = 2 * 1024**3  # a backstop only: QuickJS's own memory limit acts first
 
 # Installed in every fresh context, so it is parsed on every rebuild: keep it short (QuickJS
-# takes some 70 us per KiB, about half of a rebuild). It captures console output, can pin the
-# clock for tests, and serialises the result inside JS with references taken before user code
-# runs. Error texts are written in Python (sandbox.py); this only classifies.
+# compiles some 40 us per KiB, more than half of a rebuild). It captures console output and
+# serialises the result inside JS with references taken before user code runs; pinning the
+# clock is PIN_CLOCK's, for the runs that ask. Error texts are written in Python (sandbox.py);
+# this only classifies.
 PRELUDE = r"""
 (function () {
-  var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray, RealDate = Date;
+  var stringify = JSON.stringify, parse = JSON.parse, isArray = Array.isArray;
   var logs = [], logged = 0, preparedBody = null, preparedFn = null, preparedCall = null;
   function text(v) {
     if (typeof v === 'string') return v;
@@ -54,16 +55,6 @@ PRELUDE = r"""
   }
   globalThis.console = { log: logger('log'), info: logger('info'), warn: logger('warn'),
                          error: logger('error'), debug: logger('debug') };
-  function pinClock(ms) {
-    var Fixed = new Proxy(RealDate, {
-      construct: function (target, args, newTarget) {
-        return Reflect.construct(target, args.length ? args : [ms], newTarget);
-      },
-      apply: function () { return new RealDate(ms).toString(); }
-    });
-    Fixed.now = function () { return ms; };
-    globalThis.Date = Fixed;
-  }
   function reply(key, value) { return '{"' + key + '":' + value + ',"logs":' + stringify(logs) + '}'; }
   function fail(kind, e) {
     var err = (e !== null && typeof e === 'object') ? e : { message: text(e) };
@@ -76,8 +67,7 @@ PRELUDE = r"""
     try { preparedFn = new Function('call', body); preparedBody = body; } catch (e) { preparedFn = null; }
     preparedCall = parse(callJson);
   }
-  function __kfn_wrapper__(body, callJson, nowMs) {
-    if (nowMs !== null) pinClock(nowMs);
+  function __kfn_wrapper__(body, callJson) {
     var fn = body === null ? preparedFn : null, result, out;
     if (fn === null) {
       try { fn = new Function('call', body === null ? preparedBody : body); } catch (e) { return fail('syntax', e); }
@@ -93,6 +83,23 @@ PRELUDE = r"""
   Object.defineProperty(globalThis, '__kfn_run__', { value: __kfn_wrapper__ });
   Object.defineProperty(globalThis, '__kfn_prepare__', { value: prepare });
 })();
+"""
+
+
+# Only for a run with the clock pinned (a test call's `"kfn": {"now": …}`), so that no other
+# context parses it: evaluated in the fresh context before the run, when no user code has run.
+PIN_CLOCK = r"""
+(function (ms) {
+  var RealDate = Date;
+  var Fixed = new Proxy(RealDate, {
+    construct: function (target, args, newTarget) {
+      return Reflect.construct(target, args.length ? args : [ms], newTarget);
+    },
+    apply: function () { return new RealDate(ms).toString(); }
+  });
+  Fixed.now = function () { return ms; };
+  globalThis.Date = Fixed;
+})(%d);
 """
 
 
@@ -188,9 +195,10 @@ def run_one(
     now_ms = settings.get("now_ms")
     call = (
         f"__kfn_run__({'null' if same_body else '__kfn_body__'}, "
-        f"{'null' if same_call else '__kfn_call__'}, "
-        f"{'null' if now_ms is None else int(now_ms)})"
+        f"{'null' if same_call else '__kfn_call__'})"
     )
+    if now_ms is not None:
+        call = PIN_CLOCK % int(now_ms) + call
     started = time.perf_counter()
     try:
         reply = context.eval(call)
