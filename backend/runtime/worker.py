@@ -86,21 +86,32 @@ PRELUDE = r"""
 """
 
 
-# Only for a run with the clock pinned (a test call's `"kfn": {"now": …}`), so that no other
-# context parses it: evaluated in the fresh context before the run, when no user code has run.
+# The test clock (a test call's `"kfn": {"now": …}`), installed only in contexts made for such
+# runs, so that other contexts never parse it: like the prepared body, it goes into the fresh
+# context after a pinned run, before any user code; each pinned run then only sets the time.
 PIN_CLOCK = r"""
-(function (ms) {
-  var RealDate = Date;
+(function () {
+  var RealDate = Date, ms = 0;
+  function now() { return ms; }
+  // A trap, not an assignment: setting `now` on the proxy would set it on the real Date,
+  // which stays in use until a run pins the clock.
   var Fixed = new Proxy(RealDate, {
     construct: function (target, args, newTarget) {
       return Reflect.construct(target, args.length ? args : [ms], newTarget);
     },
-    apply: function () { return new RealDate(ms).toString(); }
+    apply: function () { return new RealDate(ms).toString(); },
+    get: function (target, key, receiver) {
+      return key === 'now' ? now : Reflect.get(target, key, receiver);
+    }
   });
-  Fixed.now = function () { return ms; };
-  globalThis.Date = Fixed;
-})(%d);
+  Object.defineProperty(globalThis, '__kfn_pin_clock__',
+                        { value: function (at) { ms = at; globalThis.Date = Fixed; } });
+})();
 """
+
+
+def pins_clock(request: Request | None) -> bool:
+    return request is not None and request.settings.get("now_ms") is not None
 
 
 def same_limits(one: dict[str, Any], other: dict[str, Any]) -> bool:
@@ -125,6 +136,8 @@ def fresh_context(previous: Request | None = None) -> quickjs.Context:
     common case: the same function tried again and again) skips both."""
     context = quickjs.Context()
     context.eval(PRELUDE)
+    if pins_clock(previous):
+        context.eval(PIN_CLOCK)
     if previous is not None:
         apply_limits(context, previous.settings)
         context.set("__kfn_body__", previous.body)
@@ -198,7 +211,8 @@ def run_one(
         f"{'null' if same_call else '__kfn_call__'})"
     )
     if now_ms is not None:
-        call = PIN_CLOCK % int(now_ms) + call
+        pin = f"__kfn_pin_clock__({int(now_ms)});"
+        call = (pin if pins_clock(prepared) else PIN_CLOCK + pin) + call
     started = time.perf_counter()
     try:
         reply = context.eval(call)

@@ -118,6 +118,24 @@ def test_the_test_clock_pins_date(sandbox: Sandbox) -> None:
     }
 
 
+def test_one_worker_pins_each_run_to_its_own_clock_or_none() -> None:
+    """The test clock goes into a worker's next context ahead of time, after a pinned run: a
+    run that pins no clock must still get the real one, and each pinned run its own time."""
+    import time
+
+    body = "return {module: 'hangup', data: {ms: Date.now(), iso: new Date().toISOString()}};"
+    with Sandbox(workers=1) as pool:
+        seen = []
+        for now_ms in (1_700_000_000_000, None, 1_600_000_000_000, 1_600_000_000_000, None):
+            outcome = pool.run(body, {}, now_ms=now_ms)
+            assert outcome.ok, outcome.error
+            seen.append(outcome.result["data"]["ms"])
+        real = time.time() * 1000
+    assert seen[0] == 1_700_000_000_000
+    assert seen[2] == seen[3] == 1_600_000_000_000
+    assert abs(seen[1] - real) < 60_000 and abs(seen[4] - real) < 60_000  # the real clock
+
+
 def test_a_run_can_be_cancelled(sandbox: Sandbox) -> None:
     import threading
 
