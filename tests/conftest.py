@@ -180,11 +180,13 @@ def start_serve(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Pope
     return process, lines
 
 
-def start_pivot(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """A `kfn pivot` process with `args`, once it serves; with what it said until then."""
+def start_pivot(data_dir: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """A `kfn pivot` process with `args`, its data dir `data_dir` (where an instance in front of
+    a KAZOO keeps its calls by default: never the user's), once it serves; with what it said
+    until then."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "pivot", *args], cwd=REPO, stderr=subprocess.PIPE,
-        text=True,
+        text=True, env={**os.environ, "KFN_DATA_DIR": str(data_dir)},
     )  # fmt: skip
     assert process.stderr is not None
     said = ""

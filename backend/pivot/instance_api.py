@@ -101,7 +101,8 @@ class InstanceApi:
             try:
                 target = await self.source.find(account_id, function_id)
             except Unavailable as exc:
-                return _error(503, "upstream_unavailable", str(exc))
+                message = f"the KAZOO cannot be reached and this instance has no copy of the function: {exc}"
+                return _error(503, "upstream_unavailable", message)
             if target is None or not target.secrets:
                 return _error(404, "bad_identifier", "bad identifier")
             secret = PivotSecret(account_id, function_id, target.secrets[0], created="")

@@ -21,8 +21,10 @@ TTL_S = 0.5
 Upstream = tuple[subprocess.Popen[str], str, str]  # the server, its URL, an API key
 
 
-def _pivot_instance(upstream: str, api_key: str, port: int) -> tuple[subprocess.Popen[str], str]:
-    return start_pivot("--server", upstream, "--api-key", api_key, "--port", str(port),
+def _pivot_instance(
+    upstream: str, api_key: str, port: int, data_dir: Path
+) -> tuple[subprocess.Popen[str], str]:
+    return start_pivot(data_dir, "--server", upstream, "--api-key", api_key, "--port", str(port),
                        "--ttl", str(TTL_S), "--quiet")  # fmt: skip
 
 
@@ -73,13 +75,15 @@ def upstream(tmp_path: Path) -> Iterator[Upstream]:
         server.wait(10)
 
 
-def test_two_instances_follow_an_edit_and_outlive_the_upstream(upstream: Upstream) -> None:
+def test_two_instances_follow_an_edit_and_outlive_the_upstream(
+    upstream: Upstream, tmp_path: Path
+) -> None:
     server, url, api_key = upstream
     body = "return {module: 'tts', data: {text: 'v1 ' + call['Caller-ID-Name']}};"
     document, headers, voice_url = _published(url, api_key, "edge", body)
     path = voice_url.removeprefix(url)
     ports = [free_port(start=18620), free_port(start=18640)]
-    instances = [_pivot_instance(url, api_key, port)[0] for port in ports]
+    instances = [_pivot_instance(url, api_key, port, tmp_path / str(port))[0] for port in ports]
     try:
         edges = [f"http://127.0.0.1:{port}{path}?Caller-ID-Name=Ann" for port in ports]
         assert [_answer_text(edge) for edge in edges] == ["v1 Ann", "v1 Ann"]
@@ -127,7 +131,7 @@ def test_an_instance_started_before_its_upstream_serves_once_it_is_up(tmp_path: 
     process = None
     server = None
     try:
-        process, said = _pivot_instance(url, api_key, edge_port)
+        process, said = _pivot_instance(url, api_key, edge_port, tmp_path / "edge")
         assert "starting anyway" in said, said
         server, _lines = start_serve(data, upstream_port, "--quiet")
         body = "return {module: 'tts', data: {text: 'up ' + call['Caller-ID-Name']}};"

@@ -201,6 +201,7 @@ def test_the_live_tab_shows_a_kazoo_call_answered_by_a_kfn_pivot_instance(
     port = free_port(start=18520)
     keys = key_file(tmp_path)
     instance, _said = start_pivot(
+        tmp_path / "pivot-data",
         "--server", fake_kazoo.url, "--api-key", fake.api_key, "--signing-key", str(keys),
         "--public-url", "https://pivot.example.net", "--calls-file", str(tmp_path / "calls.json"),
         "--port", str(port), "--quiet",

@@ -14,6 +14,7 @@ import pytest
 
 from backend.client import ApiKeyCredentials, KazooClient
 from backend.pivot.signing import SigningKeyFile
+from backend.pivot.upstream import UpstreamSource
 from tests.conftest import FakeServer, free_port, start_pivot, wait_until
 from tests.pivot.instances import (
     FUNCTION,
@@ -114,8 +115,13 @@ async def test_a_yes_is_remembered_and_an_unreachable_kazoo_is_a_503(
                                           ApiKeyCredentials("k"), timeout=2)  # fmt: skip
         assert (await http.get(path, headers={"X-Auth-Token": token})).status_code == 200
         other = await http.get(path, headers={"X-Auth-Token": reader_token(fake_kazoo)})
+        # The URL needs the function, which a fresh instance has never read: nothing cached.
+        instance.api.source = UpstreamSource(instance.api.client, ttl=0, signing=instance.keys)
+        described = await http.get(path.removesuffix("/invocations"),
+                                   headers={"X-Auth-Token": token})  # fmt: skip
         await instance.api.client.aclose()
     assert other.status_code == 503 and "cannot check the token" in other.text
+    assert described.status_code == 503 and "cannot be reached" in described.text
 
 
 async def test_made_up_tokens_are_throttled_before_they_reach_the_kazoo(
@@ -151,7 +157,7 @@ def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
     token = reader_token(fake_kazoo)
     invocations = f"{local}/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot/invocations"
 
-    first, _said = start_pivot(*command)
+    first, _said = start_pivot(tmp_path / "data", *command)
     try:
         answered = httpx.get(f"{local}/pivot/{fake.account_id}/{FUNCTION}/{secret}",
                              params={"Caller-ID-Name": "Cy", "Call-ID": "c-9"}, timeout=10)  # fmt: skip
@@ -160,7 +166,7 @@ def test_kfn_pivot_keeps_its_calls_across_a_restart_and_serves_them(
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(10)
-    second, _said = start_pivot(*command)
+    second, _said = start_pivot(tmp_path / "data", *command)
     try:
         kept = httpx.get(invocations, headers={"X-Auth-Token": token}, timeout=10)
     finally:

@@ -22,7 +22,7 @@ from backend.pivot.signing import (
     generation_of,
 )
 from backend.pivot.upstream import UpstreamSource
-from tests.conftest import FakeServer, free_port, kfn, start_pivot, wrong
+from tests.conftest import FakeServer, free_port, kfn, start_pivot, wait_until, wrong
 
 KEY_A, KEY_B = "a" * 43, "b" * 43
 BODY = "return {module: 'tts', data: {text: 'hi ' + call['Caller-ID-Name']}};"
@@ -195,12 +195,16 @@ def test_kfn_pivot_describes_and_serves_a_kazoo_function(
     secret = SigningKeyFile(key_path).current().secret(fake.account_id, function)
     assert voice_url == f"https://pv.example/pivot/{fake.account_id}/{function}/{secret}"
     port = free_port(start=18660)
-    process, _said = start_pivot(*upstream, "--port", str(port), "--quiet")
+    process, said = start_pivot(tmp_path / "data", *upstream, "--port", str(port), "--quiet")
+    calls = tmp_path / "data" / f"pivot-calls-{port}.json"  # the default: one file per port
     try:
+        assert str(calls) in said
         local = voice_url.replace("https://pv.example", f"http://127.0.0.1:{port}")
         answer = httpx.get(f"{local}?Caller-ID-Name=Bo", timeout=10)
         assert answer.status_code == 200 and answer.json()["data"]["text"] == "hi Bo"
         assert httpx.get(wrong(local), timeout=10).status_code == 404
+        wait_until(calls.exists, what="the calls kept in the data dir")
+        assert "hi Bo" in calls.read_text()
     finally:
         process.terminate()
         process.wait(10)
