@@ -101,7 +101,10 @@ class InstanceApi:
             try:
                 target = await self.source.find(account_id, function_id)
             except Unavailable as exc:
-                message = f"the KAZOO cannot be reached and this instance has no copy of the function: {exc}"
+                message = (
+                    f"the KAZOO cannot be reached and this instance has no copy of the function: "
+                    f"{exc}"
+                )
                 return _error(503, "upstream_unavailable", message)
             if target is None or not target.secrets:
                 return _error(404, "bad_identifier", "bad identifier")
