@@ -181,8 +181,13 @@ class ConnectScreen(ModalScreen[Connection | None]):
             problems = await instances.check()
             await instances.aclose()
             count = len(profile.pivot_instances)
-            said += "".join(f"\n! Pivot instances: {line}" for line in problems) or (
-                f"\n✓ {count} Pivot instance{'s' if count > 1 else ''} answer{'' if count > 1 else 's'}"
+            all_answer = (
+                "the Pivot instance answers"
+                if count == 1
+                else f"all {count} Pivot instances answer"
+            )
+            said += (
+                "".join(f"\n! Pivot instances: {line}" for line in problems) or f"\n✓ {all_answer}"
             )
         self._status(said, True)
         if not save:
