@@ -11,10 +11,11 @@ Goals: kfn's req/s >= 0.2x Node's on the samples and >= 0.6x on the heavy functi
 routing table), p99 <= 2x Node's. Then bench/runtime.py's single-run goal is printed again
 (isolated p50 <= 1.0x the Node round trip).
 
-Two ceilings are measured on the same core, to tell what no change to kfn's Python can pass:
+Ceilings are measured on the same core, to tell what no change to kfn's Python can pass:
 kfn's own Pivot server with the run replaced by a fixed answer (HTTP, the call, the flow's
-validation, the ring and the metrics: everything but QuickJS), and how many fresh QuickJS
-contexts with kfn's prelude the binding makes per second, with nothing else. Then the floor
+validation, the ring and the metrics: everything but QuickJS), and what the quickjs binding
+does per second with nothing else (bench/binding_rates.py): bare contexts, contexts with kfn's
+prelude, and the heavy function's run alone; each goal is set beside the one it needs. Then the floor
 under any server on QuickJS, in any language: bench/quickjs_floor.c, QuickJS's C API alone
 running each function in a fresh context (built with `cc` against the sources of the installed
 `quickjs` package, fetched once with pip into the user cache dir).
@@ -109,19 +110,6 @@ def serve_without_runs(port: int) -> None:
     asyncio.run(main())
 
 
-CONTEXTS_PER_SECOND = """
-import sys, time
-sys.path.insert(0, 'backend/runtime')
-import worker
-worker.fresh_context()
-made, started = 0, time.perf_counter()
-while time.perf_counter() - started < 2:
-    worker.fresh_context()
-    made += 1
-print(made / (time.perf_counter() - started))
-"""
-
-
 QUICKJS_SOURCES = ("cutils.c", "libbf.c", "libregexp.c", "libunicode.c", "quickjs.c")
 
 
@@ -209,7 +197,10 @@ def print_native_floor(
               f"{kfn[slug] / rates['full']:>12.2f}")  # fmt: skip
 
 
-def ceilings(node_rps: float, query: str, args: argparse.Namespace, load: Load) -> None:
+def ceilings(
+    node_rps: float, node_heavy_rps: float, call_json: str, query: str,
+    args: argparse.Namespace, load: Load,
+) -> None:  # fmt: skip
     port = free_port()
     server = Server([sys.executable, str(Path(__file__)), "--serve-without-runs", str(port)],
                     port, True)  # fmt: skip
@@ -222,15 +213,32 @@ def ceilings(node_rps: float, query: str, args: argparse.Namespace, load: Load) 
         )
     finally:
         server.stop()
-    contexts = float(subprocess.run(
-        pinned(SERVER_CPU, [sys.executable, "-I", "-c", CONTEXTS_PER_SECOND]),
-        cwd=BENCH.parent, capture_output=True, text=True, check=True,
-    ).stdout)  # fmt: skip
+    script = [sys.executable, "-I", str(BENCH / "binding_rates.py"), HEAVY, call_json, "1.5"]
+    measured = subprocess.run(
+        pinned(SERVER_CPU, script), capture_output=True, text=True, check=True
+    )
+    binding = json.loads(measured.stdout)
     print(f"\nceilings on the server's core (Node: {node_rps:.0f} req/s, the median above):")
     print(f"  kfn's Pivot server with every run a fixed answer: {no_runs:>8.0f} req/s "
           f"= {no_runs / node_rps:.2f}x Node")  # fmt: skip
-    print(f"  fresh QuickJS contexts with the prelude, alone:   {contexts:>8.0f} /s    "
-          f"= {contexts / node_rps:.2f}x Node")  # fmt: skip
+    print(f"  bare quickjs.Context() made and freed, alone:     {binding['bare']:>8.0f} /s    "
+          f"= {binding['bare'] / node_rps:.2f}x Node")  # fmt: skip
+    print(f"  fresh QuickJS contexts with the prelude, alone:   {binding['prelude']:>8.0f} /s    "
+          f"= {binding['prelude'] / node_rps:.2f}x Node")  # fmt: skip
+    print(f"  {HEAVY_SLUG} run alone, no context made: {binding['heavy_run']:>8.0f} /s    "
+          f"= {binding['heavy_run'] / node_heavy_rps:.2f}x Node's {node_heavy_rps:.0f}")  # fmt: skip
+    for goal, floor, what in (
+        (GOAL_SAMPLES * node_rps, binding["bare"], "the samples' goal needs {goal:.0f} req/s; the "
+         "binding makes {floor:.0f} bare contexts/s"),
+        (GOAL_HEAVY * node_heavy_rps, binding["heavy_run"], f"{HEAVY_SLUG}'s goal needs "
+         "{goal:.0f} req/s; QuickJS runs it {floor:.0f} times/s"),
+    ):  # fmt: skip
+        reach = (
+            "out of reach of any server on the binding"
+            if goal > floor
+            else "the binding alone does more"
+        )
+        print(f"  {what.format(goal=goal, floor=floor)}: {reach}")
 
 
 def start_node(bodies: dict[str, str]) -> Server:
@@ -301,8 +309,8 @@ def main() -> None:
     finally:
         kfn.stop()
         node.stop()
-    ceilings(statistics.median(node_rps), query, args, load)
     call_json = json.dumps(build_call(payload))
+    ceilings(statistics.median(node_rps), node_by_slug[HEAVY_SLUG], call_json, query, args, load)
     print_native_floor(bodies, call_json, node_by_slug, kfn_by_slug, min(args.seconds, 2.0))
     print("\nbench/runtime.py (the single isolated run against the Node round trip):")
     subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)

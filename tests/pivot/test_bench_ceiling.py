@@ -3,6 +3,7 @@ change to the Pivot service that breaks it would otherwise go unseen until the n
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -26,3 +27,18 @@ def test_the_ceiling_server_answers_a_pivot_request_with_its_fixed_flow() -> Non
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_the_binding_rates_script_measures_each_step_it_names() -> None:
+    body = "var t = {}; for (var i = 0; i < 100; i++) t['k' + i] = i; return {module: 'hangup'};"
+    printed = subprocess.run(
+        [sys.executable, "-I", str(REPO / "bench" / "binding_rates.py"), body,
+         '{"Caller-ID-Number": "+1"}', "0.05"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rates = json.loads(printed)
+    assert set(rates) == {"bare", "prelude", "heavy_run"}
+    assert all(rate > 0 for rate in rates.values())
+    # A context with the prelude is a bare one and more: measured the other way round, the
+    # script would be timing something else.
+    assert rates["prelude"] < rates["bare"]
