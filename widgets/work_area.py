@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 
@@ -236,3 +237,14 @@ class WorkArea(Vertical):
         if focused is not None and self.test_pane in focused.ancestors_with_self:
             return self.test_pane.active
         return None
+
+    # On a short terminal the test pane grows while it holds the focus (app.tcss), leaving the
+    # problems one line: `-testing` makes that line the first problem, not an empty box's top.
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self._mark_testing()
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        self._mark_testing()
+
+    def _mark_testing(self) -> None:
+        self.set_class(self.is_ready and self.focused_tab() is not None, "-testing")

@@ -601,6 +601,31 @@ async def test_the_problems_list_picks_the_first_problem_and_enter_jumps(
         assert screen.editor.cursor_location[0] == 1  # line 2, where `let` is
 
 
+async def test_at_80x24_the_problems_line_shows_a_problem_while_the_test_pane_grows(
+    harness: Harness,
+) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        screen.editor.text = "let b = 2;\nreturn {module: 'hangup', data: {}};"
+        problems = screen.work.diagnostics
+        await wait_for(pilot, lambda: len(problems.items) == 1, what="the finding")
+
+        def problem_rows_on_screen() -> int:
+            """Rows of the list itself (inside any border) that the screen shows."""
+            placed = screen.find_widget(problems)
+            return problems.content_region.intersection(placed.clip).height
+
+        await pilot.press("alt+c")  # the test pane takes the focus and most of the screen
+        await wait_for(pilot, lambda: screen.work.has_class("-testing"), what="the test pane")
+        await pilot.pause()
+        # One row is left: it shows the problem, not the top of an empty box.
+        assert problem_rows_on_screen() == 1
+        assert "'let' declaration" in problems.render_line(0).text
+        await pilot.press("alt+e")
+        await wait_for(pilot, lambda: problem_rows_on_screen() > 1, what="the room back")
+        assert problems.styles.border_top[0] == "round"  # the titled box again
+
+
 async def test_duplicate_keeps_the_list_focused(harness: Harness) -> None:
     async with harness.app().run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
