@@ -166,3 +166,5 @@ edits.
             self._path_detail(event.index)
         elif event.kind == "step" and event.index < len(self.steps):
             self._detail(event.index)
+        elif event.kind == "note":
+            self.query_one("#callflow-detail", Static).update(Text(event.text))

@@ -46,12 +46,14 @@ class PathTree(Tree[tuple[str, int] | None]):
     """Node data: ("step", index) or ("path", index); None for flows and notes."""
 
     class Picked(Message):
-        """The highlighted node is step (or path) `index`."""
+        """The highlighted node is step (or path) `index`; or kind "note", with its whole
+        `text`: a line such as why the walk ended is often wider than the pane."""
 
-        def __init__(self, kind: str, index: int) -> None:
+        def __init__(self, kind: str, index: int, text: str = "") -> None:
             super().__init__()
             self.kind = kind
             self.index = index
+            self.text = text
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("path", **kwargs)  # type: ignore[arg-type]
@@ -133,3 +135,5 @@ class PathTree(Tree[tuple[str, int] | None]):
         event.stop()
         if event.node.data is not None:
             self.post_message(self.Picked(*event.node.data))
+        elif event.node is not self.root:  # hidden; highlighted as the tree is cleared
+            self.post_message(self.Picked("note", -1, str(event.node.label)))

@@ -25,12 +25,15 @@ class TreeApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.picked: list[tuple[str, int]] = []
+        self.notes: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield PathTree()
 
     def on_path_tree_picked(self, event: PathTree.Picked) -> None:
         self.picked.append((event.kind, event.index))
+        if event.kind == "note":
+            self.notes.append(event.text)
 
 
 def _environment() -> Environment:
@@ -68,6 +71,19 @@ async def test_a_walk_nests_branched_flows_and_resumes_beside_its_flow() -> None
         tree.focus()
         await pilot.press("down", "down", "down")
         assert app.picked[-1] == ("step", 3)
+
+
+async def test_a_line_wider_than_the_pane_is_given_whole_when_highlighted() -> None:
+    walk = execute({"flow": FLOW}, _environment()).to_json()
+    app = TreeApp()
+    async with app.run_test(size=(30, 12)) as pilot:
+        tree = app.query_one(PathTree)
+        tree.show_walk(walk, "Main")
+        await pilot.pause()
+        tree.focus()
+        await pilot.press("down", "down", "down", "down")  # past the last step, to the end
+        assert app.notes == ["■ " + walk["ended"] + " · 2 branch(es)"]
+        assert len(app.notes[0]) > 30  # the tree cuts it; the note carries all of it
 
 
 async def test_every_path_is_a_node_with_its_steps_folded_inside() -> None:
