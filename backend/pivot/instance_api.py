@@ -135,11 +135,13 @@ class InstanceApi:
         except NotFoundError:
             return _error(404, "bad_identifier", "bad identifier")
         except NetworkError as exc:
-            return _error(503, "upstream_unavailable", f"cannot check the token: {exc}")
+            return _error(
+                503, "upstream_unavailable", f"cannot check the token with the KAZOO: {exc}"
+            )
         except ApiError as exc:
             if exc.status == 403:  # another account's function: as if it did not exist
                 return _error(404, "bad_identifier", "bad identifier")
-            return _error(502, "upstream_error", f"cannot check the token: {exc}")
+            return _error(502, "upstream_error", f"cannot check the token with the KAZOO: {exc}")
         self._grants[key] = time.monotonic()
         self._grants.move_to_end(key)
         while len(self._grants) > GRANTS_KEPT:

@@ -80,6 +80,7 @@ class FakeKazoo:
     token_generation: int = 0
     oldest_valid_generation: int = 0
     latency_s: float = 0.0  # added to every answer: a slow, far away server
+    fault: int = 0  # when set, every answer is this status: KAZOO with its datastore down
 
     # -- helpers ----------------------------------------------------------------------------------
     def _envelope(
@@ -338,6 +339,8 @@ class FakeKazoo:
         async def log(request: web.Request, handler: Any) -> web.StreamResponse:
             await self.record(request)
             await asyncio.sleep(self.latency_s)
+            if self.fault:
+                return self._error(self.fault, "datastore_fault", {})
             return await handler(request)
 
         app = web.Application(middlewares=[log])

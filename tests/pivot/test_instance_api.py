@@ -124,6 +124,23 @@ async def test_a_yes_is_remembered_and_an_unreachable_kazoo_is_a_503(
     assert described.status_code == 503 and "cannot be reached" in described.text
 
 
+async def test_a_kazoo_that_fails_is_a_502_that_says_what_it_answered(
+    instance: Instance, fake_kazoo: FakeServer
+) -> None:
+    fake = fake_kazoo.fake
+    token = reader_token(fake_kazoo)
+    path = f"/v2/accounts/{fake.account_id}/functions/{FUNCTION}/pivot"
+    fake.fault = 500
+    async with httpx.AsyncClient(base_url=instance.url, timeout=30) as http:
+        failed = await http.get(path, headers={"X-Auth-Token": token})
+        fake.fault = 0
+        again = await http.get(path, headers={"X-Auth-Token": token})
+    assert failed.status_code == 502, failed.text
+    message = failed.json()["data"]["message"]
+    assert "cannot check the token" in message and "HTTP 500: datastore fault" in message
+    assert again.status_code == 200  # a failure is not remembered as a refusal
+
+
 async def test_made_up_tokens_are_throttled_before_they_reach_the_kazoo(
     instance: Instance, fake_kazoo: FakeServer
 ) -> None:

@@ -87,6 +87,27 @@ async def test_instances_that_disagree_on_the_url_are_named_and_none_answering_i
     assert "gives another URL" in problem and "--signing-key" in problem
 
 
+async def test_a_failing_kazoo_behind_the_instances_is_named_as_the_kazoo(
+    fake_kazoo: FakeServer, tmp_path
+) -> None:
+    fake = fake_kazoo.fake
+    with_function(fake)
+    main = KazooClient(fake_kazoo.url, ApiKeyCredentials(fake.api_key), timeout=5)
+    async with running_instance(fake_kazoo, tmp_path) as one:
+        instances = PivotInstances([one.url], main)
+        try:
+            account_id = await main.account_id()
+            fake.fault = 500  # its datastore is down: the instance cannot check the app's token
+            with pytest.raises(ApiError) as failed:
+                await instances.read(account_id, FUNCTION)
+        finally:
+            await instances.aclose()
+            await main.aclose()
+    assert str(failed.value).startswith(one.url.removeprefix("http://"))
+    assert "cannot check the token with the KAZOO" in str(failed.value)
+    assert "HTTP 500: datastore fault" in str(failed.value)
+
+
 async def test_the_check_names_a_dead_instance_and_a_server_that_is_no_kfn_pivot(
     fake_kazoo: FakeServer, tmp_path
 ) -> None:
