@@ -6,6 +6,7 @@ from pathlib import Path
 
 from backend.client import ApiKeyCredentials
 from tests.conftest import FakeServer, free_port
+from tests.pivot.instances import running_instance, with_function
 from tests.tui.conftest import Harness, drafted, main_screen, ready, wait_for
 from tui.app import KfnApp
 from tui.config import Config
@@ -117,6 +118,36 @@ async def test_the_app_saves_on_a_kazoo_whose_post_does_not_persist(
         await wait_for(pilot, lambda: not screen.editor.dirty)
     assert fake.functions["f1"]["function_js"] == "return {module: 'hangup', data: {}};"
     assert [m for m, *_ in fake.requests if m in ("POST", "PATCH")] == ["PATCH"]
+
+
+async def test_connect_says_when_every_pivot_instance_answers(
+    harness: Harness, fake_kazoo: FakeServer, tmp_path: Path
+) -> None:
+    fake = with_one_function(fake_kazoo)
+    with_function(fake)
+    app = harness.app()
+    async with (
+        running_instance(fake_kazoo, tmp_path) as one,
+        running_instance(fake_kazoo, tmp_path) as two,
+        app.run_test(size=(100, 34)) as pilot,
+    ):
+        await ready(pilot)
+        app.open_connect()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        dialog = app.screen
+        await wait_for(pilot, lambda: bool(dialog.query("#connect-status")), what="the form")
+        dialog.query_one("#connect-url").value = fake_kazoo.url
+        dialog.query_one("#connect-api-key").value = fake.api_key
+        status = dialog.query_one("#connect-status")
+        dialog.query_one("#connect-pivot").value = one.url
+        dialog.test(save=False)
+        await wait_for(pilot, lambda: "✓ connected" in str(status.render()), what="connected")
+        assert "✓ the Pivot instance answers" in str(status.render())
+        dialog.query_one("#connect-pivot").value = f"{one.url} {two.url}"
+        dialog.test(save=False)
+        await wait_for(pilot, lambda: "all 2" in str(status.render()), what="both instances")
+        assert "✓ all 2 Pivot instances answer" in str(status.render())
+        assert "!" not in str(status.render())
 
 
 async def test_the_live_tab_on_a_kazoo_says_how_to_serve_its_pivot_urls(
