@@ -55,6 +55,8 @@ def find_case_files(paths: Iterable[Path]) -> list[Path]:
             found.extend(sorted(path.rglob(f"*{SUFFIX}")))
         elif path.name.endswith(SUFFIX):
             found.append(path)
+        elif not path.exists():
+            raise CaseFileError(f"{path} does not exist")
         else:
             raise CaseFileError(f"{path}: give a directory or a *{SUFFIX} file")
     return found

@@ -229,7 +229,10 @@ def cmd_test(args: argparse.Namespace, make_client: MakeClient) -> int:
     try:
         files = find_case_files(args.paths)
         if not files:
-            print("kfn: no *.test.json files found", file=sys.stderr)
+            where = " ".join(str(path) for path in args.paths) or "."
+            print(f"kfn: no *.test.json files found in {where}: give NAME.js its cases in "
+                  "NAME.test.json beside it (README: Functions in git), or press F4 on a call "
+                  "in the app started in that directory", file=sys.stderr)  # fmt: skip
             return EXIT_USAGE
         body_for: BodyFor = body_beside
         if getattr(args, "server", None) or getattr(args, "profile", None):

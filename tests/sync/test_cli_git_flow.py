@@ -108,4 +108,13 @@ def test_bad_test_files_are_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "x.test.json").write_text('{"cases": []}')
     missing = kfn("test", str(tmp_path))
     assert missing.returncode == 2 and "no x.js beside it" in missing.stderr
-    assert kfn("test", str(tmp_path / "nothing")).returncode == 2
+    nothing = kfn("test", str(tmp_path / "nothing"))
+    assert nothing.returncode == 2 and "nothing does not exist" in nothing.stderr
+    (tmp_path / "x.js").write_text("return {};")
+    not_cases = kfn("test", str(tmp_path / "x.js"))
+    assert not_cases.returncode == 2 and "give a directory or a *.test.json" in not_cases.stderr
+    (tmp_path / "x.test.json").unlink()
+    none = kfn("test", str(tmp_path))
+    # Says where it looked and how a function gets its cases.
+    assert none.returncode == 2 and f"no *.test.json files found in {tmp_path}" in none.stderr
+    assert "NAME.test.json beside it" in none.stderr

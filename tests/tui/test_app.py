@@ -484,6 +484,43 @@ async def test_a_dead_server_keeps_the_edit(harness: Harness) -> None:
         assert screen.local.draft(function_id)["text"].endswith("// unsaved")
 
 
+async def test_once_a_save_reaches_the_server_the_failed_attempts_toast_goes(
+    harness: Harness,
+) -> None:
+    from backend.api.server import ApiServer
+
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        function_id, revision = screen.current.id, screen.current.revision
+        port = int(pilot.app.embedded.url.rsplit(":", 1)[1])
+        screen.editor.text = "return {module: 'hangup', data: {}}; // mine"
+        await pilot.app.embedded.stop()
+        await pilot.press("ctrl+s")
+
+        def toasts() -> list[str]:
+            return [n.message for n in pilot.app._notifications]
+
+        await wait_for(pilot, lambda: any("refused" in t for t in toasts()), what="the failure")
+        # Meanwhile someone else saves the function: the next save meets a conflict.
+        harness.backend.functions.update(
+            screen.account_id, function_id, {**harness.stored(function_id),
+                                             "function_js": "return {}; // theirs"}, revision,
+        )  # fmt: skip
+        back = ApiServer(harness.backend, "127.0.0.1", port, access_log=False)
+        await back.start()
+        try:
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen))
+            # The toast said the server could not be reached; over the dialog it would hide
+            # half of the server's side, and be wrong.
+            assert not any("refused" in t for t in toasts())
+            await pilot.press("M", "enter")  # all mine, saved over theirs
+            await wait_for(pilot, lambda: any("Saved" in t for t in toasts()), what="the save")
+            assert "// mine" in harness.stored(function_id)["function_js"]
+        finally:
+            await back.stop()
+
+
 async def test_no_api_mode_serves_only_a_private_socket(harness: Harness) -> None:
     app = harness.app(serve_tcp=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -52,6 +52,10 @@ class FunctionActions:
 
     async def after_save(self, outcome: SaveOutcome, current: Revisioned, text: str) -> None:
         """What every save of the editor's text ends in, ctrl+s or "keep mine"."""
+        if isinstance(outcome, (Saved, Conflict)):
+            # The server answered: a toast of an earlier attempt ("cannot connect") is wrong
+            # now, and over the conflict dialog it would hide the server's side.
+            self.screen.app.clear_notifications()
         if isinstance(outcome, Saved):
             self._saved(outcome.doc, text)
         elif isinstance(outcome, Conflict):
