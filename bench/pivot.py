@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -86,16 +87,21 @@ def serve_without_runs(port: int) -> None:
     from backend.pivot.invocations import InvocationLog
     from backend.pivot.service import PivotService
     from backend.pivot.source import PivotTarget
-    from backend.runtime.sandbox import Limits, RunOutcome
+    from backend.runtime.sandbox import Limits, RunOutcome, worker_count
 
     class Everywhere:
         async def find(self, account_id: str, function_id: str) -> PivotTarget:
             return PivotTarget(account_id, function_id, "1-r", "f", "", True, ("secret",))
 
     class FixedAnswer:
+        size = worker_count()  # as many workers as the real sandbox has, for their shares
+
         async def run(
-            self, body: str, call: dict[str, object], *, limits: Limits | None = None
-        ) -> RunOutcome:
+            self, body: str, call: dict[str, object], *, limits: Limits | None = None,
+            started: Callable[[], None] | None = None,
+        ) -> RunOutcome:  # fmt: skip
+            if started is not None:
+                started()
             return RunOutcome(result={"module": "hangup", "data": {}}, duration_ms=0.01)
 
     service = PivotService(Everywhere(), InvocationLog(None), sandbox=FixedAnswer())  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from backend.pivot.invocations import InvocationLog
 from backend.pivot.request import BadPivotRequest, pivot_call
 from backend.pivot.secrets import matches
 from backend.pivot.source import PivotSource, PivotTarget, Unavailable
+from backend.pivot.turns import Busy, FunctionTurns, Turn
 from backend.runtime.async_sandbox import AsyncSandbox
 from backend.runtime.sandbox import Limits, worker_count
 
@@ -61,12 +62,14 @@ class PivotService:
         *,
         sandbox: AsyncSandbox | None = None,
         limits: Limits = PIVOT_LIMITS,
+        turns: FunctionTurns | None = None,
     ) -> None:
         self.source = source
         self.invocations = invocations
         self._metrics = metrics
         self._sandbox = sandbox
         self.limits = limits
+        self._turns = turns
 
     @property
     def metrics(self) -> PivotMetrics:
@@ -84,6 +87,13 @@ class PivotService:
         if self._sandbox is None:
             self._sandbox = AsyncSandbox(worker_count(), self.limits)
         return self._sandbox
+
+    @property
+    def turns(self) -> FunctionTurns:
+        """Each function's share of the workers (turns.py)."""
+        if self._turns is None:
+            self._turns = FunctionTurns(self.sandbox.size)
+        return self._turns
 
     def health(self) -> dict[str, Any]:
         """What /health adds: how many functions a `kfn pivot` instance has cached."""
@@ -145,7 +155,18 @@ class PivotService:
             message = f"the function {target.name or target.function_id} is disabled"
             invocation.update(verdict="disabled", error=message)
             return PivotAnswer(503, {"error": "disabled", "message": message}), invocation
-        answer = await self._run(target.body, call)
+        try:
+            key = (target.account_id, target.function_id, target.revision)
+            async with self.turns.turn(key) as turn:
+                answer = await self._run(target.body, call, turn)
+        except Busy as exc:
+            message = (
+                f"{target.name or target.function_id} has its share of the workers (its runs "
+                f"are slow, or none has ended within {self.turns.slow_s * 1000:g} ms yet), and "
+                f"{exc}: answered at once so that KAZOO goes on to the pivot node's _ child"
+            )
+            invocation.update(verdict="busy", error=message)
+            return PivotAnswer(503, {"error": "busy", "message": message}), invocation
         if answer.status == 200:
             invocation.update(verdict="valid", flow=answer.body)
         else:
@@ -154,12 +175,12 @@ class PivotService:
                 invocation["flow"] = answer.body["result"]
         return answer, invocation
 
-    async def _run(self, body: str, call: dict[str, Any]) -> PivotAnswer:
+    async def _run(self, body: str, call: dict[str, Any], turn: Turn) -> PivotAnswer:
         """The run, in a fresh QuickJS context, then KAZOO's flow validation (imported on the
         first call: the schema validators stay out of the server's start)."""
         from backend.callflow.validate import validate_flow
 
-        outcome = await self.sandbox.run(body, call, limits=self.limits)
+        outcome = await self.sandbox.run(body, call, limits=self.limits, started=turn.started)
         if outcome.error is not None:
             error = outcome.error
             failure: dict[str, Any] = {"error": error.kind, "message": error.describe()}

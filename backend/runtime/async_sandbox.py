@@ -28,6 +28,7 @@ from backend.runtime.cpus import usable_cpus
 from backend.runtime.sandbox import (
     DEFAULT_WORKERS,
     Limits,
+    RunError,
     RunOutcome,
     WorkerProcess,
     crashed,
@@ -153,8 +154,15 @@ class AsyncSandbox:
         self._closed = False
 
     async def run(
-        self, body: str, call: dict[str, Any], *, limits: Limits | None = None
+        self,
+        body: str,
+        call: dict[str, Any],
+        *,
+        limits: Limits | None = None,
+        started: Callable[[], None] | None = None,
     ) -> RunOutcome:
+        """The run's outcome; `started` is called as the run is handed to its worker (the
+        time before it is spent waiting for one)."""
         if self._closed:
             raise RuntimeError("the sandbox is closed")
         limits = limits or self.limits
@@ -172,6 +180,8 @@ class AsyncSandbox:
             )
             # Blocking, but the worker is waiting in read(): the pipe drains as it fills.
             worker_module.write_all(worker.request_fd, request)
+            if started is not None:
+                started()
             reply, duration_ms = await self._receive(
                 worker, _reply, limits.time_s + limits.kill_grace_s
             )
@@ -180,6 +190,8 @@ class AsyncSandbox:
             return timed_out(limits)
         except (EOFError, OSError, ValueError) as exc:
             self._replace(worker)
+            if self._closed:  # the server is stopping: not a crash of the function's
+                return RunOutcome(error=RunError("cancelled", "the sandbox was closed"))
             return crashed(exc)
         except BaseException:
             # Cancelled mid-run: its reply would reach the next run. Start afresh.
@@ -252,7 +264,9 @@ class AsyncSandbox:
         return worker
 
     def _replace(self, worker: WorkerProcess) -> None:
-        self._channels.pop(worker).close()
+        channel = self._channels.pop(worker, None)  # gone already if the sandbox was closed
+        if channel is not None:
+            channel.close()
         worker.kill()
         self._all.discard(worker)
         self._busy -= 1
@@ -264,7 +278,7 @@ class AsyncSandbox:
     def close(self) -> None:
         self._closed = True
         for worker in list(self._all):
-            self._channels.pop(worker).close()
+            self._channels.pop(worker)._end("the sandbox is closed")  # runs in flight end now
             worker.kill()
         self._all.clear()
         self._idle.clear()

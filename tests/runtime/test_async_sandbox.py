@@ -137,3 +137,16 @@ async def test_a_worker_that_cannot_start_is_reported(tmp_path, monkeypatch) -> 
         assert "did not start" in outcome.error.message and sandbox.replacements == 1
     finally:
         sandbox.close()
+
+
+async def test_closing_ends_the_runs_in_flight_as_cancelled() -> None:
+    sandbox = AsyncSandbox(2, Limits(time_s=30), single_cpu=False)
+    await _assert_healthy(sandbox)  # the workers are up
+    running = asyncio.ensure_future(sandbox.run(RUNAWAY, {}))
+    while not sandbox._busy:
+        await asyncio.sleep(0.01)
+    sandbox.close()  # as `kfn serve` does when it stops
+    outcome = await running
+    # Not a 30 s wait for the time limit, nor a crash blamed on the function.
+    assert outcome.error is not None and outcome.error.kind == "cancelled"
+    assert "closed" in outcome.error.message

@@ -1,0 +1,148 @@
+"""One function that runs away cannot take the Pivot workers from the others: a function has at
+most its share of them, one once a run of it is slow, and the calls that would wait too long for
+a turn are answered at once (503, so KAZOO goes on to `_`). The real service with real QuickJS
+workers (no HTTP: the Pivot HTTP front is test_pivot_api.py's), and the turns on their own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from backend.pivot.invocations import InvocationLog
+from backend.pivot.service import PivotAnswer, PivotService
+from backend.pivot.source import PivotTarget
+from backend.pivot.turns import Busy, FunctionTurns
+from backend.runtime.async_sandbox import AsyncSandbox
+from backend.runtime.sandbox import Limits
+
+RUNAWAY = PivotTarget("a", "runaway", "1-r", "Loops", "while (true) {}", True, ("s1",))
+FINE = PivotTarget("a", "fine", "1-f", "Fine", "return {module: 'hangup', data: {}};", True,
+                   ("s2",))  # fmt: skip
+RUNAWAY_KEY = (RUNAWAY.account_id, RUNAWAY.function_id, RUNAWAY.revision)
+LIMITS = Limits(time_s=0.3, kill_grace_s=0.3)
+KEY = ("a", "f", "1-x")
+
+
+class Targets:
+    def __init__(self, *targets: PivotTarget) -> None:
+        self.by_id = {target.function_id: target for target in targets}
+
+    async def find(self, account_id: str, function_id: str) -> PivotTarget | None:
+        return self.by_id.get(function_id)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[PivotService]:
+    made = PivotService(
+        Targets(RUNAWAY, FINE), InvocationLog(None), sandbox=AsyncSandbox(3, LIMITS),
+        limits=LIMITS, turns=FunctionTurns(3, wait_s=30, queue_limit=4),
+    )  # fmt: skip
+    yield made
+    made.close()
+
+
+def calling(service: PivotService, target: PivotTarget) -> Awaitable[PivotAnswer]:
+    path = f"/pivot/{target.account_id}/{target.function_id}/{target.secrets[0]}"
+    return service.answer("GET", path, "Caller-ID-Number=%2B1555", "", b"")
+
+
+async def test_a_burst_of_a_runaway_leaves_a_worker_to_the_others(service: PivotService) -> None:
+    # Seven calls at once, before any run has shown what the function does: two get workers
+    # (one fewer than there are), four wait their turn, the seventh finds the queue full.
+    calls = [asyncio.ensure_future(calling(service, RUNAWAY)) for _ in range(6)]
+    await until(lambda: service.turns.waiting(RUNAWAY_KEY) == 4, "four calls waiting")
+    refused = await calling(service, RUNAWAY)
+    assert service.turns.admitted(RUNAWAY_KEY) == 2
+    fine = await calling(service, FINE)  # the third worker is free for it
+    assert fine.status == 200 and fine.body == {"module": "hangup", "data": {}}
+    assert not calls[-1].done()  # it waits behind runs of at least 0.3 s each
+    await until(lambda: service.turns.suspect(RUNAWAY_KEY), "a run to last past 50 ms")
+    answers = await asyncio.gather(*calls)
+    assert refused.status == 503 and refused.body["error"] == "busy"
+    assert "4 of its calls were waiting already" in refused.body["message"]
+    assert "KAZOO goes on to the pivot node's _ child" in refused.body["message"]
+    assert [answer.body["error"] for answer in answers] == ["timeout"] * 6  # each had a turn
+    verdicts = [call["verdict"] for call in service.invocations.recent("a", "runaway")]
+    assert sorted(verdicts) == ["busy"] + ["timeout"] * 6
+    assert service.metrics.errors.labels("busy")._value.get() == 1
+
+
+async def test_a_suspect_function_runs_one_at_a_time_and_a_long_wait_is_refused() -> None:
+    turns = FunctionTurns(3, slow_s=0.05, wait_s=0.1)
+    release = asyncio.Event()
+
+    async def slow_run() -> None:
+        async with turns.turn(KEY) as turn:
+            turn.started()
+            await release.wait()
+
+    holder = asyncio.ensure_future(slow_run())
+    await until(lambda: turns.suspect(KEY), "the run to turn slow")
+    with pytest.raises(Busy, match=r"waited 0\.1 s for its turn"):
+        async with turns.turn(KEY):
+            pass  # pragma: no cover - never entered
+    release.set()
+    await holder
+    assert turns.suspect(KEY)  # the slow run ended; nothing fast has run since
+    async with turns.turn(KEY) as turn:
+        turn.started()  # and ends at once: fast, which clears the suspicion
+    assert not turns.suspect(KEY)
+    assert turns.admitted(KEY) == 0 and turns.waiting(KEY) == 0
+    # Another revision is another function: not suspect because of this one.
+    assert not turns.suspect(("a", "f", "2-y"))
+
+
+async def test_time_queued_before_the_run_does_not_make_a_function_suspect() -> None:
+    turns = FunctionTurns(3, slow_s=0.05)
+    async with turns.turn(KEY) as turn:
+        await asyncio.sleep(0.1)  # waiting for a worker behind other functions' runs
+        turn.started()
+    assert not turns.suspect(KEY)
+
+
+async def test_a_function_shown_fast_may_use_every_worker() -> None:
+    turns = FunctionTurns(3)
+    async with contextlib.AsyncExitStack() as calls:
+        for _ in range(2):
+            await calls.enter_async_context(turns.turn(KEY))
+        third = asyncio.ensure_future(calls.enter_async_context(turns.turn(KEY)))
+        await until(lambda: turns.waiting(KEY) == 1, "the third call to wait: one worker left")
+        third.cancel()
+    async with turns.turn(KEY) as turn:
+        turn.started()  # a fast run
+    async with contextlib.AsyncExitStack() as calls:
+        for _ in range(3):
+            await calls.enter_async_context(turns.turn(KEY))
+        assert turns.admitted(KEY) == 3 and turns.waiting(KEY) == 0
+
+
+async def test_a_call_gone_as_its_turn_comes_passes_the_turn_on() -> None:
+    turns = FunctionTurns(1, slow_s=0.01, wait_s=30)
+    async with contextlib.AsyncExitStack() as holding:
+        await holding.enter_async_context(turns.turn(KEY))
+
+        async def queued() -> None:
+            async with turns.turn(KEY):
+                pass  # pragma: no cover - cancelled before its turn starts
+
+        gone = asyncio.ensure_future(queued())
+        await until(lambda: turns.waiting(KEY) == 1, "the call to wait")
+    # The holder's exit gave the waiting call the turn; its client hangs up before it starts.
+    gone.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await gone
+    assert turns.admitted(KEY) == 0 and turns.waiting(KEY) == 0
+    async with asyncio.timeout(5):  # not queued behind a turn nobody holds
+        async with turns.turn(KEY):
+            assert turns.admitted(KEY) == 1
