@@ -161,12 +161,11 @@ class PivotService:
                 answer = await self._run(target.body, call, turn)
         except Busy as exc:
             message = (
-                f"{target.name or target.function_id} has its share of the workers (its runs "
-                f"are slow, or none has ended within {self.turns.slow_s * 1000:g} ms yet), and "
-                f"{exc}: answered at once so that KAZOO goes on to the pivot node's _ child"
+                f"{target.name or target.function_id}: {exc}: answered at once so that KAZOO "
+                "goes on to the pivot node's _ child"
             )
-            invocation.update(verdict="busy", error=message)
-            return PivotAnswer(503, {"error": "busy", "message": message}), invocation
+            invocation.update(verdict=exc.kind, error=message)
+            return PivotAnswer(503, {"error": exc.kind, "message": message}), invocation
         if answer.status == 200:
             invocation.update(verdict="valid", flow=answer.body)
         else:
@@ -183,6 +182,8 @@ class PivotService:
         outcome = await self.sandbox.run(body, call, limits=self.limits, started=turn.started)
         if outcome.error is not None:
             error = outcome.error
+            if error.kind == "timeout":
+                turn.timed_out()
             failure: dict[str, Any] = {"error": error.kind, "message": error.describe()}
             if error.stack:
                 failure["stack"] = error.stack

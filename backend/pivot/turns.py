@@ -17,6 +17,11 @@ finds QUEUE_LIMIT calls waiting already, is refused at once (`Busy`), which the 
 with a non-200 so that KAZOO goes on to `_` as it would after a time-out. A run's time is the
 worker's (from `Turn.started`), not the time it spent queued behind other functions' runs, so a
 busy server does not make a fast function suspect.
+
+A revision whose last TRIP_AFTER runs all ran out of time is *tripped*: for TRIP_S its calls
+are refused at once, not run, so that it stops burning a worker's CPU in a loop and its callers
+are not kept in silence for the time limit before KAZOO goes on; then one call tries it again,
+and a run that does not time out ends the trip.
 """
 
 from __future__ import annotations
@@ -24,20 +29,28 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 SLOW_S = 0.05
 # The wait, then the run's 2 s and its kill grace, stay inside Pivot's 5 s request timeout.
 WAIT_S = 2.0
 QUEUE_LIMIT = 32
+TRIP_AFTER = 3
+TRIP_S = 10.0
 KEPT = 4096  # revisions remembered as proven or suspect; the oldest idle ones go first
 
 Key = tuple[str, str, str]  # account, function, revision
 
 
 class Busy(Exception):
-    """The call was refused a turn; the text says why, to follow "… and"."""
+    """The call was refused a turn, for `kind` ("busy": over its share; "tripped"); the text
+    says why, of the function ("it …")."""
+
+    def __init__(self, kind: str, why: str) -> None:
+        super().__init__(why)
+        self.kind = kind
 
 
 @dataclass
@@ -47,6 +60,9 @@ class _Share:
     proven: bool = False  # a run of it has ended within SLOW_S
     admitted: int = 0  # calls in the workers or in the queue in front of them
     queue: collections.deque[asyncio.Future[None]] = field(default_factory=collections.deque)
+    timeouts: int = 0  # its last runs that ran out of time, in a row
+    tripped_until: float | None = None  # clock time; None: not tripped
+    probing: bool = False  # one call is trying it again after a trip
 
     @property
     def limit(self) -> int:
@@ -59,29 +75,45 @@ class _Share:
 
 
 class Turn:
-    """One admitted call: `started()` when its run begins in a worker."""
+    """One admitted call: `started()` when its run begins in a worker, `timed_out()` when it
+    ran out of time."""
 
-    def __init__(self, share: _Share, slow_s: float) -> None:
+    def __init__(self, turns: FunctionTurns, share: _Share, probe: bool) -> None:
+        self._turns = turns
         self._share = share
-        self._slow_s = slow_s
+        self._probe = probe
         self._started: float | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timed_out = False
 
     def started(self) -> None:
         loop = asyncio.get_running_loop()
         self._started = loop.time()
-        self._timer = loop.call_later(self._slow_s, self._turned_slow)
+        self._timer = loop.call_later(self._turns.slow_s, self._turned_slow)
 
     def _turned_slow(self) -> None:
         self._share.suspect = True
 
+    def timed_out(self) -> None:
+        self._timed_out = True
+        share = self._share
+        share.timeouts += 1
+        if share.timeouts >= self._turns.trip_after:
+            share.tripped_until = self._turns.clock() + self._turns.trip_s
+
     def ended(self) -> None:
+        share = self._share
         if self._timer is not None:
             self._timer.cancel()
         started = self._started
-        if started is not None and asyncio.get_running_loop().time() - started < self._slow_s:
-            self._share.suspect = False
-            self._share.proven = True
+        if started is not None and asyncio.get_running_loop().time() - started < self._turns.slow_s:
+            share.suspect = False
+            share.proven = True
+        if started is not None and not self._timed_out:
+            share.timeouts = 0
+            share.tripped_until = None
+        if self._probe:
+            share.probing = False
 
 
 class FunctionTurns:
@@ -91,12 +123,22 @@ class FunctionTurns:
         slow_s: float = SLOW_S,
         wait_s: float = WAIT_S,
         queue_limit: int = QUEUE_LIMIT,
+        trip_after: int = TRIP_AFTER,
+        trip_s: float = TRIP_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.workers = workers
         self.slow_s = slow_s
         self.wait_s = wait_s
         self.queue_limit = queue_limit
+        self.trip_after = trip_after
+        self.trip_s = trip_s
+        self.clock = clock
         self._shares: dict[Key, _Share] = {}
+
+    def tripped(self, key: Key) -> bool:
+        share = self._shares.get(key)
+        return share is not None and share.tripped_until is not None
 
     def suspect(self, key: Key) -> bool:
         share = self._shares.get(key)
@@ -118,11 +160,14 @@ class FunctionTurns:
             self._forget_idle(keep=KEPT - 1)
             share = self._shares[key] = _Share(self.workers)
         try:
-            if share.admitted < share.limit and not share.waiting():
+            probe = self._check_trip(share)
+            # The one call trying a tripped function again never waits (it could be refused
+            # in the queue, and the function would stay tripped): one over its share at most.
+            if probe or (share.admitted < share.limit and not share.waiting()):
                 share.admitted += 1
             else:
                 await self._wait_for_turn(share)  # given a turn: counted as admitted
-            turn = Turn(share, self.slow_s)
+            turn = Turn(self, share, probe)
             try:
                 yield turn
             finally:
@@ -130,8 +175,9 @@ class FunctionTurns:
                 share.admitted -= 1
                 self._hand_off(share)
         finally:
-            # Kept while it has calls, and while it is known: suspect, or proven fast.
-            unknown = not (share.admitted or share.queue or share.suspect or share.proven)
+            # Kept while it has calls, and while it is known: suspect, tripped or proven fast.
+            known = share.suspect or share.proven or share.tripped_until is not None
+            unknown = not (share.admitted or share.queue or known)
             if unknown and self._shares.get(key) is share:
                 del self._shares[key]
 
@@ -141,17 +187,39 @@ class FunctionTurns:
         ]:
             del self._shares[key]
 
+    def _check_trip(self, share: _Share) -> bool:
+        """Busy while `share` is tripped; True when this call is the one trying it again."""
+        if share.tripped_until is None:
+            return False
+        if share.probing or self.clock() < share.tripped_until:
+            raise Busy("tripped", self._trip_reason())
+        share.probing = True
+        return True
+
+    def _trip_reason(self) -> str:
+        return (f"its last {self.trip_after} runs ran out of time, so it is not run for "
+                f"{self.trip_s:g} s (then one call tries it again)")  # fmt: skip
+
     def _hand_off(self, share: _Share) -> None:
-        while share.queue and share.admitted < share.limit:
+        while share.queue and (share.tripped_until is not None or share.admitted < share.limit):
             waiter = share.queue.popleft()
-            if not waiter.done():  # not given up meanwhile
-                share.admitted += 1
-                waiter.set_result(None)
+            if waiter.done():  # given up meanwhile
+                continue
+            if share.tripped_until is not None:  # tripped meanwhile: none of them runs
+                waiter.set_exception(Busy("tripped", self._trip_reason()))
+                continue
+            share.admitted += 1
+            waiter.set_result(None)
+
+    def _share_reason(self) -> str:
+        return (f"it has its share of the workers (its runs are slow, or none has ended within "
+                f"{self.slow_s * 1000:g} ms yet)")  # fmt: skip
 
     async def _wait_for_turn(self, share: _Share) -> None:
         waiting = share.waiting()
         if waiting >= self.queue_limit:
-            raise Busy(f"{waiting} of its calls were waiting already")
+            raise Busy("busy", f"{self._share_reason()}, and {waiting} of its calls were "
+                       "waiting already")  # fmt: skip
         waiter = asyncio.get_running_loop().create_future()
         share.queue.append(waiter)
         try:
@@ -160,7 +228,8 @@ class FunctionTurns:
         except TimeoutError:
             if _given(waiter):
                 return  # the turn came just as the time ran out: it is this call's
-            raise Busy(f"this call waited {self.wait_s:g} s for its turn") from None
+            raise Busy("busy", f"{self._share_reason()}, and this call waited "
+                       f"{self.wait_s:g} s for its turn") from None  # fmt: skip
         except BaseException:
             if _given(waiter):  # the call is gone (its client hung up): the turn goes on
                 share.admitted -= 1
@@ -172,4 +241,5 @@ class FunctionTurns:
 
 
 def _given(waiter: asyncio.Future[None]) -> bool:
-    return waiter.done() and not waiter.cancelled()
+    """The waiter was given a turn (not given up, nor refused)."""
+    return waiter.done() and not waiter.cancelled() and waiter.exception() is None

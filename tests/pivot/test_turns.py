@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -46,7 +47,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 async def service() -> AsyncIterator[PivotService]:
     made = PivotService(
         Targets(RUNAWAY, FINE), InvocationLog(None), sandbox=AsyncSandbox(3, LIMITS),
-        limits=LIMITS, turns=FunctionTurns(3, wait_s=30, queue_limit=4),
+        limits=LIMITS, turns=FunctionTurns(3, wait_s=30, queue_limit=4, trip_after=100),
     )  # fmt: skip
     yield made
     made.close()
@@ -70,6 +71,7 @@ async def test_a_burst_of_a_runaway_leaves_a_worker_to_the_others(service: Pivot
     await until(lambda: service.turns.suspect(RUNAWAY_KEY), "a run to last past 50 ms")
     answers = await asyncio.gather(*calls)
     assert refused.status == 503 and refused.body["error"] == "busy"
+    assert "its share of the workers" in refused.body["message"]
     assert "4 of its calls were waiting already" in refused.body["message"]
     assert "KAZOO goes on to the pivot node's _ child" in refused.body["message"]
     assert [answer.body["error"] for answer in answers] == ["timeout"] * 6  # each had a turn
@@ -146,3 +148,94 @@ async def test_a_call_gone_as_its_turn_comes_passes_the_turn_on() -> None:
     async with asyncio.timeout(5):  # not queued behind a turn nobody holds
         async with turns.turn(KEY):
             assert turns.admitted(KEY) == 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_function_that_keeps_timing_out_is_not_run_until_one_call_tries_it_again() -> None:
+    clock = Clock()
+    service = PivotService(
+        Targets(RUNAWAY, FINE), InvocationLog(None), sandbox=AsyncSandbox(2, LIMITS),
+        limits=LIMITS, turns=FunctionTurns(2, trip_after=2, trip_s=60, clock=clock),
+    )  # fmt: skip
+    try:
+        first, second = [await calling(service, RUNAWAY) for _ in range(2)]
+        replaced = service.sandbox.replacements  # a worker that timed out is replaced
+        refused = await calling(service, RUNAWAY)
+        assert [first.body["error"], second.body["error"]] == ["timeout", "timeout"]
+        assert refused.status == 503 and refused.body["error"] == "tripped"
+        assert "its last 2 runs ran out of time" in refused.body["message"]
+        assert "not run for 60 s" in refused.body["message"]
+        assert service.sandbox.replacements == replaced  # it did not run
+        assert (await calling(service, FINE)).status == 200  # others are not affected
+        clock.now += 61
+        retried = await calling(service, RUNAWAY)  # one call tries it again: still loops
+        assert retried.body["error"] == "timeout"
+        assert (await calling(service, RUNAWAY)).body["error"] == "tripped"
+        fixed = dataclasses.replace(RUNAWAY, revision="2-r", body=FINE.body)
+        service.source.by_id["runaway"] = fixed  # type: ignore[attr-defined]
+        assert (await calling(service, fixed)).status == 200  # a new revision starts clear
+        assert service.metrics.errors.labels("tripped")._value.get() == 2
+    finally:
+        service.close()
+
+
+async def test_while_one_call_tries_a_tripped_function_again_the_others_are_refused() -> None:
+    clock = Clock()
+    turns = FunctionTurns(3, trip_after=1, trip_s=5, clock=clock)
+    async with turns.turn(KEY) as turn:
+        turn.started()
+        turn.timed_out()
+    assert turns.tripped(KEY)
+    clock.now += 6
+    async with turns.turn(KEY) as probe:
+        with pytest.raises(Busy, match="ran out of time") as refused:
+            async with turns.turn(KEY):
+                pass  # pragma: no cover - refused
+        assert refused.value.kind == "tripped"
+        probe.started()  # and returns without timing out
+    assert not turns.tripped(KEY)
+    async with turns.turn(KEY):
+        pass  # runs again
+
+
+async def test_the_calls_waiting_when_a_function_trips_are_refused_not_run() -> None:
+    turns = FunctionTurns(1, trip_after=1, wait_s=30)
+    async with contextlib.AsyncExitStack() as holding:
+        turn = await holding.enter_async_context(turns.turn(KEY))
+        turn.started()
+        waiting = asyncio.ensure_future(holding_turn(turns))
+        await until(lambda: turns.waiting(KEY) == 1, "the call to wait")
+        turn.timed_out()
+    with pytest.raises(Busy) as refused:
+        await waiting
+    assert refused.value.kind == "tripped"
+    assert turns.admitted(KEY) == 0 and turns.waiting(KEY) == 0
+
+
+async def holding_turn(turns: FunctionTurns) -> None:
+    async with turns.turn(KEY):
+        pass  # pragma: no cover - refused before its turn
+
+
+async def test_the_call_trying_a_tripped_function_again_does_not_wait_behind_its_share() -> None:
+    clock = Clock()
+    turns = FunctionTurns(2, trip_after=1, trip_s=5, clock=clock, wait_s=30)
+    async with contextlib.AsyncExitStack() as holding:
+        # A run still in flight holds the function's whole share (one of two workers, until
+        # a run has been fast) when it runs out of time and trips the function.
+        running = await holding.enter_async_context(turns.turn(KEY))
+        running.timed_out()
+        assert turns.tripped(KEY) and turns.admitted(KEY) == 1
+        clock.now += 6
+        async with asyncio.timeout(5):  # admitted at once, not queued behind the share
+            async with turns.turn(KEY) as probe:
+                assert turns.admitted(KEY) == 2
+                probe.started()  # and ends without timing out
+        assert not turns.tripped(KEY)
