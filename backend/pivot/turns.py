@@ -182,6 +182,8 @@ class FunctionTurns:
                 del self._shares[key]
 
     def _forget_idle(self, keep: int) -> None:
+        if len(self._shares) <= keep:
+            return
         for key in [key for key, share in self._shares.items() if not share.admitted][
             : max(0, len(self._shares) - keep)
         ]:

@@ -239,3 +239,17 @@ async def test_the_call_trying_a_tripped_function_again_does_not_wait_behind_its
                 assert turns.admitted(KEY) == 2
                 probe.started()  # and ends without timing out
         assert not turns.tripped(KEY)
+
+
+async def test_only_so_many_revisions_are_remembered_the_idle_ones_go_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from backend.pivot import turns as turns_module
+
+    monkeypatch.setattr(turns_module, "KEPT", 3)
+    turns = FunctionTurns(3)
+    for revision in ("1", "2", "3", "4"):
+        async with turns.turn(("a", "f", revision)) as turn:
+            turn.started()  # fast: remembered as proven
+    # The oldest went when the fourth came.
+    assert [revision for _account, _function, revision in turns._shares] == ["2", "3", "4"]
