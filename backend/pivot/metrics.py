@@ -22,7 +22,8 @@ class PivotMetrics:
         self.errors = Counter(
             "kfn_pivot_errors",
             "Pivot requests that did not get a callflow, by why (refused, thrown, timeout, "
-            "out_of_memory, invalid_flow, disabled, bad_request, upstream_unavailable, ...)",
+            "out_of_memory, invalid_flow, disabled, busy, tripped, bad_request, "
+            "upstream_unavailable, ...)",
             ["kind"], registry=self.registry,
         )  # fmt: skip
         self.latency = Histogram(
