@@ -304,3 +304,13 @@ def test_profiles_list_and_forget_delete_the_kept_key(kfn_env, tmp_path) -> None
     assert set(after.profiles) == {"lab"} and after.server == "local"
     again = kfn("profiles", "forget", "prod", env=env)
     assert again.returncode == 2 and "no profile 'prod'" in again.stderr
+
+
+def test_the_data_dir_may_be_given_before_or_after_the_subcommand() -> None:
+    from tui.cli import build_parser
+
+    parser = build_parser()
+    for command in (["serve"], ["pivot", "--server", "http://kfn:8000"], ["accounts", "list"]):
+        after = parser.parse_args([*command, "--data-dir", "/srv/after"])
+        before = parser.parse_args(["--data-dir", "/srv/before", *command])
+        assert (after.data_dir, before.data_dir) == ("/srv/after", "/srv/before"), command

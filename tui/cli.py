@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tui import pivot_cli, runtime_cli, sync_cli
 
     runtime_cli.add_subcommands(sub, _add_data_dir)
-    pivot_cli.add_subcommand(sub)
+    pivot_cli.add_subcommand(sub, _add_data_dir)
     sync_cli.add_subcommands(sub)
     return parser
 

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_subcommand(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    add_data_dir: Callable[[argparse.ArgumentParser], None],
+) -> None:
     pivot = sub.add_parser(
         "pivot",
         help="serve Pivot URLs of functions read from another kfn or a KAZOO (stateless; run many)",
@@ -37,6 +40,7 @@ def add_subcommand(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     pivot.add_argument("--api-key", default=argparse.SUPPRESS, help="an API key of the upstream")
     pivot.add_argument("--profile", default=argparse.SUPPRESS, help="a server saved in the config")
+    add_data_dir(pivot)  # where --calls-file goes by default
     pivot.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     pivot.add_argument("--port", type=int, default=8010, help="port (default 8010; 0: any free)")
     pivot.add_argument(
