@@ -1091,6 +1091,19 @@ async def test_a_conflict_can_be_finished_by_hand_with_markers(harness: Harness)
         assert screen.current.revision == harness.stored(function_id)["_rev"]  # over theirs
 
 
+async def test_enter_with_a_conflict_unsettled_says_so_in_the_dialog(harness: Harness) -> None:
+    async with harness.app().run_test(size=(80, 24)) as pilot:
+        _screen, function_id = await _edit_then_change_on_server(pilot, harness)
+        dialog = pilot.app.screen
+        summary = dialog.query_one("#conflict-summary")
+        await pilot.press("enter")  # nothing settled yet
+        await wait_for(pilot, lambda: "left" in str(summary.render()), what="the reminder")
+        assert "1 conflict(s) left: m, t or b settles one" in str(summary.render())
+        assert not pilot.app._notifications  # not a toast over the sides
+        assert pilot.app.screen is dialog  # still deciding: nothing saved
+        assert harness.stored(function_id)["function_js"].endswith("// theirs")
+
+
 async def test_run_with_no_function_open_says_so_instead_of_judging_an_empty_editor(
     harness: Harness,
 ) -> None:

@@ -122,9 +122,12 @@ class ConflictScreen(ModalScreen[Resolution | None]):
     def action_use_merge(self) -> None:
         text = self.merge.text(self.choices)
         if text is None:
+            # Said in the dialog, where the eyes are: a toast would cover one of the sides.
             left = len(self.merge.conflicts) - len(self.choices)
-            self.notify(f"{left} conflict(s) left: m, t or b settles one; e edits by hand",
-                        severity="warning")  # fmt: skip
+            self.query_one("#conflict-summary", Label).update(Text(
+                f"{left} conflict(s) left: m, t or b settles one; e edits by hand",
+                style="bold yellow",
+            ))  # fmt: skip
             return
         self.dismiss(Resolution(MERGED, text))
 
