@@ -98,7 +98,7 @@ def serve_without_runs(port: int) -> None:
 
         async def run(
             self, body: str, call: dict[str, object], *, limits: Limits | None = None,
-            started: Callable[[], None] | None = None,
+            started: Callable[[], None] | None = None, start_by: float | None = None,
         ) -> RunOutcome:  # fmt: skip
             if started is not None:
                 started()

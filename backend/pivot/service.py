@@ -10,6 +10,7 @@ dead air. The reason is in the body and the log.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -22,7 +23,7 @@ from backend.pivot.request import BadPivotRequest, pivot_call
 from backend.pivot.secrets import matches
 from backend.pivot.source import PivotSource, PivotTarget, Unavailable
 from backend.pivot.turns import Busy, FunctionTurns, Turn
-from backend.runtime.async_sandbox import AsyncSandbox
+from backend.runtime.async_sandbox import AsyncSandbox, NoWorkerInTime
 from backend.runtime.sandbox import Limits, worker_count
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ PIVOT_PREFIX = "/pivot/"
 # Pivot waits 5 s at most (req_timeout_ms, pivot_call.erl): the run's limit plus the kill grace
 # and the validation stay well inside it.
 PIVOT_LIMITS = Limits(time_s=2.0)
+# A run that has not started this long after its call arrived could not end inside those 5 s:
+# answered at once instead (KAZOO goes on to `_`), so kfn never answers a caller already gone.
+START_WITHIN_S = 2.5
 NOT_FOUND = {"error": "not_found", "message": "no such Pivot URL"}  # the same for every miss
 
 
@@ -63,6 +67,7 @@ class PivotService:
         sandbox: AsyncSandbox | None = None,
         limits: Limits = PIVOT_LIMITS,
         turns: FunctionTurns | None = None,
+        start_within: float = START_WITHIN_S,
     ) -> None:
         self.source = source
         self.invocations = invocations
@@ -70,6 +75,7 @@ class PivotService:
         self._sandbox = sandbox
         self.limits = limits
         self._turns = turns
+        self.start_within = start_within
 
     @property
     def metrics(self) -> PivotMetrics:
@@ -128,6 +134,7 @@ class PivotService:
     async def _answer(
         self, method: str, path: str, query: str, content_type: str, body: bytes
     ) -> tuple[PivotAnswer, dict[str, Any] | None]:
+        start_by = asyncio.get_running_loop().time() + self.start_within
         where = parse_path(path)
         if where is None:
             return PivotAnswer(404, NOT_FOUND), None
@@ -158,14 +165,19 @@ class PivotService:
         try:
             key = (target.account_id, target.function_id, target.revision)
             async with self.turns.turn(key) as turn:
-                answer = await self._run(target.body, call, turn)
-        except Busy as exc:
+                answer = await self._run(target.body, call, turn, start_by)
+        except (Busy, NoWorkerInTime) as exc:
+            kind = exc.kind if isinstance(exc, Busy) else "busy"
+            why = exc if isinstance(exc, Busy) else (
+                f"no worker was free within {self.start_within:g} s of the call (more calls "
+                "than this server can run)"
+            )  # fmt: skip
             message = (
-                f"{target.name or target.function_id}: {exc}: answered at once so that KAZOO "
+                f"{target.name or target.function_id}: {why}: answered at once so that KAZOO "
                 "goes on to the pivot node's _ child"
             )
-            invocation.update(verdict=exc.kind, error=message)
-            return PivotAnswer(503, {"error": exc.kind, "message": message}), invocation
+            invocation.update(verdict=kind, error=message)
+            return PivotAnswer(503, {"error": kind, "message": message}), invocation
         if answer.status == 200:
             invocation.update(verdict="valid", flow=answer.body)
         else:
@@ -174,12 +186,16 @@ class PivotService:
                 invocation["flow"] = answer.body["result"]
         return answer, invocation
 
-    async def _run(self, body: str, call: dict[str, Any], turn: Turn) -> PivotAnswer:
+    async def _run(
+        self, body: str, call: dict[str, Any], turn: Turn, start_by: float
+    ) -> PivotAnswer:
         """The run, in a fresh QuickJS context, then KAZOO's flow validation (imported on the
         first call: the schema validators stay out of the server's start)."""
         from backend.callflow.validate import validate_flow
 
-        outcome = await self.sandbox.run(body, call, limits=self.limits, started=turn.started)
+        outcome = await self.sandbox.run(
+            body, call, limits=self.limits, started=turn.started, start_by=start_by
+        )
         if outcome.error is not None:
             error = outcome.error
             if error.kind == "timeout":

@@ -66,6 +66,10 @@ def _reply(buffer: bytearray) -> tuple[bytes, float] | None:
     return message, duration_ms
 
 
+class NoWorkerInTime(Exception):
+    """No worker became free by the run's `start_by`."""
+
+
 class _Channel:
     """A worker's reply pipe, watched by the loop for the worker's whole life (not registered
     and unregistered around each run: two system calls fewer per request)."""
@@ -160,13 +164,19 @@ class AsyncSandbox:
         *,
         limits: Limits | None = None,
         started: Callable[[], None] | None = None,
+        start_by: float | None = None,
     ) -> RunOutcome:
         """The run's outcome; `started` is called as the run is handed to its worker (the
-        time before it is spent waiting for one)."""
+        time before it is spent waiting for one). NoWorkerInTime when no worker is free by
+        `start_by` (the loop's clock)."""
         if self._closed:
             raise RuntimeError("the sandbox is closed")
         limits = limits or self.limits
-        worker = await self._acquire()
+        try:
+            async with asyncio.timeout_at(start_by):
+                worker = await self._acquire()
+        except TimeoutError:
+            raise NoWorkerInTime() from None
         slow: list[bool] = []
         spill = None
         if self.single_cpu and self.size > 1:

@@ -253,3 +253,24 @@ async def test_only_so_many_revisions_are_remembered_the_idle_ones_go_first(
             turn.started()  # fast: remembered as proven
     # The oldest went when the fourth came.
     assert [revision for _account, _function, revision in turns._shares] == ["2", "3", "4"]
+
+
+async def test_a_call_no_worker_can_start_in_time_is_answered_at_once() -> None:
+    # One worker, held by another function's long run: a call that could not start within
+    # its time would end after KAZOO gave up on it.
+    service = PivotService(
+        Targets(RUNAWAY, FINE), InvocationLog(None),
+        sandbox=AsyncSandbox(1, Limits(time_s=30), single_cpu=False),
+        limits=Limits(time_s=30), start_within=0.2,
+    )  # fmt: skip
+    try:
+        holding = asyncio.ensure_future(calling(service, RUNAWAY))
+        await until(lambda: service.turns.admitted(RUNAWAY_KEY) == 1, "the runaway's run")
+        late = await calling(service, FINE)
+        assert late.status == 503 and late.body["error"] == "busy"
+        assert "no worker was free within 0.2 s of the call" in late.body["message"]
+        [recorded] = service.invocations.recent("a", "fine")
+        assert recorded["verdict"] == "busy"
+    finally:
+        service.close()
+    assert (await holding).body["error"] == "cancelled"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from backend.runtime.async_sandbox import AsyncSandbox
+from backend.runtime.async_sandbox import AsyncSandbox, NoWorkerInTime
 from backend.runtime.sandbox import Limits
 
 HEALTHY = "return {module:'hangup', data:{}};"
@@ -150,3 +150,19 @@ async def test_closing_ends_the_runs_in_flight_as_cancelled() -> None:
     # Not a 30 s wait for the time limit, nor a crash blamed on the function.
     assert outcome.error is not None and outcome.error.kind == "cancelled"
     assert "closed" in outcome.error.message
+
+
+async def test_a_run_no_worker_takes_by_its_start_by_is_refused_and_leaves_no_waiter() -> None:
+    sandbox = AsyncSandbox(1, Limits(time_s=30), single_cpu=False)
+    try:
+        await _assert_healthy(sandbox)
+        holding = asyncio.ensure_future(sandbox.run(RUNAWAY, {}))
+        while not sandbox._busy:
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        with pytest.raises(NoWorkerInTime):
+            await sandbox.run(HEALTHY, {}, start_by=loop.time() + 0.1)
+        assert not sandbox._waiters or all(w.done() for w in sandbox._waiters)
+    finally:
+        sandbox.close()
+    assert (await holding).error is not None
