@@ -1,13 +1,15 @@
 """What the quickjs binding itself does per second, nothing else, printed as JSON; run by
-bench/pivot.py on the server's core: `python -I bench/binding_rates.py BODY CALL_JSON SECONDS`.
+bench/pivot.py on the server's core: `python -I bench/binding_rates.py BODIES.json CALL_JSON
+SECONDS` (BODIES.json: {name: function body}).
 
-- `bare`: a `quickjs.Context()` made and freed, the least any request isolated by the binding
-  costs;
+- `bare`: a `quickjs.Context()` made and freed;
 - `prelude`: a context with kfn's prelude, as the sandbox worker makes one per request;
-- `heavy_run`: BODY run again and again in one context, compiled once: the least its run
-  costs, with no context made at all.
+- `isolated[name]`: a bare context, the function compiled and run in it with the call: the
+  least a request isolated in its own context costs with the binding (no prelude, no HTTP, no
+  IPC, no validation);
+- `run[name]`: the function run again and again in one context, compiled once.
 
-A req/s goal above these is out of reach of any server built on the binding with a fresh
+A req/s goal above `isolated` is out of reach of any server built on the binding with a fresh
 context per request.
 """
 
@@ -32,16 +34,31 @@ def rate(step: Callable[[], object], seconds: float) -> float:
     return made / (time.perf_counter() - started)
 
 
-def main() -> None:
-    body, call_json, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+# Functions may log: the least a console can be (kfn's keeps the lines, in the prelude).
+CONSOLE = "var noop = function () {}, console = {log: noop, info: noop, warn: noop, error: noop};"
+
+
+def isolated(body: str, call_json: str) -> Callable[[], object]:
+    source = f"{CONSOLE}JSON.stringify((function (call) {{\n{body}\n}})({call_json}))"
+    return lambda: quickjs.Context().eval(source)
+
+
+def reused(body: str, call_json: str) -> Callable[[], object]:
     context = quickjs.Context()
-    context.set("__kfn_body__", body)
-    context.set("__kfn_call__", call_json)
-    context.eval("var run = new Function('call', __kfn_body__), call = JSON.parse(__kfn_call__)")
+    context.eval(f"{CONSOLE}var run = function (call) {{\n{body}\n}}, call = {call_json};")
+    return lambda: context.eval("JSON.stringify(run(call))")
+
+
+def main() -> None:
+    bodies = json.loads(Path(sys.argv[1]).read_text())
+    call_json, seconds = sys.argv[2], float(sys.argv[3])
     rates = {
         "bare": rate(quickjs.Context, seconds),
         "prelude": rate(worker.fresh_context, seconds),
-        "heavy_run": rate(lambda: context.eval("JSON.stringify(run(call))"), seconds),
+        "isolated": {
+            name: rate(isolated(body, call_json), seconds) for name, body in bodies.items()
+        },
+        "run": {name: rate(reused(body, call_json), seconds) for name, body in bodies.items()},
     }
     print(json.dumps(rates))
 

@@ -15,10 +15,11 @@ Ceilings are measured on the same core, to tell what no change to kfn's Python c
 kfn's own Pivot server with the run replaced by a fixed answer (HTTP, the call, the flow's
 validation, the ring and the metrics: everything but QuickJS), and what the quickjs binding
 does per second with nothing else (bench/binding_rates.py): bare contexts, contexts with kfn's
-prelude, and the heavy function's run alone; each goal is set beside the one it needs. Then the floor
-under any server on QuickJS, in any language: bench/quickjs_floor.c, QuickJS's C API alone
-running each function in a fresh context (built with `cc` against the sources of the installed
-`quickjs` package, fetched once with pip into the user cache dir).
+prelude, and per function the least an isolated request costs (a bare context, the function
+compiled and run in it), which each goal is set against. Then the floor under any server on
+QuickJS, in any language: bench/quickjs_floor.c, QuickJS's C API alone running each function
+in a fresh context (built with `cc` against the sources of the installed `quickjs` package,
+fetched once with pip into the user cache dir).
 """
 
 from __future__ import annotations
@@ -204,9 +205,10 @@ def print_native_floor(
 
 
 def ceilings(
-    node_rps: float, node_heavy_rps: float, call_json: str, query: str,
+    node: dict[str, float], bodies: dict[str, str], call_json: str, query: str,
     args: argparse.Namespace, load: Load,
 ) -> None:  # fmt: skip
+    node_rps = statistics.median(rate for slug, rate in node.items() if slug != HEAVY_SLUG)
     port = free_port()
     server = Server([sys.executable, str(Path(__file__)), "--serve-without-runs", str(port)],
                     port, True)  # fmt: skip
@@ -219,32 +221,33 @@ def ceilings(
         )
     finally:
         server.stop()
-    script = [sys.executable, "-I", str(BENCH / "binding_rates.py"), HEAVY, call_json, "1.5"]
+    folder = Path(tempfile.mkdtemp())
+    (folder / "bodies.json").write_text(json.dumps(bodies))
+    script = [sys.executable, "-I", str(BENCH / "binding_rates.py"), str(folder / "bodies.json"),
+              call_json, "1.0"]  # fmt: skip
     measured = subprocess.run(
         pinned(SERVER_CPU, script), capture_output=True, text=True, check=True
     )
     binding = json.loads(measured.stdout)
-    print(f"\nceilings on the server's core (Node: {node_rps:.0f} req/s, the median above):")
+    print(f"\nceilings on the server's core (Node: {node_rps:.0f} req/s, the samples' median):")
     print(f"  kfn's Pivot server with every run a fixed answer: {no_runs:>8.0f} req/s "
           f"= {no_runs / node_rps:.2f}x Node")  # fmt: skip
     print(f"  bare quickjs.Context() made and freed, alone:     {binding['bare']:>8.0f} /s    "
           f"= {binding['bare'] / node_rps:.2f}x Node")  # fmt: skip
     print(f"  fresh QuickJS contexts with the prelude, alone:   {binding['prelude']:>8.0f} /s    "
           f"= {binding['prelude'] / node_rps:.2f}x Node")  # fmt: skip
-    print(f"  {HEAVY_SLUG} run alone, no context made: {binding['heavy_run']:>8.0f} /s    "
-          f"= {binding['heavy_run'] / node_heavy_rps:.2f}x Node's {node_heavy_rps:.0f}")  # fmt: skip
-    for goal, floor, what in (
-        (GOAL_SAMPLES * node_rps, binding["bare"], "the samples' goal needs {goal:.0f} req/s; the "
-         "binding makes {floor:.0f} bare contexts/s"),
-        (GOAL_HEAVY * node_heavy_rps, binding["heavy_run"], f"{HEAVY_SLUG}'s goal needs "
-         "{goal:.0f} req/s; QuickJS runs it {floor:.0f} times/s"),
-    ):  # fmt: skip
-        reach = (
-            "out of reach of any server on the binding"
-            if goal > floor
-            else "the binding alone does more"
-        )
-        print(f"  {what.format(goal=goal, floor=floor)}: {reach}")
+    print("  the least a request isolated in its own context costs with the binding: a bare")
+    print(
+        "  context, the function compiled and run in it (no prelude, no HTTP); and the run alone:"
+    )
+    print(f"  {'function':26}{'isolated/s':>11}{'x Node':>8}{'run/s':>9}{'x Node':>8}"
+          f"{'goal':>6}  {'verdict'}")  # fmt: skip
+    for slug, floor in binding["isolated"].items():
+        goal = GOAL_HEAVY if slug == HEAVY_SLUG else GOAL_SAMPLES
+        run = binding["run"][slug]
+        verdict = "out of reach on the binding" if floor < goal * node[slug] else "not ruled out"
+        print(f"  {slug:26}{floor:>11.0f}{floor / node[slug]:>8.2f}{run:>9.0f}"
+              f"{run / node[slug]:>8.2f}{goal:>6.1f}  {verdict}")  # fmt: skip
 
 
 def start_node(bodies: dict[str, str]) -> Server:
@@ -290,7 +293,7 @@ def main() -> None:
               f"known_caller call as query string")  # fmt: skip
         header = f"{'function':26}{'kfn req/s':>10}{'node req/s':>11}{'ratio':>7}"
         print(header + f"{'kfn p50':>9}{'p99':>8}{'node p50':>9}{'p99':>8}{'p99 x':>7}")
-        failed, node_rps, node_by_slug, kfn_by_slug = [], [], {}, {}
+        failed, node_by_slug, kfn_by_slug = [], {}, {}
         for slug, path in paths.items():
             kfn_runs, node_runs = [], []
             for _ in range(args.rounds):
@@ -299,8 +302,6 @@ def main() -> None:
             mine = {k: statistics.median(r[k] for r in kfn_runs) for k in ("rps", "p50", "p99")}
             theirs = {k: statistics.median(r[k] for r in node_runs) for k in ("rps", "p50", "p99")}
             node_by_slug[slug], kfn_by_slug[slug] = theirs["rps"], mine["rps"]
-            if slug != HEAVY_SLUG:
-                node_rps.append(theirs["rps"])
             ratio, p99x = mine["rps"] / theirs["rps"], mine["p99"] / theirs["p99"]
             goal = GOAL_HEAVY if slug == HEAVY_SLUG else GOAL_SAMPLES
             marks = ("" if ratio >= goal else " <rps") + ("" if p99x <= GOAL_P99 else " <p99")
@@ -316,7 +317,7 @@ def main() -> None:
         kfn.stop()
         node.stop()
     call_json = json.dumps(build_call(payload))
-    ceilings(statistics.median(node_rps), node_by_slug[HEAVY_SLUG], call_json, query, args, load)
+    ceilings(node_by_slug, bodies, call_json, query, args, load)
     print_native_floor(bodies, call_json, node_by_slug, kfn_by_slug, min(args.seconds, 2.0))
     print("\nbench/runtime.py (the single isolated run against the Node round trip):")
     subprocess.run([sys.executable, str(BENCH / "runtime.py")], check=False)

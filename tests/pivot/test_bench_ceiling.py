@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -29,16 +30,24 @@ def test_the_ceiling_server_answers_a_pivot_request_with_its_fixed_flow() -> Non
         process.wait(10)
 
 
-def test_the_binding_rates_script_measures_each_step_it_names() -> None:
-    body = "var t = {}; for (var i = 0; i < 100; i++) t['k' + i] = i; return {module: 'hangup'};"
+def test_the_binding_rates_script_measures_each_step_it_names(tmp_path: Path) -> None:
+    bodies = {
+        "table": "var t = {}; for (var i = 0; i < 100; i++) t['k' + i] = i; "
+                 "return {module: 'hangup', data: {}};",
+        "echo": "return {module: 'tts', data: {text: call['Caller-ID-Number']}};",
+    }  # fmt: skip
+    (tmp_path / "bodies.json").write_text(json.dumps(bodies))
     printed = subprocess.run(
-        [sys.executable, "-I", str(REPO / "bench" / "binding_rates.py"), body,
-         '{"Caller-ID-Number": "+1"}', "0.05"],
+        [sys.executable, "-I", str(REPO / "bench" / "binding_rates.py"),
+         str(tmp_path / "bodies.json"), '{"Caller-ID-Number": "+1"}', "0.05"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rates = json.loads(printed)
-    assert set(rates) == {"bare", "prelude", "heavy_run"}
-    assert all(rate > 0 for rate in rates.values())
-    # A context with the prelude is a bare one and more: measured the other way round, the
+    assert set(rates) == {"bare", "prelude", "isolated", "run"}
+    assert set(rates["isolated"]) == set(rates["run"]) == set(bodies)
+    # Steps far apart in cost come out in their order (a context with the prelude is twice a
+    # bare one; a run in a new context, many runs in one): measured the other way round, the
     # script would be timing something else.
     assert rates["prelude"] < rates["bare"]
+    for name in bodies:
+        assert 0 < rates["isolated"][name] < rates["run"][name]
