@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/pivot.py
+	$(BIN)/python bench/runaway.py
 	$(BIN)/python bench/app.py
 
 lock:
