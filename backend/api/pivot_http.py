@@ -108,9 +108,10 @@ class PivotServer:
 
     async def start(self) -> None:
         from backend.api.access_log import RedactingAccessLogger
+        from backend.api.kazoo_http import KazooServer
 
         logger = logging.getLogger("kfn.access") if self.access_log else None
-        server = web.Server(
+        server = KazooServer(
             PivotHttp(self.service, instance=self.instance).dispatch, access_log=logger,
             access_log_class=RedactingAccessLogger,
         )  # fmt: skip

@@ -15,10 +15,10 @@ from functools import cached_property
 from pathlib import Path
 
 from aiohttp import web
-from aiohttp.http_exceptions import LineTooLong
 
 from backend.accounts import TOKEN_TTL_SECONDS, AccountService, NewAccount
 from backend.api.access_log import RedactingAccessLogger
+from backend.api.kazoo_http import KazooServer
 from backend.api.pivot_http import PivotHttp
 from backend.api.routes import ApiHandlers
 from backend.callflows import CALLFLOW_DOCUMENT_KINDS
@@ -125,33 +125,6 @@ def free_port(host: str = "127.0.0.1", start: int = 8000, tries: int = 50) -> in
     raise PortInUse(host, start)
 
 
-class _KazooRequestHandler(web.RequestHandler):
-    """Requests aiohttp's parser refuses (a malformed request line, an unknown method, a header
-    over 8 KiB) get cowboy's answer, an empty body, instead of aiohttp's text echoing the bad
-    line back; an oversized header is 431, as in cowboy."""
-
-    def handle_error(
-        self,
-        request: web.BaseRequest,
-        status: int = 500,
-        exc: BaseException | None = None,
-        message: str | None = None,
-    ) -> web.StreamResponse:
-        if status >= 500:
-            return super().handle_error(request, status, exc, message)
-        self.logger.debug("refused a request from %s: %s", request.remote, exc)
-        if isinstance(exc, LineTooLong):
-            status = 431
-        response = web.Response(status=status, headers={"X-Content-Type-Options": "nosniff"})
-        response.force_close()
-        return response
-
-
-class _KazooServer(web.Server):
-    def __call__(self) -> web.RequestHandler:
-        return _KazooRequestHandler(self, loop=self._loop, **self._kwargs)
-
-
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (0 picks a free port), or PortInUse."""
     try:
@@ -215,7 +188,7 @@ class ApiServer:
         # aiohttp's low-level server: KAZOO's routing is ours (routes.py), so the Application
         # layer (router, middlewares, match info) would only add work to every request.
         self._runner = web.ServerRunner(
-            _KazooServer(
+            KazooServer(
                 dispatch,
                 access_log=logger,
                 access_log_class=RedactingAccessLogger,
