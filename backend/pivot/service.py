@@ -196,10 +196,9 @@ class PivotService:
         outcome = await self.sandbox.run(
             body, call, limits=self.limits, started=turn.started, start_by=start_by
         )
+        turn.finished(timed_out=outcome.error is not None and outcome.error.kind == "timeout")
         if outcome.error is not None:
             error = outcome.error
-            if error.kind == "timeout":
-                turn.timed_out()
             failure: dict[str, Any] = {"error": error.kind, "message": error.describe()}
             if error.stack:
                 failure["stack"] = error.stack

@@ -75,8 +75,9 @@ class _Share:
 
 
 class Turn:
-    """One admitted call: `started()` when its run begins in a worker, `timed_out()` when it
-    ran out of time."""
+    """One admitted call: `started()` when its run is handed to a worker, `finished()` when the
+    worker's answer is back. Only a run that finished tells anything of the function: one
+    cancelled on the way (its caller hung up) changes nothing."""
 
     def __init__(self, turns: FunctionTurns, share: _Share, probe: bool) -> None:
         self._turns = turns
@@ -84,7 +85,6 @@ class Turn:
         self._probe = probe
         self._started: float | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._timed_out = False
 
     def started(self) -> None:
         loop = asyncio.get_running_loop()
@@ -94,26 +94,34 @@ class Turn:
     def _turned_slow(self) -> None:
         self._share.suspect = True
 
-    def timed_out(self) -> None:
-        self._timed_out = True
-        share = self._share
-        share.timeouts += 1
-        if share.timeouts >= self._turns.trip_after:
-            share.tripped_until = self._turns.clock() + self._turns.trip_s
-
-    def ended(self) -> None:
-        share = self._share
-        if self._timer is not None:
-            self._timer.cancel()
+    def finished(self, *, timed_out: bool) -> None:
+        """The run is back from its worker (before its flow is validated, which is not the
+        function's time)."""
         started = self._started
-        if started is not None and asyncio.get_running_loop().time() - started < self._turns.slow_s:
+        self._stop_timer()
+        if started is None:
+            return
+        share, turns = self._share, self._turns
+        if asyncio.get_running_loop().time() - started < turns.slow_s:
             share.suspect = False
             share.proven = True
-        if started is not None and not self._timed_out:
+        if timed_out:
+            share.timeouts += 1
+            if share.timeouts >= turns.trip_after:
+                share.tripped_until = turns.clock() + turns.trip_s
+        else:
             share.timeouts = 0
             share.tripped_until = None
+
+    def ended(self) -> None:
+        self._stop_timer()
         if self._probe:
-            share.probing = False
+            self._share.probing = False
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class FunctionTurns:

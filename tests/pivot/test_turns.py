@@ -98,7 +98,8 @@ async def test_a_suspect_function_runs_one_at_a_time_and_a_long_wait_is_refused(
     await holder
     assert turns.suspect(KEY)  # the slow run ended; nothing fast has run since
     async with turns.turn(KEY) as turn:
-        turn.started()  # and ends at once: fast, which clears the suspicion
+        turn.started()
+        turn.finished(timed_out=False)  # at once: fast, which clears the suspicion
     assert not turns.suspect(KEY)
     assert turns.admitted(KEY) == 0 and turns.waiting(KEY) == 0
     # Another revision is another function: not suspect because of this one.
@@ -110,6 +111,7 @@ async def test_time_queued_before_the_run_does_not_make_a_function_suspect() -> 
     async with turns.turn(KEY) as turn:
         await asyncio.sleep(0.1)  # waiting for a worker behind other functions' runs
         turn.started()
+        turn.finished(timed_out=False)
     assert not turns.suspect(KEY)
 
 
@@ -122,7 +124,8 @@ async def test_a_function_shown_fast_may_use_every_worker() -> None:
         await until(lambda: turns.waiting(KEY) == 1, "the third call to wait: one worker left")
         third.cancel()
     async with turns.turn(KEY) as turn:
-        turn.started()  # a fast run
+        turn.started()
+        turn.finished(timed_out=False)  # a fast run
     async with contextlib.AsyncExitStack() as calls:
         for _ in range(3):
             await calls.enter_async_context(turns.turn(KEY))
@@ -191,7 +194,7 @@ async def test_while_one_call_tries_a_tripped_function_again_the_others_are_refu
     turns = FunctionTurns(3, trip_after=1, trip_s=5, clock=clock)
     async with turns.turn(KEY) as turn:
         turn.started()
-        turn.timed_out()
+        turn.finished(timed_out=True)
     assert turns.tripped(KEY)
     clock.now += 6
     async with turns.turn(KEY) as probe:
@@ -199,7 +202,8 @@ async def test_while_one_call_tries_a_tripped_function_again_the_others_are_refu
             async with turns.turn(KEY):
                 pass  # pragma: no cover - refused
         assert refused.value.kind == "tripped"
-        probe.started()  # and returns without timing out
+        probe.started()
+        probe.finished(timed_out=False)
     assert not turns.tripped(KEY)
     async with turns.turn(KEY):
         pass  # runs again
@@ -212,7 +216,7 @@ async def test_the_calls_waiting_when_a_function_trips_are_refused_not_run() -> 
         turn.started()
         waiting = asyncio.ensure_future(holding_turn(turns))
         await until(lambda: turns.waiting(KEY) == 1, "the call to wait")
-        turn.timed_out()
+        turn.finished(timed_out=True)
     with pytest.raises(Busy) as refused:
         await waiting
     assert refused.value.kind == "tripped"
@@ -231,13 +235,15 @@ async def test_the_call_trying_a_tripped_function_again_does_not_wait_behind_its
         # A run still in flight holds the function's whole share (one of two workers, until
         # a run has been fast) when it runs out of time and trips the function.
         running = await holding.enter_async_context(turns.turn(KEY))
-        running.timed_out()
+        running.started()
+        running.finished(timed_out=True)
         assert turns.tripped(KEY) and turns.admitted(KEY) == 1
         clock.now += 6
         async with asyncio.timeout(5):  # admitted at once, not queued behind the share
             async with turns.turn(KEY) as probe:
                 assert turns.admitted(KEY) == 2
-                probe.started()  # and ends without timing out
+                probe.started()
+                probe.finished(timed_out=False)
         assert not turns.tripped(KEY)
 
 
@@ -250,7 +256,8 @@ async def test_only_so_many_revisions_are_remembered_the_idle_ones_go_first(
     turns = FunctionTurns(3)
     for revision in ("1", "2", "3", "4"):
         async with turns.turn(("a", "f", revision)) as turn:
-            turn.started()  # fast: remembered as proven
+            turn.started()
+            turn.finished(timed_out=False)  # fast: remembered as proven
     # The oldest went when the fourth came.
     assert [revision for _account, _function, revision in turns._shares] == ["2", "3", "4"]
 
@@ -274,3 +281,20 @@ async def test_a_call_no_worker_can_start_in_time_is_answered_at_once() -> None:
     finally:
         service.close()
     assert (await holding).body["error"] == "cancelled"
+
+
+async def test_a_run_cancelled_on_the_way_tells_nothing_of_the_function() -> None:
+    clock = Clock()
+    turns = FunctionTurns(3, trip_after=1, trip_s=5, clock=clock)
+    async with turns.turn(KEY) as turn:
+        turn.started()
+        turn.finished(timed_out=True)
+    assert turns.tripped(KEY)
+    clock.now += 6  # its time is up: the next call tries it again
+    async with turns.turn(KEY) as probe:
+        probe.started()  # and its caller hangs up before the worker answers
+    assert turns.tripped(KEY) and turns.admitted(KEY) == 0
+    async with turns.turn(KEY) as retry:  # the next call may try it again
+        retry.started()
+        retry.finished(timed_out=False)
+    assert not turns.tripped(KEY) and not turns.suspect(KEY)
