@@ -68,7 +68,7 @@ class KfnApp(App[int]):
         self.client = client
         self.server_label = server_label
         self.pivot_instances = tuple(pivot_instances)  # `kfn pivot` instances of the server
-        # Every main screen's clients of `kfn pivot` instances, closed with the app.
+        # The clients of `kfn pivot` instances of the main screens not yet left.
         self.opened_instances: list[PivotInstances] = []
         self.startup_error = ""
         fd = terminal_fd()  # None: no terminal (tests), nothing to watch
@@ -256,7 +256,12 @@ class KfnApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 await screen.leave()
-                await screen.workspace.pivot_instances.aclose()
+                await self._close_instances(screen.workspace.pivot_instances)
+
+    async def _close_instances(self, instances: PivotInstances) -> None:
+        if instances in self.opened_instances:
+            self.opened_instances.remove(instances)
+        await instances.aclose()
 
     async def action_quit(self) -> None:
         await self.leave_main_screens()
@@ -269,8 +274,9 @@ class KfnApp(App[int]):
         await self.shutdown_backend()
 
     async def shutdown_backend(self) -> None:
-        for instances in self.opened_instances:  # their screens are gone by the app's unmount
-            await instances.aclose()
+        # Those of screens still open, and of one made as the app quit (use_client).
+        for instances in list(self.opened_instances):
+            await self._close_instances(instances)
         if self.client is not None:
             await self.client.aclose()
         if self.embedded is not None:

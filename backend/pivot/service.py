@@ -166,18 +166,12 @@ class PivotService:
             key = (target.account_id, target.function_id, target.revision)
             async with self.turns.turn(key) as turn:
                 answer = await self._run(target.body, call, turn, start_by)
-        except (Busy, NoWorkerInTime) as exc:
-            kind = exc.kind if isinstance(exc, Busy) else "busy"
-            why = exc if isinstance(exc, Busy) else (
-                f"no worker was free within {self.start_within:g} s of the call (more calls "
-                "than this server can run)"
-            )  # fmt: skip
-            message = (
-                f"{target.name or target.function_id}: {why}: answered at once so that KAZOO "
-                "goes on to the pivot node's _ child"
-            )
-            invocation.update(verdict=kind, error=message)
-            return PivotAnswer(503, {"error": kind, "message": message}), invocation
+        except Busy as exc:
+            return _refused(target, invocation, exc.kind, str(exc)), invocation
+        except NoWorkerInTime:
+            why = (f"no worker was free within {self.start_within:g} s of the call (more calls "
+                   "than this server can run)")  # fmt: skip
+            return _refused(target, invocation, "busy", why), invocation
         if answer.status == 200:
             invocation.update(verdict="valid", flow=answer.body)
         else:
@@ -211,6 +205,14 @@ class PivotService:
             failure = {"error": "invalid_flow", "message": message, "result": outcome.result}
             return PivotAnswer(422, failure)
         return PivotAnswer(200, verdict.flow)
+
+
+def _refused(target: PivotTarget, invocation: dict[str, Any], kind: str, why: str) -> PivotAnswer:
+    """A call answered at once, not run (turns.py; no worker in time): a 503."""
+    message = (f"{target.name or target.function_id}: {why}: answered at once so that KAZOO goes "
+               "on to the pivot node's _ child")  # fmt: skip
+    invocation.update(verdict=kind, error=message)
+    return PivotAnswer(503, {"error": kind, "message": message})
 
 
 def _invocation(target: PivotTarget, method: str) -> dict[str, Any]:

@@ -55,7 +55,6 @@ class Busy(Exception):
 
 @dataclass
 class _Share:
-    workers: int
     suspect: bool = False
     proven: bool = False  # a run of it has ended within SLOW_S
     admitted: int = 0  # calls in the workers or in the queue in front of them
@@ -64,11 +63,11 @@ class _Share:
     tripped_until: float | None = None  # clock time; None: not tripped
     probing: bool = False  # one call is trying it again after a trip
 
-    @property
-    def limit(self) -> int:
+    def limit(self, workers: int) -> int:
+        """How many of its calls may be in the workers now."""
         if self.suspect:
             return 1
-        return self.workers if self.proven else max(1, self.workers - 1)
+        return workers if self.proven else max(1, workers - 1)
 
     def waiting(self) -> int:
         return sum(not waiter.done() for waiter in self.queue)
@@ -166,12 +165,12 @@ class FunctionTurns:
         share = self._shares.get(key)
         if share is None:
             self._forget_idle(keep=KEPT - 1)
-            share = self._shares[key] = _Share(self.workers)
+            share = self._shares[key] = _Share()
         try:
             probe = self._check_trip(share)
             # The one call trying a tripped function again never waits (it could be refused
             # in the queue, and the function would stay tripped): one over its share at most.
-            if probe or (share.admitted < share.limit and not share.waiting()):
+            if probe or (share.admitted < share.limit(self.workers) and not share.waiting()):
                 share.admitted += 1
             else:
                 await self._wait_for_turn(share)  # given a turn: counted as admitted
@@ -211,7 +210,9 @@ class FunctionTurns:
                 f"{self.trip_s:g} s (then one call tries it again)")  # fmt: skip
 
     def _hand_off(self, share: _Share) -> None:
-        while share.queue and (share.tripped_until is not None or share.admitted < share.limit):
+        while share.queue and (
+            share.tripped_until is not None or share.admitted < share.limit(self.workers)
+        ):
             waiter = share.queue.popleft()
             if waiter.done():  # given up meanwhile
                 continue

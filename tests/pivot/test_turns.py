@@ -53,6 +53,14 @@ async def service() -> AsyncIterator[PivotService]:
     made.close()
 
 
+async def ran(turns: FunctionTurns, key: tuple[str, str, str] = KEY, *, timed_out: bool = False
+              ) -> None:  # fmt: skip
+    """One call of `key` whose run is handed to a worker and comes back at once."""
+    async with turns.turn(key) as turn:
+        turn.started()
+        turn.finished(timed_out=timed_out)
+
+
 def calling(service: PivotService, target: PivotTarget) -> Awaitable[PivotAnswer]:
     path = f"/pivot/{target.account_id}/{target.function_id}/{target.secrets[0]}"
     return service.answer("GET", path, "Caller-ID-Number=%2B1555", "", b"")
@@ -97,9 +105,7 @@ async def test_a_suspect_function_runs_one_at_a_time_and_a_long_wait_is_refused(
     release.set()
     await holder
     assert turns.suspect(KEY)  # the slow run ended; nothing fast has run since
-    async with turns.turn(KEY) as turn:
-        turn.started()
-        turn.finished(timed_out=False)  # at once: fast, which clears the suspicion
+    await ran(turns)  # at once: fast, which clears the suspicion
     assert not turns.suspect(KEY)
     assert turns.admitted(KEY) == 0 and turns.waiting(KEY) == 0
     # Another revision is another function: not suspect because of this one.
@@ -123,9 +129,7 @@ async def test_a_function_shown_fast_may_use_every_worker() -> None:
         third = asyncio.ensure_future(calls.enter_async_context(turns.turn(KEY)))
         await until(lambda: turns.waiting(KEY) == 1, "the third call to wait: one worker left")
         third.cancel()
-    async with turns.turn(KEY) as turn:
-        turn.started()
-        turn.finished(timed_out=False)  # a fast run
+    await ran(turns)  # a fast run
     async with contextlib.AsyncExitStack() as calls:
         for _ in range(3):
             await calls.enter_async_context(turns.turn(KEY))
@@ -192,9 +196,7 @@ async def test_a_function_that_keeps_timing_out_is_not_run_until_one_call_tries_
 async def test_while_one_call_tries_a_tripped_function_again_the_others_are_refused() -> None:
     clock = Clock()
     turns = FunctionTurns(3, trip_after=1, trip_s=5, clock=clock)
-    async with turns.turn(KEY) as turn:
-        turn.started()
-        turn.finished(timed_out=True)
+    await ran(turns, timed_out=True)
     assert turns.tripped(KEY)
     clock.now += 6
     async with turns.turn(KEY) as probe:
@@ -255,9 +257,7 @@ async def test_only_so_many_revisions_are_remembered_the_idle_ones_go_first(
     monkeypatch.setattr(turns_module, "KEPT", 3)
     turns = FunctionTurns(3)
     for revision in ("1", "2", "3", "4"):
-        async with turns.turn(("a", "f", revision)) as turn:
-            turn.started()
-            turn.finished(timed_out=False)  # fast: remembered as proven
+        await ran(turns, ("a", "f", revision))  # fast: remembered as proven
     # The oldest went when the fourth came.
     assert [revision for _account, _function, revision in turns._shares] == ["2", "3", "4"]
 
@@ -286,15 +286,11 @@ async def test_a_call_no_worker_can_start_in_time_is_answered_at_once() -> None:
 async def test_a_run_cancelled_on_the_way_tells_nothing_of_the_function() -> None:
     clock = Clock()
     turns = FunctionTurns(3, trip_after=1, trip_s=5, clock=clock)
-    async with turns.turn(KEY) as turn:
-        turn.started()
-        turn.finished(timed_out=True)
+    await ran(turns, timed_out=True)
     assert turns.tripped(KEY)
     clock.now += 6  # its time is up: the next call tries it again
     async with turns.turn(KEY) as probe:
         probe.started()  # and its caller hangs up before the worker answers
     assert turns.tripped(KEY) and turns.admitted(KEY) == 0
-    async with turns.turn(KEY) as retry:  # the next call may try it again
-        retry.started()
-        retry.finished(timed_out=False)
+    await ran(turns)  # the next call may try it again, and it does not time out
     assert not turns.tripped(KEY) and not turns.suspect(KEY)

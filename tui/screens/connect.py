@@ -178,8 +178,10 @@ class ConnectScreen(ModalScreen[Connection | None]):
         said = f"✓ connected as {login.account_name or login.account_id}; accounts: {names}"
         if profile.pivot_instances:
             instances = PivotInstances(profile.pivot_instances, client)
-            problems = await instances.check()
-            await instances.aclose()
+            try:
+                problems = await instances.check()
+            finally:
+                await instances.aclose()
             count = len(profile.pivot_instances)
             all_answer = (
                 "the Pivot instance answers"
